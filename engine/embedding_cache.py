@@ -1,0 +1,117 @@
+"""Per-(folder, model) embedding cache in the user's cache directory, written atomically.
+
+Keyed by relative path + size + mtime_ns, under a file named for the folder and the model's hash,
+so a changed file or a retrained model is never served a stale vector. A corrupt or foreign cache
+file is detected, reported and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class CachedVectors:
+    """What a cache file holds: vectors by (rel_path, size, mtime_ns)."""
+
+    keys: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    notice: str | None = None
+
+    def get(self, rel_path: str, size: int, mtime_ns: int) -> np.ndarray | None:
+        """The cached vector for this exact file version, or None."""
+        row = self.keys.get((rel_path, size, mtime_ns))
+        return None if row is None else self.vectors[row]
+
+
+def default_cache_dir() -> Path:
+    """The user cache directory (never inside the user's folder); LOOKALIKE_CACHE_DIR overrides."""
+    override = os.environ.get("LOOKALIKE_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("lookalike", appauthor=False))
+
+
+def cache_path(cache_dir: Path, folder: Path, model_sha256: str) -> Path:
+    """One file per (folder, model): both hashed into the name."""
+    folder_key = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir / f"{folder_key[:24]}-{model_sha256[:16]}.npz"
+
+
+def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
+    """Read a cache file; anything wrong with it yields an empty cache and a notice, never a crash."""
+    if not path.exists():
+        return CachedVectors(vectors=np.zeros((0, dim), dtype=np.float32))
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            version = int(data["version"])
+            model = str(data["model_sha256"])
+            paths = [str(p) for p in data["paths"]]
+            sizes, mtimes = data["sizes"].astype(np.int64), data["mtimes"].astype(np.int64)
+            vectors = np.asarray(data["vectors"], dtype=np.float32)
+        _validate(version, model, model_sha256, vectors, dim, len(paths), len(sizes), len(mtimes))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, _StaleCache) as exc:
+        return CachedVectors(
+            vectors=np.zeros((0, dim), dtype=np.float32),
+            notice=f"embedding cache was unusable ({exc}); rebuilding it",
+        )
+    keys = {(p, int(s), int(m)): i for i, (p, s, m) in enumerate(zip(paths, sizes, mtimes, strict=True))}
+    return CachedVectors(keys=keys, vectors=vectors)
+
+
+class _StaleCache(Exception):
+    pass
+
+
+def _validate(
+    version: int, model: str, want_model: str, vectors: np.ndarray, dim: int, *lengths: int
+) -> None:
+    if version != CACHE_VERSION:
+        raise _StaleCache(f"cache format {version}, expected {CACHE_VERSION}")
+    if model != want_model:
+        raise _StaleCache("cache belongs to another model")
+    if vectors.ndim != 2 or vectors.shape[1] != dim or len(set(lengths)) != 1:
+        raise _StaleCache("cache arrays are inconsistent")
+    if vectors.shape[0] != lengths[0] or not np.isfinite(vectors).all():
+        raise _StaleCache("cache arrays are inconsistent")
+
+
+def save_cache(
+    path: Path,
+    model_sha256: str,
+    paths: list[str],
+    sizes: list[int],
+    mtimes: list[int],
+    vectors: np.ndarray,
+) -> None:
+    """Write to a temp file in the same directory, fsync, then rename: never a half-written cache."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(
+                fh,
+                version=np.int64(CACHE_VERSION),
+                model_sha256=np.str_(model_sha256),
+                paths=np.asarray(paths, dtype=np.str_),
+                sizes=np.asarray(sizes, dtype=np.int64),
+                mtimes=np.asarray(mtimes, dtype=np.int64),
+                vectors=np.asarray(vectors, dtype=np.float32),
+            )
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,231 @@
+"""Embed a folder incrementally: cached vectors reused, decode overlapped with inference.
+
+Shared by the CLI and the GUI: progress is a callback, cancel a flag (anything with `is_set()`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from engine.embedder import Embedder
+from engine.embedding_cache import cache_path, default_cache_dir, load_cache, save_cache
+from engine.errors import ImageLoadError
+from engine.folder_scan import ImageEntry, SkippedFile, scan_folder
+from engine.image_loading import load_image
+
+ProgressCallback = Callable[[int, int], None]
+CHECKPOINT_SECONDS = 10.0
+
+
+class CancelFlag(Protocol):
+    """Anything with `is_set()`, such as threading.Event."""
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass
+class FolderEmbeddings:
+    """A folder's embeddings in a stable order, plus what was skipped and how it was computed."""
+
+    folder: Path
+    paths: list[str]
+    labels: list[str | None]
+    vectors: np.ndarray
+    skipped: list[SkippedFile] = field(default_factory=list)
+    provider: str = "CPU"
+    n_embedded: int = 0
+    n_cached: int = 0
+    cancelled: bool = False
+    notices: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @property
+    def has_labels(self) -> bool:
+        """True when at least two classes exist, so label-based metrics make sense."""
+        return len({lab for lab in self.labels if lab is not None}) >= 2
+
+    def abs_path(self, index: int) -> Path:
+        """Absolute path of image `index`."""
+        return self.folder / self.paths[index]
+
+
+def decode_workers() -> int:
+    """Decode threads: Pillow releases the GIL, so one per core keeps ORT fed on small machines."""
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+def embed_folder(
+    folder: str | os.PathLike[str],
+    embedder: Embedder,
+    progress: ProgressCallback | None = None,
+    cancel: CancelFlag | None = None,
+    cache_dir: Path | None = None,
+    batch_size: int = 64,
+) -> FolderEmbeddings:
+    """Embed every image under `folder`, reusing the cache; never writes inside the folder."""
+    root = Path(folder)
+    entries, skipped = scan_folder(root)
+    cpath = cache_path(cache_dir or default_cache_dir(), root, embedder.sha256)
+    cache = load_cache(cpath, embedder.dim, embedder.sha256)
+    vectors: dict[str, np.ndarray] = {}
+    todo: list[ImageEntry] = []
+    for e in entries:
+        hit = cache.get(e.rel_path, e.size, e.mtime_ns)
+        if hit is None:
+            todo.append(e)
+        else:
+            vectors[e.rel_path] = hit
+    n_cached = len(vectors)
+    total = len(entries)
+    if progress:
+        progress(n_cached, total)
+    saver = _Checkpointer(cpath, embedder.sha256, entries)
+    cancelled = False
+    for batch_entries, batch_vecs, batch_skips in _embed_entries(root, todo, embedder, batch_size, cancel):
+        for e, v in zip(batch_entries, batch_vecs, strict=True):
+            vectors[e.rel_path] = v
+        skipped.extend(batch_skips)
+        if progress:
+            progress(len(vectors) + _count_skipped(batch_skips, saver), total)
+        saver.maybe_save(vectors)
+        if cancel is not None and cancel.is_set():
+            cancelled = True
+            break
+    saver.save(vectors)
+    return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, cache.notice)
+
+
+def _count_skipped(batch_skips: list[SkippedFile], saver: _Checkpointer) -> int:
+    saver.n_skipped += len(batch_skips)
+    return saver.n_skipped
+
+
+class _Checkpointer:
+    """Saves the cache every few seconds during a long scan, so a crash or kill loses little."""
+
+    def __init__(self, path: Path, model_sha: str, entries: list[ImageEntry]) -> None:
+        self.path, self.model_sha, self.entries = path, model_sha, entries
+        self.last = time.monotonic()
+        self.n_skipped = 0
+
+    def maybe_save(self, vectors: dict[str, np.ndarray]) -> None:
+        if time.monotonic() - self.last >= CHECKPOINT_SECONDS:
+            self.save(vectors)
+
+    def save(self, vectors: dict[str, np.ndarray]) -> None:
+        kept = [e for e in self.entries if e.rel_path in vectors]
+        if kept:
+            stack = np.stack([vectors[e.rel_path] for e in kept])
+        else:
+            stack = np.zeros((0, 0), dtype=np.float32)
+        save_cache(
+            self.path,
+            self.model_sha,
+            [e.rel_path for e in kept],
+            [e.size for e in kept],
+            [e.mtime_ns for e in kept],
+            stack.reshape(len(kept), -1),
+        )
+        self.last = time.monotonic()
+
+
+def _embed_entries(
+    root: Path,
+    todo: list[ImageEntry],
+    embedder: Embedder,
+    batch_size: int,
+    cancel: CancelFlag | None,
+) -> Iterator[tuple[list[ImageEntry], np.ndarray, list[SkippedFile]]]:
+    """Decode in a thread pool (bounded look-ahead) while the caller's thread runs inference."""
+    if not todo:
+        return
+    min_side = embedder.manifest.preprocessing.input_size
+
+    def prepare(entry: ImageEntry) -> np.ndarray | str:
+        try:
+            return embedder.prepare(load_image(root / entry.rel_path, min_side=min_side))
+        except ImageLoadError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=decode_workers(), thread_name_prefix="decode") as pool:
+        lookahead = batch_size * 3
+        pending: list[tuple[ImageEntry, Future[np.ndarray | str]]] = []
+        it = iter(todo)
+        for entry in _take(it, lookahead):
+            pending.append((entry, pool.submit(prepare, entry)))
+        while pending:
+            if cancel is not None and cancel.is_set():
+                for _, fut in pending:
+                    fut.cancel()
+                return
+            head, pending = pending[:batch_size], pending[batch_size:]
+            for entry in _take(it, len(head)):
+                pending.append((entry, pool.submit(prepare, entry)))
+            yield _run_batch(head, embedder)
+
+
+def _take(it: Iterator[ImageEntry], n: int) -> list[ImageEntry]:
+    out: list[ImageEntry] = []
+    for entry in it:
+        out.append(entry)
+        if len(out) >= n:
+            break
+    return out
+
+
+def _run_batch(
+    head: list[tuple[ImageEntry, Future[np.ndarray | str]]], embedder: Embedder
+) -> tuple[list[ImageEntry], np.ndarray, list[SkippedFile]]:
+    ok: list[ImageEntry] = []
+    arrays: list[np.ndarray] = []
+    skips: list[SkippedFile] = []
+    for entry, fut in head:
+        result = fut.result()
+        if isinstance(result, str):
+            skips.append(SkippedFile(entry.rel_path, result))
+        else:
+            ok.append(entry)
+            arrays.append(result)
+    if not arrays:
+        return ok, np.zeros((0, embedder.dim), dtype=np.float32), skips
+    return ok, embedder.embed_batch(np.stack(arrays)), skips
+
+
+def _result(
+    root: Path,
+    entries: list[ImageEntry],
+    vectors: dict[str, np.ndarray],
+    skipped: list[SkippedFile],
+    embedder: Embedder,
+    n_cached: int,
+    cancelled: bool,
+    notice: str | None,
+) -> FolderEmbeddings:
+    kept = [e for e in entries if e.rel_path in vectors]
+    stack = (
+        np.stack([vectors[e.rel_path] for e in kept])
+        if kept
+        else np.zeros((0, embedder.dim), dtype=np.float32)
+    )
+    return FolderEmbeddings(
+        folder=root,
+        paths=[e.rel_path for e in kept],
+        labels=[e.label for e in kept],
+        vectors=stack.astype(np.float32, copy=False),
+        skipped=sorted(skipped, key=lambda s: s.path),
+        provider=embedder.provider,
+        n_embedded=len(kept) - n_cached,
+        n_cached=n_cached,
+        cancelled=cancelled,
+        notices=[notice] if notice else [],
+    )

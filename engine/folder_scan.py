@@ -1,0 +1,101 @@
+"""Find the images in a folder tree: relative path, class label, and the stat that keys the cache."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import FolderError
+from engine.image_loading import is_image_name
+
+
+@dataclass(frozen=True)
+class ImageEntry:
+    """One candidate image: where it is, which class (first-level folder) and its stat key."""
+
+    rel_path: str
+    label: str | None
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that could not be embedded, with the reason the user sees."""
+
+    path: str
+    reason: str
+
+
+def label_of(rel_path: str) -> str | None:
+    """Class = first-level sub-folder name; images directly in the root have none."""
+    parts = rel_path.split("/")
+    return parts[0] if len(parts) > 1 else None
+
+
+def scan_folder(folder: str | os.PathLike[str]) -> tuple[list[ImageEntry], list[SkippedFile]]:
+    """List image files recursively (sorted, symlink loops safe); unreadable entries are skipped."""
+    root = Path(folder)
+    if not root.exists():
+        raise FolderError(f"folder not found: {root}")
+    if not root.is_dir():
+        raise FolderError(f"not a folder: {root}")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise FolderError(f"folder cannot be read (permission denied): {root}")
+    entries: list[ImageEntry] = []
+    skipped: list[SkippedFile] = []
+    for rel, reason, st in _walk(root):
+        if reason is not None or st is None:
+            skipped.append(SkippedFile(rel, reason or "cannot be read"))
+        else:
+            entries.append(ImageEntry(rel, label_of(rel), st.st_size, st.st_mtime_ns))
+    entries.sort(key=lambda e: e.rel_path)
+    skipped.sort(key=lambda s: s.path)
+    return entries, skipped
+
+
+def _walk(root: Path) -> Iterator[tuple[str, str | None, os.stat_result | None]]:
+    """Yield (relative path, skip reason or None, stat) for every image-named file under root."""
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        try:
+            st = current.stat()
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            continue  # a symlink loop, or the same folder reached twice
+        seen_dirs.add((st.st_dev, st.st_ino))
+        try:
+            children = list(os.scandir(current))
+        except OSError as exc:
+            rel = current.relative_to(root).as_posix()
+            yield rel, f"folder cannot be read: {exc.strerror or exc}", None
+            continue
+        for child in children:
+            yield from _visit(root, child, stack)
+
+
+def _visit(
+    root: Path, child: os.DirEntry[str], stack: list[Path]
+) -> Iterator[tuple[str, str | None, os.stat_result | None]]:
+    rel = Path(child.path).relative_to(root).as_posix()
+    try:
+        if child.is_dir(follow_symlinks=True):
+            if not child.name.startswith("."):
+                stack.append(Path(child.path))
+            return
+    except OSError:
+        pass
+    if child.name.startswith(".") or not is_image_name(child.name):
+        return
+    try:
+        st = os.stat(child.path)
+    except OSError as exc:
+        reason = "dangling symlink" if child.is_symlink() else f"cannot stat: {exc.strerror}"
+        yield rel, reason, None
+        return
+    yield rel, None, st

@@ -1,0 +1,156 @@
+"""Verification quality of a threshold on pair distances: ROC, AUC, EER, VAL@FAR, calibration.
+
+VAL and FAR follow FaceNet (Schroff et al. 2015): VAL = share of genuine pairs accepted, FAR =
+share of impostor pairs accepted, accepting a pair when its distance is below the threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.manifest import Histograms
+from engine.pair_distances import PairDistances, pair_distances
+
+FAR_TARGETS = {"1e-3": 1e-3, "1e-2": 1e-2}
+
+
+@dataclass(frozen=True)
+class ThresholdStats:
+    """What one threshold costs: false accepts, missed matches, and precision over pairs."""
+
+    threshold: float
+    far: float
+    val: float
+    precision: float
+    true_accepts: int
+    false_accepts: int
+    false_rejects: int
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Thresholds and quality figures computed on labelled pairs (held-out classes in training)."""
+
+    thresholds: dict[str, float]
+    histograms: Histograms
+    roc_auc: float
+    eer: float
+    val_at_far: dict[str, float]
+    best_accuracy: float
+    n_genuine: int
+    n_impostor: int
+
+
+def threshold_stats(pairs: PairDistances, threshold: float) -> ThresholdStats:
+    """FAR, VAL and precision at one threshold, via binary search on sorted distances (fast)."""
+    gen, imp = _sorted(pairs)
+    ta = int(np.searchsorted(gen, threshold, side="left"))
+    fa = int(np.searchsorted(imp, threshold, side="left"))
+    far = fa / max(len(imp), 1)
+    val = ta / max(len(gen), 1)
+    precision = ta / (ta + fa) if ta + fa else 1.0
+    return ThresholdStats(float(threshold), far, val, precision, ta, fa, len(gen) - ta)
+
+
+def threshold_at_far(pairs: PairDistances, far: float) -> float:
+    """Largest threshold whose false accept rate does not exceed `far`."""
+    _, imp = _sorted(pairs)
+    allowed = int(np.floor(far * len(imp)))
+    return float(imp[min(allowed, len(imp) - 1)]) if len(imp) else float("inf")
+
+
+def roc_curve(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(FAR, VAL, threshold) along the ROC, from scikit-learn (score = -distance)."""
+    from sklearn.metrics import roc_curve as sk_roc
+
+    y, score = _labels_scores(pairs)
+    fpr, tpr, thr = sk_roc(y, score, drop_intermediate=True)
+    return fpr, tpr, -thr
+
+
+def roc_auc(pairs: PairDistances) -> float:
+    """Area under the ROC: the chance a random genuine pair is closer than a random impostor."""
+    from sklearn.metrics import roc_auc_score
+
+    y, score = _labels_scores(pairs)
+    return float(roc_auc_score(y, score))
+
+
+def equal_error_rate(pairs: PairDistances) -> float:
+    """The error rate where FAR equals the false reject rate."""
+    fpr, tpr, _ = roc_curve(pairs)
+    frr = 1.0 - tpr
+    i = int(np.argmin(np.abs(fpr - frr)))
+    return float((fpr[i] + frr[i]) / 2.0)
+
+
+def best_threshold(pairs: PairDistances, folds: int = 10, seed: int = 0) -> tuple[float, float]:
+    """Best balanced-accuracy threshold by k-fold cross-validation (as facenet's validate_on_lfw).
+
+    Accuracy is balanced (mean of VAL and 1 - FAR) because impostor pairs vastly outnumber
+    genuine ones; LFW gets the same effect from its balanced pair list.
+    Returns (threshold = median of the folds' picks, cross-validated accuracy).
+    """
+    rng = np.random.default_rng(seed)
+    gfold = rng.integers(0, folds, len(pairs.genuine))
+    ifold = rng.integers(0, folds, len(pairs.impostor))
+    grid = np.quantile(np.concatenate([pairs.genuine, pairs.impostor]), np.linspace(0, 1, 401))
+    picks, accs = [], []
+    for f in range(folds):
+        tr = PairDistances(pairs.genuine[gfold != f], pairs.impostor[ifold != f], pairs.sampled)
+        te = PairDistances(pairs.genuine[gfold == f], pairs.impostor[ifold == f], pairs.sampled)
+        if len(te.genuine) == 0 or len(te.impostor) == 0:
+            continue
+        t = grid[int(np.argmax(_balanced_accuracy(tr, grid)))]
+        picks.append(t)
+        accs.append(float(_balanced_accuracy(te, np.array([t]))[0]))
+    if not picks:
+        t = grid[int(np.argmax(_balanced_accuracy(pairs, grid)))]
+        return float(t), float(_balanced_accuracy(pairs, np.array([t]))[0])
+    return float(np.median(picks)), float(np.mean(accs))
+
+
+def calibrate(vectors: np.ndarray, labels: Sequence[str | None], bins: int = 50) -> Calibration:
+    """Everything a model's manifest and the app's threshold slider need, from labelled data."""
+    pairs = pair_distances(vectors, labels)
+    best_t, best_acc = best_threshold(pairs)
+    far_t = {k: threshold_at_far(pairs, v) for k, v in FAR_TARGETS.items()}
+    val = {k: threshold_stats(pairs, t).val for k, t in far_t.items()}
+    return Calibration(
+        thresholds={"best_accuracy": best_t, **{f"far_{k}": t for k, t in far_t.items()}},
+        histograms=histograms(pairs, bins),
+        roc_auc=roc_auc(pairs),
+        eer=equal_error_rate(pairs),
+        val_at_far=val,
+        best_accuracy=best_acc,
+        n_genuine=len(pairs.genuine),
+        n_impostor=len(pairs.impostor),
+    )
+
+
+def histograms(pairs: PairDistances, bins: int = 50) -> Histograms:
+    """Genuine and impostor counts on shared bins over [0, max distance]."""
+    top = float(max(pairs.genuine.max(initial=0), pairs.impostor.max(initial=0), 1e-6))
+    edges = np.linspace(0.0, top, bins + 1)
+    g, _ = np.histogram(pairs.genuine, edges)
+    i, _ = np.histogram(pairs.impostor, edges)
+    return Histograms(tuple(map(float, edges)), tuple(map(int, g)), tuple(map(int, i)))
+
+
+def _balanced_accuracy(pairs: PairDistances, thresholds: np.ndarray) -> np.ndarray:
+    gen, imp = _sorted(pairs)
+    val = np.searchsorted(gen, thresholds, side="left") / max(len(gen), 1)
+    far = np.searchsorted(imp, thresholds, side="left") / max(len(imp), 1)
+    return np.asarray((val + 1.0 - far) / 2.0)
+
+
+def _sorted(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray]:
+    return pairs.genuine, pairs.impostor
+
+
+def _labels_scores(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray]:
+    y = np.r_[np.ones(len(pairs.genuine)), np.zeros(len(pairs.impostor))]
+    return y, -np.r_[pairs.genuine, pairs.impostor].astype(np.float64)

@@ -1,0 +1,1 @@
+"""Training for Lookalike embedders: triplet-loss metric learning, validation and ONNX export."""

@@ -1,0 +1,119 @@
+"""The one frozen configuration of a training run; saved as JSON beside every checkpoint."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+MINERS = ("batch-all", "batch-hard", "semi-hard", "random")
+DISTANCES = ("euclidean", "squared")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Train-time augmentation strengths; flip is off by default (flags and cards change when mirrored)."""
+
+    enabled: bool = True
+    flip: bool = False
+    crop_scale: tuple[float, float] = (0.75, 1.0)
+    crop_ratio: tuple[float, float] = (0.85, 1.18)
+    max_rotation_deg: float = 8.0
+    brightness: float = 0.2
+    contrast: float = 0.2
+    saturation: float = 0.2
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a run's result; two runs with equal configs train the same model."""
+
+    data: tuple[str, ...]
+    out: str
+    epochs: int = 30
+    max_minutes: float | None = None
+    val_classes: float = 0.3
+    mining: str = "semi-hard"
+    margin: float = 0.2
+    distance: str = "euclidean"
+    dim: int = 128
+    width: int = 32
+    image_size: int = 64
+    resize: str = "letterbox"
+    batch_classes: int = 16
+    batch_images: int = 4
+    lr: float = 3e-3
+    weight_decay: float = 5e-4
+    seed: int = 0
+    device: str = "auto"
+    patience: int = 8
+    threads: int = 2
+    resume: str | None = None
+    dry_run: bool = False
+    max_classes: int | None = None
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        for problem in _problems(self):
+            raise ValueError(problem)
+
+    def to_json(self) -> str:
+        """Serialise for config.json and the checkpoint."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    def save(self, path: Path) -> None:
+        """Write config.json so every checkpoint says how it was made."""
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+
+
+def _problems(cfg: TrainConfig) -> list[str]:
+    """Every invalid setting, worded for a command-line user."""
+    out: list[str] = []
+    if not cfg.data:
+        out.append("give at least one DATA folder")
+    if cfg.mining not in MINERS:
+        out.append(f"--mining must be one of {', '.join(MINERS)}, not {cfg.mining!r}")
+    if cfg.distance not in DISTANCES:
+        out.append(f"distance must be one of {', '.join(DISTANCES)}, not {cfg.distance!r}")
+    if cfg.device not in DEVICES:
+        out.append(f"--device must be one of {', '.join(DEVICES)}, not {cfg.device!r}")
+    if cfg.val_classes <= 0:
+        out.append("--val-classes must be a fraction in (0, 1) or a count >= 1")
+    if 1 <= cfg.val_classes and cfg.val_classes != int(cfg.val_classes):
+        out.append("--val-classes above 1 must be a whole number of classes")
+    checks = [
+        (cfg.epochs >= 1, "--epochs must be >= 1"),
+        (cfg.margin > 0, "--margin must be > 0"),
+        (cfg.dim >= 2, "--dim must be >= 2"),
+        (cfg.width >= 4, "width must be >= 4"),
+        (cfg.image_size >= 16, "--image-size must be >= 16"),
+        (cfg.batch_classes >= 2, "--batch-classes must be >= 2 (triplets need a negative)"),
+        (cfg.batch_images >= 2, "--batch-images must be >= 2 (triplets need a positive)"),
+        (cfg.lr > 0, "--lr must be > 0"),
+        (cfg.max_minutes is None or cfg.max_minutes > 0, "--max-minutes must be > 0"),
+        (cfg.patience >= 1, "patience must be >= 1"),
+    ]
+    out += [msg for ok, msg in checks if not ok]
+    return out
+
+
+def config_from_dict(raw: dict[str, Any]) -> TrainConfig:
+    """Rebuild a config from its JSON form (checkpoint or config.json), ignoring unknown keys."""
+    names = {f.name for f in fields(TrainConfig)}
+    kept = {k: v for k, v in raw.items() if k in names}
+    aug_raw = kept.pop("augment", {}) or {}
+    aug_names = {f.name for f in fields(AugmentConfig)}
+    aug = AugmentConfig(**{k: _tuple(v) for k, v in aug_raw.items() if k in aug_names})
+    kept["data"] = tuple(kept.get("data", ()))
+    return TrainConfig(**kept, augment=aug)
+
+
+def _tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def with_changes(cfg: TrainConfig, **changes: Any) -> TrainConfig:
+    """A copy with some fields changed (and validated again)."""
+    return replace(cfg, **changes)
