@@ -81,7 +81,7 @@ class Embedder:
             self.embed_batch(np.full((2, size, size, 3), 128, dtype=np.uint8))
         except ModelError as exc:
             raise ModelError(f"the model fails a test run: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001 - ORT raises its own types for bad graphs
+        except Exception as exc:
             raise ModelError(f"the model fails a test run: {_first_line(exc)}") from exc
 
 
@@ -107,7 +107,7 @@ def _open_session(path: Path, device: str) -> tuple[Any, ModelManifest]:
         wanted = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     try:
         session = ort.InferenceSession(str(path), sess_options=options, providers=wanted)
-    except Exception as exc:  # noqa: BLE001 - ORT raises Fail/InvalidGraph/... for bad files
+    except Exception as exc:
         raise ModelError(f"not a loadable ONNX model: {_first_line(exc)}") from exc
     meta = session.get_modelmeta().custom_metadata_map
     try:
@@ -140,8 +140,7 @@ def _check_graph(session: Any, manifest: ModelManifest) -> None:
         raise ModelError(f"the model's output must be (batch, dim), not rank {len(out_shape)}")
     if isinstance(out_shape[1], int) and out_shape[1] != manifest.embedding_dim:
         raise ModelError(
-            f"the manifest says embedding size {manifest.embedding_dim} "
-            f"but the graph outputs {out_shape[1]}"
+            f"the manifest says embedding size {manifest.embedding_dim} but the graph outputs {out_shape[1]}"
         )
     if "float" not in outputs[0].type:
         raise ModelError(f"the model's output must be float, not {outputs[0].type}")

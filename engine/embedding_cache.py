@@ -61,7 +61,7 @@ def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
             sizes, mtimes = data["sizes"].astype(np.int64), data["mtimes"].astype(np.int64)
             vectors = np.asarray(data["vectors"], dtype=np.float32)
         _validate(version, model, model_sha256, vectors, dim, len(paths), len(sizes), len(mtimes))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, _StaleCache) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, _StaleCacheError) as exc:
         return CachedVectors(
             vectors=np.zeros((0, dim), dtype=np.float32),
             notice=f"embedding cache was unusable ({exc}); rebuilding it",
@@ -70,7 +70,7 @@ def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
     return CachedVectors(keys=keys, vectors=vectors)
 
 
-class _StaleCache(Exception):
+class _StaleCacheError(Exception):
     pass
 
 
@@ -78,13 +78,13 @@ def _validate(
     version: int, model: str, want_model: str, vectors: np.ndarray, dim: int, *lengths: int
 ) -> None:
     if version != CACHE_VERSION:
-        raise _StaleCache(f"cache format {version}, expected {CACHE_VERSION}")
+        raise _StaleCacheError(f"cache format {version}, expected {CACHE_VERSION}")
     if model != want_model:
-        raise _StaleCache("cache belongs to another model")
+        raise _StaleCacheError("cache belongs to another model")
     if vectors.ndim != 2 or vectors.shape[1] != dim or len(set(lengths)) != 1:
-        raise _StaleCache("cache arrays are inconsistent")
+        raise _StaleCacheError("cache arrays are inconsistent")
     if vectors.shape[0] != lengths[0] or not np.isfinite(vectors).all():
-        raise _StaleCache("cache arrays are inconsistent")
+        raise _StaleCacheError("cache arrays are inconsistent")
 
 
 def save_cache(

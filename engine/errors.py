@@ -23,3 +23,7 @@ class FolderError(LookalikeError):
 
 class MetricsError(LookalikeError):
     """Metrics that cannot be computed from the data given (too few images or classes)."""
+
+
+class CancelledError(LookalikeError):
+    """A long computation stopped because its cancel flag was set (not a failure)."""

@@ -43,7 +43,7 @@ def load_image(path: str | os.PathLike[str], min_side: int | None = None) -> Ima
         raise ImageLoadError(f"image too large (decompression bomb guard: {exc})") from exc
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
         raise ImageLoadError(f"corrupt or truncated image: {_short(exc)}") from exc
-    except Exception as exc:  # noqa: BLE001 - a decoder bug must become a per-file reason
+    except Exception as exc:
         raise ImageLoadError(f"cannot decode image: {type(exc).__name__}: {_short(exc)}") from exc
 
 
@@ -72,9 +72,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         return img.copy()
     if mode == "P" or mode == "PA":
         img = img.convert("RGBA")
-    elif mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        img = _wide_to_l(img)
-    elif mode == "F":
+    elif mode in ("I;16", "I;16B", "I;16L", "I;16N", "I") or mode == "F":
         img = _wide_to_l(img)
     if img.mode in ("RGBA", "LA", "RGBa", "La"):
         rgba = img.convert("RGBA")

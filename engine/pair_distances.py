@@ -27,9 +27,7 @@ class PairDistances:
     sampled: bool
 
 
-def pair_distances(
-    vectors: np.ndarray, labels: Sequence[str | None], seed: int = 0
-) -> PairDistances:
+def pair_distances(vectors: np.ndarray, labels: Sequence[str | None], seed: int = 0) -> PairDistances:
     """Every labelled pair's distance, split by whether the two share a class."""
     codes = encode_labels(labels)
     keep = np.flatnonzero(codes >= 0)
@@ -65,9 +63,7 @@ def _all_pairs(v: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(gen).astype(np.float32), np.concatenate(imp).astype(np.float32)
 
 
-def _sampled_pairs(
-    v: np.ndarray, c: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def _sampled_pairs(v: np.ndarray, c: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     i = rng.integers(0, len(v), SAMPLE_PAIRS)
     j = rng.integers(0, len(v), SAMPLE_PAIRS)
     ok = i != j

@@ -1,0 +1,185 @@
+"""The engine's subcommands: embed, compare, neighbours, evaluate, map (stable for scripting)."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.bundled import default_model_path
+from engine.cli_output import (
+    info,
+    print_json,
+    progress_printer,
+    report_skipped,
+    skipped_json,
+)
+from engine.embedder import Embedder
+from engine.errors import LookalikeError
+from engine.folder_embedding import FolderEmbeddings, embed_folder
+from engine.neighbours import distance, knn
+
+
+def register_engine_commands(sub: argparse._SubParsersAction) -> None:
+    """Add the engine's subcommands to the `lookalike` parser."""
+    p = _add(sub, "embed", "embed a folder's images (incremental, cached)", _embed)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--out", type=Path, help="also write paths, labels and vectors to FILE.npz")
+    p = _add(sub, "compare", "distance between two images and the verdict", _compare)
+    p.add_argument("a", type=Path)
+    p.add_argument("b", type=Path)
+    p.add_argument("--threshold", type=float, help="match below this distance (default: model's)")
+    p = _add(sub, "neighbours", "nearest neighbours in a folder", _neighbours)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--query", type=Path, help="an image (inside the folder or not)")
+    p.add_argument("-k", type=int, default=5, help="neighbours per image (default 5)")
+    p = _add(sub, "evaluate", "retrieval and verification metrics of a labelled folder", _evaluate)
+    p.add_argument("folder", type=Path)
+    p = _add(sub, "map", "write a standalone interactive t-SNE page", _map)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--html", type=Path, required=True, help="output page (OUT.html)")
+
+
+def _add(sub: argparse._SubParsersAction, name: str, help_: str, func: Any) -> Any:
+    p = sub.add_parser(name, help=help_, description=help_)
+    p.add_argument("--model", type=Path, default=None, help="ONNX model (default: bundled)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=func)
+    return p
+
+
+def _load_model(args: argparse.Namespace) -> Embedder:
+    path = args.model or default_model_path()
+    embedder = Embedder(path, device=args.device)
+    info(f"model: {embedder.path.name} ({embedder.manifest.name}), provider: {embedder.provider}")
+    return embedder
+
+
+def _embed_folder(args: argparse.Namespace, embedder: Embedder) -> FolderEmbeddings:
+    """Embed with terminal progress; Ctrl+C stops the scan but keeps what was cached so far."""
+    cancel = threading.Event()
+    result = embed_folder(args.folder, embedder, progress=progress_printer("embedding"), cancel=cancel)
+    for notice in result.notices:
+        info(notice)
+    info(f"{len(result)} image(s): {result.n_embedded} embedded, {result.n_cached} from cache")
+    report_skipped(result.skipped)
+    return result
+
+
+def _base_json(result: FolderEmbeddings, embedder: Embedder) -> dict[str, Any]:
+    return {
+        "provider": embedder.provider,
+        "model": str(embedder.path),
+        "n_images": len(result),
+        "skipped": skipped_json(result.skipped),
+    }
+
+
+def _embed(args: argparse.Namespace) -> int:
+    embedder = _load_model(args)
+    result = _embed_folder(args, embedder)
+    if args.out:
+        np.savez(
+            args.out,
+            paths=np.asarray(result.paths, dtype=np.str_),
+            labels=np.asarray([lab or "" for lab in result.labels], dtype=np.str_),
+            vectors=result.vectors,
+        )
+        info(f"wrote {args.out}")
+    if args.json:
+        print_json(
+            _base_json(result, embedder) | {"n_embedded": result.n_embedded, "n_cached": result.n_cached}
+        )
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    embedder = _load_model(args)
+    threshold = args.threshold if args.threshold is not None else embedder.manifest.default_threshold
+    d = distance(embedder.embed_file(args.a), embedder.embed_file(args.b))
+    match = d < threshold
+    if args.json:
+        print_json({"distance": d, "threshold": threshold, "match": match, "provider": embedder.provider})
+    else:
+        verdict = "MATCH" if match else "no match"
+        print(f"distance {d:.4f}  threshold {threshold:.4f}  {verdict}")
+    return 0
+
+
+def _neighbours(args: argparse.Namespace) -> int:
+    if args.k < 1:
+        raise LookalikeError("-k must be at least 1")
+    embedder = _load_model(args)
+    result = _embed_folder(args, embedder)
+    if args.query is not None:
+        qvec = embedder.embed_file(args.query)[None]
+        self_row = _row_of(result, args.query)
+        excl = None if self_row is None else np.array([self_row])
+        idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
+        rows = {str(args.query): (idx[0], dist[0])}
+    else:
+        idx, dist = knn(result.vectors, args.k)
+        rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
+    answer = {
+        q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True)]
+        for q, (i, ds) in rows.items()
+    }
+    if args.json:
+        print_json(_base_json(result, embedder) | {"k": args.k, "neighbours": answer})
+    else:
+        for q, items in answer.items():
+            print(q)
+            for item in items:
+                print(f"  {item['distance']:.4f}  {item['path']}")
+    return 0
+
+
+def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
+    try:
+        rel = query.resolve().relative_to(result.folder.resolve()).as_posix()
+    except ValueError:
+        return None
+    return result.paths.index(rel) if rel in result.paths else None
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from engine.evaluation import evaluate
+
+    embedder = _load_model(args)
+    result = _embed_folder(args, embedder)
+    report = evaluate(result.vectors, result.labels)
+    if args.json:
+        print_json(_base_json(result, embedder) | report)
+    else:
+        for key in (
+            "precision_at_1",
+            "r_precision",
+            "mean_average_precision_at_r",
+            "roc_auc",
+            "eer",
+        ):
+            print(f"{key:30s} {report[key]:.4f}")
+        for far, val in report["val_at_far"].items():
+            print(f"{'VAL@FAR=' + far:30s} {val:.4f}")
+        print(f"{'best threshold':30s} {report['best_threshold']:.4f}")
+        print(f"{report['n_images']} images, {report['n_classes']} classes")
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from engine.map_figure import map_figure, map_html
+    from engine.projection import tsne_2d
+
+    embedder = _load_model(args)
+    result = _embed_folder(args, embedder)
+    proj = tsne_2d(result.vectors, progress=progress_printer("t-SNE"))
+    fig = map_figure(proj, result.paths, result.labels, title=f"t-SNE map of {args.folder.name}")
+    args.html.write_text(map_html(fig), encoding="utf-8")
+    info(f"wrote {args.html}" + (" (random sample of the images)" if proj.subsampled else ""))
+    if args.json:
+        print_json(_base_json(result, embedder) | {"html": str(args.html), "mapped": len(proj.indices)})
+    return 0

@@ -1,0 +1,99 @@
+"""t-SNE map of embeddings to 2-D: openTSNE (FFT-accelerated) by default, scikit-learn as reference.
+
+Above MAX_MAP_POINTS a seeded subsample is mapped and the caller is told, as TensorBoard's
+projector does, since t-SNE beyond that is no longer interactive on a laptop.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import CancelledError, MetricsError
+from engine.folder_embedding import CancelFlag
+
+MAX_MAP_POINTS = 20_000
+TOTAL_ITERS = 750  # openTSNE: 250 early exaggeration + 500
+
+
+@dataclass(frozen=True)
+class Projection:
+    """2-D coordinates for `indices` (rows of the embedding matrix; all rows unless subsampled)."""
+
+    points: np.ndarray
+    indices: np.ndarray
+    n_total: int
+    method: str
+
+    @property
+    def subsampled(self) -> bool:
+        """True when only a sample of the images is mapped."""
+        return len(self.indices) < self.n_total
+
+
+def tsne_2d(
+    vectors: np.ndarray,
+    seed: int = 0,
+    method: str = "opentsne",
+    progress: Callable[[int, int], None] | None = None,
+    cancel: CancelFlag | None = None,
+    max_points: int = MAX_MAP_POINTS,
+) -> Projection:
+    """Map embeddings to 2-D with PCA initialisation and a fixed seed (same input, same map)."""
+    n = len(vectors)
+    if n < 3:
+        raise MetricsError(f"a map needs at least 3 images, got {n}")
+    idx = np.arange(n)
+    if n > max_points:
+        idx = np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
+    x = np.asarray(vectors, dtype=np.float64)[idx]
+    perplexity = float(min(30.0, max(2.0, (len(x) - 1) / 3.0)))
+    if method == "sklearn":
+        pts = _sklearn(x, seed, perplexity)
+    else:
+        pts = _opentsne(x, seed, perplexity, progress, cancel)
+    if progress:
+        progress(TOTAL_ITERS, TOTAL_ITERS)
+    return Projection(pts.astype(np.float32), idx, n, method)
+
+
+def _sklearn(x: np.ndarray, seed: int, perplexity: float) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    tsne = TSNE(2, perplexity=perplexity, init="pca", random_state=seed)
+    return np.asarray(tsne.fit_transform(x))
+
+
+def _opentsne(
+    x: np.ndarray,
+    seed: int,
+    perplexity: float,
+    progress: Callable[[int, int], None] | None,
+    cancel: CancelFlag | None,
+) -> np.ndarray:
+    import openTSNE
+
+    done = [0]
+
+    def callback(iteration: int, error: float, embedding: object) -> bool:
+        done[0] += 25
+        if progress:
+            progress(min(done[0], TOTAL_ITERS - 1), TOTAL_ITERS)
+        return bool(cancel is not None and cancel.is_set())
+
+    tsne = openTSNE.TSNE(
+        perplexity=perplexity,
+        initialization="pca",
+        random_state=seed,
+        n_jobs=min(os.cpu_count() or 1, 8),
+        callbacks=callback,
+        callbacks_every_iters=25,
+        verbose=False,
+    )
+    emb = tsne.fit(x)
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("map cancelled")
+    return np.asarray(emb)

@@ -1,0 +1,1 @@
+"""Lookalike desktop app (PySide6), built on engine/ only."""

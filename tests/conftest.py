@@ -1,0 +1,37 @@
+"""Shared fixtures: real data from ../shared/datasets, real ONNX models on disk, isolated caches."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+DATASETS = REPO.parent / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own embedding cache directory, never the user's."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("LOOKALIKE_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture(scope="session")
+def datasets() -> Path:
+    """The shared real datasets (cards, flags, fashion-mnist)."""
+    if not DATASETS.is_dir():
+        pytest.fail(f"shared datasets not found at {DATASETS}")
+    return DATASETS
+
+
+@pytest.fixture(scope="session")
+def projection_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small real ONNX embedder with a full manifest (pixel projection)."""
+    from tests.model_factory import projection_model
+
+    return projection_model(tmp_path_factory.mktemp("model") / "projection.onnx", input_size=24, dim=48)
