@@ -124,10 +124,8 @@ class _Checkpointer:
 
     def save(self, vectors: dict[str, np.ndarray]) -> None:
         kept = [e for e in self.entries if e.rel_path in vectors]
-        if kept:
-            stack = np.stack([vectors[e.rel_path] for e in kept])
-        else:
-            stack = np.zeros((0, 0), dtype=np.float32)
+        rows = [vectors[e.rel_path] for e in kept]
+        stack = np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
         save_cache(
             self.path,
             self.model_sha,
