@@ -1,0 +1,115 @@
+"""What a threshold means on the open folder: matching pairs, and with labels FAR, VAL, precision, ROC.
+
+Pair distances are computed once per folder (in a worker); every later threshold is a binary search
+on sorted arrays, so a slider can update the counts at once without re-embedding anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import MetricsError
+from engine.manifest import Histograms
+from engine.pair_distances import PairDistances, pair_distances
+from engine.verification import ThresholdStats, histograms, roc_curve, threshold_at_far, threshold_stats
+
+MAX_ALL_PAIRS = 8_000_000
+SAMPLE_PAIRS = 2_000_000
+ROC_POINTS = 400
+
+
+@dataclass(frozen=True)
+class FolderPairs:
+    """Every pair distance of a folder (or a seeded sample), plus the labelled split when there is one."""
+
+    distances: np.ndarray
+    n_pairs: int
+    sampled: bool
+    labelled: PairDistances | None
+    roc_far: np.ndarray
+    roc_val: np.ndarray
+    histograms: Histograms | None
+
+
+@dataclass(frozen=True)
+class ThresholdSummary:
+    """The folder at one threshold: how many pairs match, and label-based rates when available."""
+
+    threshold: float
+    matching_pairs: int
+    estimated: bool
+    stats: ThresholdStats | None
+
+
+def folder_pairs(vectors: np.ndarray, labels: Sequence[str | None], seed: int = 0) -> FolderPairs:
+    """Compute the folder's pair distances once, so threshold look-ups are instant afterwards."""
+    v = np.asarray(vectors, dtype=np.float32)
+    n = len(v)
+    n_pairs = n * (n - 1) // 2
+    sampled = n_pairs > MAX_ALL_PAIRS
+    dist = _sampled(v, np.random.default_rng(seed)) if sampled else _all_pairs(v)
+    labelled = _labelled(v, labels)
+    far = val = np.zeros(0)
+    hist = None
+    if labelled is not None:
+        far, val = _roc(labelled)
+        hist = histograms(labelled)
+    return FolderPairs(np.sort(dist), n_pairs, sampled, labelled, far, val, hist)
+
+
+def summarize(pairs: FolderPairs, threshold: float) -> ThresholdSummary:
+    """Matching pairs (distance below threshold) and, with labels, FAR / VAL / precision."""
+    below = int(np.searchsorted(pairs.distances, threshold, side="left"))
+    if pairs.sampled and len(pairs.distances):
+        below = round(below / len(pairs.distances) * pairs.n_pairs)
+    stats = threshold_stats(pairs.labelled, threshold) if pairs.labelled is not None else None
+    return ThresholdSummary(float(threshold), below, pairs.sampled, stats)
+
+
+def threshold_for_far(pairs: FolderPairs, far: float) -> float:
+    """The largest threshold whose false accept rate on this folder stays within `far`."""
+    if pairs.labelled is None:
+        raise MetricsError("a target FAR needs a folder with labels (one sub-folder per class)")
+    return threshold_at_far(pairs.labelled, far)
+
+
+def _all_pairs(v: np.ndarray) -> np.ndarray:
+    """Upper-triangle distances, a block of rows at a time so memory stays bounded."""
+    n = len(v)
+    if n < 2:
+        return np.zeros(0, np.float32)
+    sq = (v * v).sum(1)
+    out: list[np.ndarray] = []
+    rows = max(1, 4_000_000 // n)
+    for start in range(0, n - 1, rows):
+        stop = min(start + rows, n - 1)
+        d2 = sq[start:stop, None] + sq[None, :] - 2.0 * (v[start:stop] @ v.T)
+        i, j = np.triu_indices(stop - start, k=1, m=n - start)
+        out.append(np.sqrt(np.maximum(d2[i, j + start], 0.0)))
+    return np.concatenate(out).astype(np.float32)
+
+
+def _sampled(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    i = rng.integers(0, len(v), SAMPLE_PAIRS)
+    j = rng.integers(0, len(v), SAMPLE_PAIRS)
+    keep = i != j
+    return np.linalg.norm(v[i[keep]] - v[j[keep]], axis=1).astype(np.float32)
+
+
+def _labelled(v: np.ndarray, labels: Sequence[str | None]) -> PairDistances | None:
+    try:
+        return pair_distances(v, labels)
+    except MetricsError:
+        return None
+
+
+def _roc(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray]:
+    """The ROC thinned to a few hundred points: enough to draw, cheap to keep."""
+    far, val, _ = roc_curve(pairs)
+    if len(far) > ROC_POINTS:
+        keep = np.unique(np.linspace(0, len(far) - 1, ROC_POINTS).astype(int))
+        far, val = far[keep], val[keep]
+    return np.asarray(far, np.float64), np.asarray(val, np.float64)
