@@ -68,9 +68,10 @@ def _decode(img: Image.Image, min_side: int | None) -> Image.Image:
 def _to_rgb(img: Image.Image) -> Image.Image:
     """Convert every mode to RGB, compositing transparency on white so it never shows as black."""
     mode = img.mode
-    if mode == "RGB":
+    if mode == "RGB" and "transparency" not in img.info:
         return img.copy()
-    if mode == "P" or mode == "PA":
+    if mode == "P" or mode == "PA" or (mode in ("L", "RGB") and "transparency" in img.info):
+        # L/RGB PNGs can declare one colour transparent (tRNS) without an alpha channel.
         img = img.convert("RGBA")
     elif mode in ("I;16", "I;16B", "I;16L", "I;16N", "I") or mode == "F":
         img = _wide_to_l(img)
