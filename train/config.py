@@ -81,7 +81,7 @@ def _problems(cfg: TrainConfig) -> list[str]:
         out.append(f"--device must be one of {', '.join(DEVICES)}, not {cfg.device!r}")
     if cfg.val_classes <= 0:
         out.append("--val-classes must be a fraction in (0, 1) or a count >= 1")
-    if 1 <= cfg.val_classes and cfg.val_classes != int(cfg.val_classes):
+    if cfg.val_classes >= 1 and cfg.val_classes != int(cfg.val_classes):
         out.append("--val-classes above 1 must be a whole number of classes")
     checks = [
         (cfg.epochs >= 1, "--epochs must be >= 1"),

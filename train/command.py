@@ -1,0 +1,127 @@
+"""`lookalike train` and `lookalike export`: argparse glue only; torch loads when a command runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from train.config import DEVICES, MINERS, AugmentConfig, TrainConfig
+
+EXIT_USAGE = 2
+
+
+def register_train(sub: argparse._SubParsersAction) -> None:
+    """Add `lookalike train DATA... --out RUN` to the lookalike command."""
+    d = TrainConfig(data=("x",), out="x")
+    p = sub.add_parser(
+        "train",
+        help="train a triplet-loss embedder on DATA/CLASS/IMAGE folders",
+        description="Train on some classes, validate on held-out classes, export RUN/model.onnx.",
+    )
+    p.add_argument("data", nargs="+", metavar="DATA", help="folder(s) of class sub-folders")
+    p.add_argument("--out", required=True, metavar="RUN", help="run folder for checkpoints")
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget")
+    p.add_argument("--val-classes", type=float, default=d.val_classes, help="fraction or count")
+    p.add_argument("--mining", choices=MINERS, default=d.mining)
+    p.add_argument("--margin", type=float, default=d.margin)
+    p.add_argument("--dim", type=int, default=d.dim, help="embedding size")
+    p.add_argument("--width", type=int, default=d.width, help="channels of the first stage")
+    p.add_argument("--image-size", type=int, default=d.image_size, help="model input side (px)")
+    p.add_argument("--batch-classes", type=int, default=d.batch_classes, help="P")
+    p.add_argument("--batch-images", type=int, default=d.batch_images, help="K")
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--patience", type=int, default=d.patience, help="early-stopping epochs")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--device", choices=DEVICES, default=d.device)
+    p.add_argument("--resume", metavar="CKPT", default=None, help="continue from last.pt")
+    p.add_argument("--no-augment", action="store_true", help="train on unaltered images")
+    p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False, help="horizontal flips")
+    p.add_argument("--dry-run", action="store_true", help="stop after one batch")
+    p.set_defaults(func=_train)
+
+
+def register_export(sub: argparse._SubParsersAction) -> None:
+    """Add `lookalike export CKPT --out model.onnx` to the lookalike command."""
+    p = sub.add_parser(
+        "export",
+        help="export a training checkpoint to ONNX with its manifest",
+        description="Calibrate on the run's held-out classes and write a checked ONNX model.",
+    )
+    p.add_argument("checkpoint", metavar="CKPT", help="best.pt or last.pt of a run")
+    p.add_argument("--out", required=True, help="the .onnx file to write")
+    p.set_defaults(func=_export)
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The frozen run config from parsed arguments (raises ValueError on bad values)."""
+    return TrainConfig(
+        data=tuple(args.data),
+        out=args.out,
+        epochs=args.epochs,
+        max_minutes=args.max_minutes,
+        val_classes=args.val_classes,
+        mining=args.mining,
+        margin=args.margin,
+        dim=args.dim,
+        width=args.width,
+        image_size=args.image_size,
+        batch_classes=args.batch_classes,
+        batch_images=args.batch_images,
+        lr=args.lr,
+        patience=args.patience,
+        seed=args.seed,
+        device=args.device,
+        resume=args.resume,
+        dry_run=args.dry_run,
+        augment=AugmentConfig(enabled=not args.no_augment, flip=args.flip),
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    problem = _missing(list(args.data) + ([args.resume] if args.resume else []))
+    if problem:
+        return _fail(problem)
+    try:
+        cfg = config_from_args(args)
+    except ValueError as exc:
+        return _fail(str(exc))
+    from train.loop import run
+    from train.report import comparison_table
+
+    try:
+        result = run(cfg)
+    except ValueError as exc:  # DataError and bad resume files are input problems
+        return _fail(str(exc))
+    if result.export is not None:
+        print(comparison_table(result.export))
+    print(f"training speed: {result.images_per_s:.0f} images/s")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    problem = _missing([args.checkpoint])
+    if problem:
+        return _fail(problem)
+    from train.export_checkpoint import export_checkpoint
+    from train.report import comparison_table
+
+    try:
+        report = export_checkpoint(Path(args.checkpoint), Path(args.out))
+    except ValueError as exc:
+        return _fail(str(exc))
+    print(comparison_table(report))
+    return 0
+
+
+def _missing(paths: list[str]) -> str | None:
+    for path in paths:
+        if not Path(path).exists():
+            return f"not found: {path}"
+    return None
+
+
+def _fail(message: str) -> int:
+    print(f"lookalike: error: {message}", file=sys.stderr)
+    return EXIT_USAGE

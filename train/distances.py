@@ -1,0 +1,25 @@
+"""Pairwise distances between embeddings, shared by the loss, the miners and the health stats."""
+
+from __future__ import annotations
+
+import torch
+
+
+def pairwise(emb: torch.Tensor, squared: bool = False) -> torch.Tensor:
+    """(N, N) Euclidean (or squared) distances; the clamp keeps sqrt's gradient finite at 0."""
+    sq = (emb.unsqueeze(1) - emb.unsqueeze(0)).pow(2).sum(-1)
+    return sq if squared else sq.clamp_min(1e-12).sqrt()
+
+
+def paired(a: torch.Tensor, b: torch.Tensor, squared: bool = False) -> torch.Tensor:
+    """Row-wise distances between two (M, D) tensors."""
+    sq = (a - b).pow(2).sum(-1)
+    return sq if squared else sq.clamp_min(1e-12).sqrt()
+
+
+def valid_triplet_mask(labels: torch.Tensor) -> torch.Tensor:
+    """(N, N, N) mask of (anchor, positive, negative): same label a/p, a != p, different label n."""
+    same = labels.unsqueeze(0) == labels.unsqueeze(1)
+    eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+    pos = same & ~eye
+    return pos.unsqueeze(2) & ~same.unsqueeze(1)

@@ -1,0 +1,26 @@
+"""Embed preloaded uint8 images with a torch model, batched, as the engine would feed them."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from engine.preprocessing import Preprocessing
+from train.normalization import normalize_torch
+
+
+@torch.no_grad()
+def embed_images(
+    model: torch.nn.Module, images: np.ndarray, prep: Preprocessing, device: torch.device
+) -> np.ndarray:
+    """uint8 NHWC → float32 (N, dim) in eval mode (BatchNorm uses its running statistics)."""
+    was_training = model.training
+    model.eval()
+    out: list[np.ndarray] = []
+    for start in range(0, len(images), 256):
+        chunk = torch.from_numpy(images[start : start + 256]).to(device)
+        out.append(model(normalize_torch(chunk, prep)).float().cpu().numpy())
+    model.train(was_training)
+    if not out:
+        raise ValueError("no images to embed")
+    return np.concatenate(out)

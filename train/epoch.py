@@ -1,0 +1,83 @@
+"""One training epoch: P×K batches, tensor augmentation, mining, triplet loss, health stats."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+
+from engine.preprocessing import Preprocessing
+from train.augment import augment
+from train.config import TrainConfig
+from train.health import HealthMeter
+from train.losses import TripletMarginLoss, distance_matrix
+from train.miners import make_miner
+from train.normalization import standardize, to_unit
+from train.progress import progress_bar
+from train.sampler import PKSampler
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """Health summary, throughput, and whether the time budget cut the epoch short."""
+
+    health: dict[str, float]
+    images_per_s: float
+    seconds: float
+    cut_short: bool
+
+
+def epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    """All randomness of an epoch comes from (seed, epoch): resuming replays it exactly."""
+    return torch.Generator().manual_seed(seed * 100_003 + epoch)
+
+
+def train_epoch(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: tuple[torch.Tensor, torch.Tensor],
+    sampler: PKSampler,
+    cfg: TrainConfig,
+    epoch: int,
+    deadline: float | None,
+    max_batches: int | None = None,
+) -> EpochResult:
+    """Train on one epoch of batches (or until the deadline / max_batches)."""
+    images, labels = data
+    device = next(model.parameters()).device
+    gen = epoch_generator(cfg.seed, epoch)
+    prep = Preprocessing(input_size=cfg.image_size, resize=cfg.resize)
+    loss_fn = TripletMarginLoss(cfg.margin, cfg.distance)
+    miner = make_miner(cfg.mining, cfg.margin, gen)
+    meter = HealthMeter()
+    model.train()
+    start, cut = time.perf_counter(), False
+    total = sampler.batches_per_epoch() if max_batches is None else max_batches
+    with progress_bar(total, f"epoch {epoch + 1}") as bar:
+        for i, idx in enumerate(sampler.epoch(gen)):
+            if i == total:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                cut = True
+                break
+            x = _batch_input(images[idx].to(device), prep, cfg, gen)
+            y = labels[idx].to(device)
+            emb = model(x)
+            result = loss_fn(emb, y, miner(distance_matrix(emb, cfg.distance), y))
+            optimizer.zero_grad(set_to_none=True)
+            result.loss.backward()
+            optimizer.step()
+            meter.add(result, emb)
+            bar(1)
+    seconds = time.perf_counter() - start
+    return EpochResult(meter.summary(), meter.images / max(seconds, 1e-9), seconds, cut)
+
+
+def _batch_input(
+    batch: torch.Tensor, prep: Preprocessing, cfg: TrainConfig, gen: torch.Generator
+) -> torch.Tensor:
+    """uint8 NHWC → augmented [0, 1] → the model's normalisation (identical to the engine's)."""
+    unit = to_unit(batch, prep)
+    unit = augment(unit, cfg.augment, prep.pad_value / 255.0, gen)
+    return standardize(unit, prep)

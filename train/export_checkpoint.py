@@ -1,0 +1,31 @@
+"""`lookalike export`: rebuild a run's held-out set from its checkpoint, then export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from train.checkpoint import load_checkpoint, state_from
+from train.class_split import ClassSplit
+from train.config import config_from_dict
+from train.export_run import ExportReport, export_trained, training_summary
+from train.loop import log_stderr
+from train.model import EmbeddingNet
+from train.prepared import prepare
+
+
+def export_checkpoint(checkpoint: Path, out: Path) -> ExportReport:
+    """Load weights and config, reload the held-out classes from the saved split, export."""
+    try:
+        payload = load_checkpoint(checkpoint)
+    except (RuntimeError, OSError, EOFError) as exc:
+        raise ValueError(f"{checkpoint}: not a readable training checkpoint ({exc})") from exc
+    cfg = config_from_dict(json.loads(payload["config"]))
+    raw = payload["split"]
+    split = ClassSplit(tuple(raw["train"]), tuple(raw["val"]), int(raw["seed"]))
+    data = prepare(cfg, log_stderr, split)
+    model = EmbeddingNet(cfg.dim, cfg.width)
+    model.load_state_dict(payload["model"])
+    state = state_from(payload)
+    training = training_summary(data, cfg, state, model)
+    return export_trained(model, cfg, data.val, training, out)

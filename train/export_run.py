@@ -1,0 +1,113 @@
+"""Export a trained model with held-out calibration, and score it against the raw-pixel baseline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.errors import MetricsError
+from engine.retrieval_metrics import retrieval_metrics
+from engine.verification import calibrate
+from train.baseline import raw_pixel_vectors
+from train.checkpoint import RunState
+from train.config import TrainConfig
+from train.data import ImageSet
+from train.embed import embed_images
+from train.export import build_manifest, export_onnx
+from train.model import count_parameters
+from train.prepared import PreparedData, preprocessing_for
+from train.validation import headline, held_out_metrics, per_dataset
+
+PARITY_IMAGES = 16
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What the exported model scores on held-out classes, beside raw pixels."""
+
+    path: Path
+    metrics: dict[str, float]
+    baseline: dict[str, float]
+    per_dataset: dict[str, dict[str, dict[str, float]]]
+    thresholds: dict[str, float]
+    parity_diff: float
+
+
+def training_summary(
+    data: PreparedData, cfg: TrainConfig, state: RunState, model: torch.nn.Module
+) -> dict[str, Any]:
+    """What the manifest says about how the model was made (data, split, schedule, config)."""
+    return {
+        **data.summary(),
+        "datasets": [Path(p).name for p in cfg.data],
+        "val_class_names": list(data.split.val),
+        "best_epoch": state.best_epoch,
+        "epochs_run": state.epoch,
+        "train_seconds": round(state.train_seconds, 1),
+        "parameters": count_parameters(model),
+        "config": json.loads(cfg.to_json()),
+    }
+
+
+def export_trained(
+    model: torch.nn.Module, cfg: TrainConfig, val: ImageSet, training: dict[str, Any], out: Path
+) -> ExportReport:
+    """Embed held-out images, calibrate, compare with raw pixels, export and parity-check."""
+    prep = preprocessing_for(cfg)
+    model = model.cpu().eval()
+    vectors = embed_images(model, val.images, prep, torch.device("cpu"))
+    metrics = headline(held_out_metrics(vectors, val.labels))
+    raw, raw_labels = _raw(val, cfg.resize)
+    baseline = _retrieval(raw, raw_labels)
+    datasets = _per_dataset(vectors, val.labels, raw, raw_labels)
+    calibration = calibrate(vectors, val.labels)
+    manifest_metrics = {
+        "held_out": metrics,
+        "raw_pixels_32": baseline,
+        "per_dataset": datasets,
+        "eer": calibration.eer,
+        "best_accuracy": calibration.best_accuracy,
+    }
+    dim = int(vectors.shape[1])
+    version = f"{Path(cfg.out).name}-e{training.get('best_epoch', 0)}"
+    manifest = build_manifest(prep, dim, calibration, training, manifest_metrics, version)
+    check = val.images[np.linspace(0, len(val) - 1, PARITY_IMAGES).astype(int)]
+    diff = export_onnx(model, manifest, out, check)
+    thresholds = {k: float(v) for k, v in calibration.thresholds.items()}
+    return ExportReport(out, metrics, baseline, datasets, thresholds, diff)
+
+
+def _raw(val: ImageSet, resize: str) -> tuple[np.ndarray, list[str]]:
+    vectors, kept = raw_pixel_vectors(val.paths, resize)
+    return vectors, [val.labels[i] for i in kept]
+
+
+def _retrieval(vectors: np.ndarray, labels: list[str]) -> dict[str, float]:
+    """precision@1 and MAP@R only: what the raw-pixel comparison is about."""
+    r = retrieval_metrics(vectors, labels)
+    return {
+        "precision_at_1": r.precision_at_1,
+        "mean_average_precision_at_r": r.mean_average_precision_at_r,
+    }
+
+
+def _per_dataset(
+    vectors: np.ndarray, labels: tuple[str, ...], raw: np.ndarray, raw_labels: list[str]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Trained vs raw pixels per dataset root (only for multi-root runs)."""
+    trained = per_dataset(vectors, labels)
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    prefixes = np.array([lab.split("/", 1)[0] for lab in raw_labels])
+    for name, report in trained.items():
+        idx = np.flatnonzero(prefixes == name)
+        try:
+            base = _retrieval(raw[idx], [raw_labels[i] for i in idx])
+        except MetricsError:
+            continue
+        out[name] = {"trained": headline(report), "raw_pixels_32": base}
+    return out

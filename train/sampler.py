@@ -1,0 +1,47 @@
+"""P classes × K images per batch (PML's MPerClassSampler idea): every anchor has positives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+
+
+class PKSampler:
+    """Yields index batches of P distinct classes with K images each, from a seeded generator."""
+
+    def __init__(self, labels: Sequence[int], classes: int, images: int) -> None:
+        by_class: dict[int, list[int]] = {}
+        for i, label in enumerate(labels):
+            by_class.setdefault(int(label), []).append(i)
+        self.pools = [torch.tensor(v) for _, v in sorted(by_class.items()) if len(v) >= 2]
+        if len(self.pools) < 2:
+            raise ValueError("P×K sampling needs at least two classes with two or more images")
+        self.p = min(classes, len(self.pools))
+        self.k = images
+        self.n_images = sum(len(p) for p in self.pools)
+
+    @property
+    def batch_size(self) -> int:
+        """Images per batch (P × K)."""
+        return self.p * self.k
+
+    def batches_per_epoch(self) -> int:
+        """About one pass over the sampled images per epoch."""
+        return max(1, self.n_images // self.batch_size)
+
+    def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """The batches of one epoch; classes cycle through a shuffled order so all get their turn."""
+        order = torch.empty(0, dtype=torch.long)
+        for _ in range(self.batches_per_epoch()):
+            if len(order) < self.p:  # a fresh shuffle; leftovers would risk a class twice in a batch
+                order = torch.randperm(len(self.pools), generator=generator)
+            chosen, order = order[: self.p], order[self.p :]
+            yield torch.cat([self._draw(int(c), generator) for c in chosen])
+
+    def _draw(self, cls: int, generator: torch.Generator) -> torch.Tensor:
+        """K images of a class: without replacement when it has enough, else with."""
+        pool = self.pools[cls]
+        if len(pool) >= self.k:
+            return pool[torch.randperm(len(pool), generator=generator)[: self.k]]
+        return pool[torch.randint(len(pool), (self.k,), generator=generator)]
