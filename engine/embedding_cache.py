@@ -54,7 +54,8 @@ def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
     if not path.exists():
         return CachedVectors(vectors=np.zeros((0, dim), dtype=np.float32))
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # Our own handle: np.load leaks the one it opens when the zip is damaged (BadZipFile).
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             version = int(data["version"])
             model = str(data["model_sha256"])
             paths = [str(p) for p in data["paths"]]
