@@ -67,6 +67,8 @@ def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
             vectors=np.zeros((0, dim), dtype=np.float32),
             notice=f"embedding cache was unusable ({exc}); rebuilding it",
         )
+    if len(paths) == 0:
+        return CachedVectors(vectors=np.zeros((0, dim), dtype=np.float32))
     keys = {(p, int(s), int(m)): i for i, (p, s, m) in enumerate(zip(paths, sizes, mtimes, strict=True))}
     return CachedVectors(keys=keys, vectors=vectors)
 
@@ -82,6 +84,8 @@ def _validate(
         raise _StaleCacheError(f"cache format {version}, expected {CACHE_VERSION}")
     if model != want_model:
         raise _StaleCacheError("cache belongs to another model")
+    if vectors.shape == (0, 0) and set(lengths) == {0}:
+        return  # an empty folder's cache: nothing to check
     if vectors.ndim != 2 or vectors.shape[1] != dim or len(set(lengths)) != 1:
         raise _StaleCacheError("cache arrays are inconsistent")
     if vectors.shape[0] != lengths[0] or not np.isfinite(vectors).all():

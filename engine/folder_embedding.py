@@ -132,7 +132,7 @@ class _Checkpointer:
             [e.rel_path for e in kept],
             [e.size for e in kept],
             [e.mtime_ns for e in kept],
-            stack.reshape(len(kept), -1),
+            stack,
         )
         self.last = time.monotonic()
 
