@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,9 @@ from engine.image_loading import is_image_name
 
 @dataclass(frozen=True)
 class ImageEntry:
-    """One candidate image: where it is, which class (first-level folder) and its stat key."""
+    """One candidate image: where it is, which class (first-level folder) and its stat key.
+
+    `mtime_ns` holds `change_stamp` (max of mtime and ctime), not the raw mtime."""
 
     rel_path: str
     label: str | None
@@ -35,6 +39,12 @@ def label_of(rel_path: str) -> str | None:
     return parts[0] if len(parts) > 1 else None
 
 
+def change_stamp(st: os.stat_result) -> int:
+    """The cache's version stamp: the later of mtime and ctime, so a file whose mtime was put back
+    (cp -p, rsync -t, touch -r, a camera app) after an edit still counts as changed."""
+    return max(st.st_mtime_ns, st.st_ctime_ns)
+
+
 def scan_folder(folder: str | os.PathLike[str]) -> tuple[list[ImageEntry], list[SkippedFile]]:
     """List image files recursively (sorted, symlink loops safe); unreadable entries are skipped."""
     root = Path(folder)
@@ -50,7 +60,7 @@ def scan_folder(folder: str | os.PathLike[str]) -> tuple[list[ImageEntry], list[
         if reason is not None or st is None:
             skipped.append(SkippedFile(rel, reason or "cannot be read"))
         else:
-            entries.append(ImageEntry(rel, label_of(rel), st.st_size, st.st_mtime_ns))
+            entries.append(ImageEntry(rel, label_of(rel), st.st_size, change_stamp(st)))
     entries.sort(key=lambda e: e.rel_path)
     skipped.sort(key=lambda s: s.path)
     return entries, skipped
@@ -95,7 +105,18 @@ def _visit(
     try:
         st = os.stat(child.path)
     except OSError as exc:
-        reason = "dangling symlink" if child.is_symlink() else f"cannot stat: {exc.strerror}"
-        yield rel, reason, None
+        yield rel, _stat_failure(child, exc), None
+        return
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a FIFO blocks forever and a device never ends: list them, never read them.
+        yield rel, "not a regular file (a FIFO, device or socket)", None
         return
     yield rel, None, st
+
+
+def _stat_failure(child: os.DirEntry[str], exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if child.is_symlink() and isinstance(exc, FileNotFoundError):
+        return "dangling symlink"
+    return f"cannot stat: {exc.strerror or exc}"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -17,34 +22,73 @@ MAX_PIXELS = 100_000_000
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff", ".gif"}
 )
+# Magic bytes, only to word the reason for a file Pillow could not open (never to pick a decoder).
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF8", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"%!PS", "PostScript/EPS"),
+    (b"\xc5\xd0\xd3\xc6", "PostScript/EPS"),
+    (b"%PDF", "PDF"),
+    (b"8BPS", "Photoshop"),
+    (b"\x00\x00\x01\x00", "Windows icon"),
+)
 
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow refuses above 2x this at open; _decode refuses above 1x
+# Pillow only warns between 1x and 2x; _decode refuses those itself, so the warning is noise. (A
+# per-call catch_warnings would not do: it swaps process-wide state and decoding runs in threads.)
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def load_image(path: str | os.PathLike[str], min_side: int | None = None) -> Image.Image:
     """Open any allowed image file as upright RGB; min_side lets big JPEGs decode at reduced size."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path, formats=ALLOWED_FORMATS) as img:
+    with _open_regular(path) as fh:
+        try:
+            with Image.open(fh, formats=ALLOWED_FORMATS) as img:
                 return _to_rgb(_decode(img, min_side))
-    except ImageLoadError:
-        raise
-    except FileNotFoundError as exc:
-        raise ImageLoadError("file not found (removed during the scan?)") from exc
-    except PermissionError as exc:
-        raise ImageLoadError("permission denied") from exc
-    except IsADirectoryError as exc:
-        raise ImageLoadError("is a directory") from exc
-    except UnidentifiedImageError as exc:
-        raise ImageLoadError(_unidentified_reason(Path(path))) from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageLoadError(f"image too large (decompression bomb guard: {exc})") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise ImageLoadError(f"corrupt or truncated image: {_short(exc)}") from exc
-    except Exception as exc:
-        raise ImageLoadError(f"cannot decode image: {type(exc).__name__}: {_short(exc)}") from exc
+        except ImageLoadError:
+            raise
+        except UnidentifiedImageError as exc:
+            raise ImageLoadError(_unidentified_reason(fh)) from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageLoadError(f"image too large (decompression bomb guard: {exc})") from exc
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+            raise ImageLoadError(f"corrupt or truncated image: {_short(exc)}") from exc
+        except Exception as exc:
+            raise ImageLoadError(f"cannot decode image: {type(exc).__name__}: {_short(exc)}") from exc
+
+
+@contextmanager
+def _open_regular(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open without blocking and insist on a regular file: a FIFO or device named .jpg never hangs us."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ImageLoadError(_open_reason(exc)) from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "is a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
+        raise ImageLoadError(kind)
+    with os.fdopen(fd, "rb") as fh:
+        yield fh
+
+
+def _open_reason(exc: OSError) -> str:
+    """Why a file could not even be opened, in the user's words."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found (removed during the scan?)"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    return f"cannot open: {exc.strerror or exc}"
 
 
 def _decode(img: Image.Image, min_side: int | None) -> Image.Image:
@@ -61,7 +105,11 @@ def _decode(img: Image.Image, min_side: int | None) -> Image.Image:
         scale = min(w, h) / min_side
         img.draft("RGB", (max(1, int(w / scale)), max(1, int(h / scale))))
     img.load()
-    upright = ImageOps.exif_transpose(img)
+    try:
+        upright = ImageOps.exif_transpose(img)
+    except Exception:
+        # Unparseable EXIF (Pillow raises or warns): the pixels are fine, keep them as stored.
+        upright = None
     return upright if upright is not None else img
 
 
@@ -97,15 +145,34 @@ def _wide_to_l(img: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8), mode="L")
 
 
-def _unidentified_reason(path: Path) -> str:
-    """Say why Pillow could not identify a file: empty, a disallowed format, or not an image."""
+def _unidentified_reason(fh: BinaryIO) -> str:
+    """Say why Pillow could not identify a file: empty, damaged, a disallowed format, or not an image."""
     try:
-        size = path.stat().st_size
+        fh.seek(0)
+        head = fh.read(16)
     except OSError:
         return "cannot be read"
-    if size == 0:
+    if not head:
         return "empty file (0 bytes)"
-    return "not an image, or a format outside the allowed list (" + ", ".join(ALLOWED_FORMATS) + ")"
+    kind = _sniff(head)
+    allowed = ", ".join(ALLOWED_FORMATS)
+    if kind in ALLOWED_FORMATS:
+        return f"corrupt {kind} file (its header cannot be parsed)"
+    if kind is not None:
+        return f"{kind} file: not an allowed image format ({allowed})"
+    return f"not an image, or a format outside the allowed list ({allowed})"
+
+
+def _sniff(head: bytes) -> str | None:
+    """Name a file's format from its first bytes (for the message only)."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp":
+        return "HEIC/AVIF"
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    return None
 
 
 def _short(exc: BaseException) -> str:
