@@ -1,0 +1,41 @@
+"""Start the desktop app: environment, QApplication, main window, then the folder and model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gui.web_engine_env import configure_web_engine_env
+
+
+def create_application() -> object:
+    """The QApplication (created once), with the flags and attributes QtWebEngine needs."""
+    configure_web_engine_env()
+    import PySide6.QtWebEngineWidgets  # noqa: F401  (must be loaded before the QApplication)
+    from PySide6.QtWidgets import QApplication
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setOrganizationName("Lookalike")
+    app.setApplicationName("Lookalike")
+    app.setStyle("Fusion")  # Fusion follows the system's light or dark colour scheme
+    return app
+
+
+def run_app(folder: Path | None, model: Path | None) -> int:
+    """Open the main window on `folder` (default: bundled samples) with `model` (default: bundled)."""
+    app = create_application()
+    from PySide6.QtCore import QSettings
+
+    from engine.bundled import default_model_path, sample_folder
+    from gui.main_window import MainWindow
+
+    window = MainWindow(QSettings())
+    window.show()
+    window.open_model(model or default_model_path())
+    start = folder if folder is not None else sample_folder()
+    if start.is_dir():
+        window.open_folder(start)
+    else:
+        window.show_error("No folder", f"{start} does not exist; use File → Open folder.")
+    return int(app.exec())  # type: ignore[attr-defined]

@@ -1,0 +1,233 @@
+"""The main window: builds the views, wires them to the session and controller, menus and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from engine.embedder import Embedder
+from engine.folder_embedding import FolderEmbeddings
+from gui.app_settings import AppSettings
+from gui.compare_view import CompareView
+from gui.controller import Controller
+from gui.drop_zone import dropped_files
+from gui.gallery_view import GalleryView
+from gui.image_viewer import ImageViewer
+from gui.map_view import MapView
+from gui.neighbours_view import NeighboursView
+from gui.session import Session
+from gui.skipped_panel import SkippedPanel
+from gui.status_bar import StatusBar
+from gui.threshold_bar import ThresholdBar
+from gui.threshold_view import ThresholdView
+from gui.thumbnail_loader import ThumbnailLoader
+from gui.workers import WorkerPool
+
+
+class MainWindow(QMainWindow):
+    """Gallery on the left; neighbours, compare, map, threshold and skipped files as tabs on the right."""
+
+    error_shown = Signal(str, str)
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Lookalike")
+        self.setAcceptDrops(True)
+        self.settings = AppSettings(settings)
+        self.session = Session(self)
+        self.pool = WorkerPool(2, self)
+        self.controller = Controller(self.session, self.pool, self)
+        self.controller.remembered_threshold = self.settings.threshold
+        self.thumbs = ThumbnailLoader(parent=self)
+        self.last_error: tuple[str, str] | None = None
+        self._closed = False
+        self._build_views()
+        self._build_menus()
+        self._wire()
+        self._restore_layout()
+
+    def _build_views(self) -> None:
+        s, c, t = self.session, self.controller, self.thumbs
+        self.gallery = GalleryView(s, t)
+        self.neighbours = NeighboursView(s, t)
+        self.compare = CompareView(s, c)
+        self.map = MapView(s, c, t)
+        self.threshold_view = ThresholdView(s)
+        self.skipped = SkippedPanel()
+        self.tabs = QTabWidget()
+        for widget, name in (
+            (self.neighbours, "Neighbours"),
+            (self.compare, "Compare"),
+            (self.map, "Map"),
+            (self.threshold_view, "Threshold"),
+            (self.skipped, "Skipped files"),
+        ):
+            self.tabs.addTab(widget, name)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.gallery)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([480, 800])
+        self.setCentralWidget(splitter)
+        self.threshold_bar = ThresholdBar(s)
+        bar = QToolBar("Threshold")
+        bar.setObjectName("threshold_toolbar")
+        bar.setMovable(False)
+        bar.addWidget(self.threshold_bar)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.status = StatusBar(c)
+        self.setStatusBar(self.status)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
+        self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
+        self.recent_menu = file_menu.addMenu("Recent folders")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        work = self.menuBar().addMenu("&Work")
+        self._action(work, "&Stop", QKeySequence(Qt.Key.Key_Escape), self.controller.stop)
+        self._action(work, "Compute &map", QKeySequence("Ctrl+M"), self._show_map)
+        view = self.menuBar().addMenu("&View")
+        for i in range(self.tabs.count()):
+            self._action(
+                view,
+                self.tabs.tabText(i),
+                QKeySequence(f"Ctrl+{i + 1}"),
+                partial(self.tabs.setCurrentIndex, i),
+            )
+        self._fill_recent()
+
+    def _action(
+        self, menu: QMenu, text: str, key: QKeySequence | QKeySequence.StandardKey, slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(key)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _wire(self) -> None:
+        self.controller.failed.connect(self.show_error)
+        self.controller.embedded.connect(self._embedded)
+        self.session.model_changed.connect(self._model_changed)
+        self.session.threshold_changed.connect(self._remember_threshold)
+        self.session.folder_changed.connect(lambda _e: None)
+        self.gallery.open_requested.connect(self.open_image)
+        self.neighbours.open_requested.connect(self.open_image)
+        self.thumbs.failed.connect(
+            lambda path, why: self.status.showMessage(f"{Path(path).name}: {why}", 8000)
+        )
+
+    def open_folder(self, folder: str | Path) -> None:
+        """Open (embed) a folder; it joins the recent list. Nothing inside it is ever written."""
+        path = Path(folder).expanduser().resolve()
+        self.thumbs.clear()
+        self.settings.add_recent_folder(str(path))
+        self._fill_recent()
+        self.setWindowTitle(f"Lookalike — {path.name}")
+        self.skipped.show_result(None)
+        self.controller.open_folder(path)
+
+    def open_model(self, model: str | Path) -> None:
+        """Load another model; if it is unusable a dialog says why and the current one stays."""
+        self.controller.open_model(Path(model).expanduser())
+
+    def choose_folder(self) -> None:
+        """File → Open folder."""
+        start = str(self.session.folder or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
+        if folder:
+            self.open_folder(folder)
+
+    def choose_model(self) -> None:
+        """File → Open model."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Lookalike model", "", "ONNX models (*.onnx)")
+        if path:
+            self.open_model(path)
+
+    def open_image(self, path: str) -> None:
+        """Show one image large."""
+        ImageViewer(path, self.controller, self).show()
+
+    def show_error(self, title: str, message: str) -> None:
+        """The one place errors reach the user: a window-modal box that never blocks the event loop."""
+        self.last_error = (title, message)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.error_shown.emit(title, message)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        """Folders (open them) and .onnx files (load them) can be dropped on the window."""
+        paths = dropped_files(event.mimeData())
+        if paths and (paths[0].is_dir() or paths[0].suffix.lower() == ".onnx"):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Open the dropped folder or model."""
+        paths = dropped_files(event.mimeData())
+        if not paths:
+            return
+        event.acceptProposedAction()
+        if paths[0].is_dir():
+            self.open_folder(paths[0])
+        else:
+            self.open_model(paths[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Save the layout, stop every job and wait for the threads, then close."""
+        if not self._closed:
+            self._closed = True
+            self.settings.set_layout(self.saveGeometry(), self.saveState())
+            self.settings.sync()
+            self.controller.shutdown()
+            self.thumbs.shutdown()
+            self.map.shutdown()
+        super().closeEvent(event)
+
+    def _embedded(self, emb: FolderEmbeddings) -> None:
+        self.skipped.show_result(emb)
+        self.tabs.setTabText(self.tabs.indexOf(self.skipped), f"Skipped files ({len(emb.skipped)})")
+
+    def _model_changed(self, embedder: Embedder) -> None:
+        self.status.show_model(embedder)
+
+    def _remember_threshold(self, value: float) -> None:
+        if self.session.embedder is not None:
+            self.settings.set_threshold(self.session.embedder.sha256, value)
+
+    def _show_map(self) -> None:
+        self.tabs.setCurrentWidget(self.map)
+        self.map.compute()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for folder in self.settings.recent_folders():
+            action = self.recent_menu.addAction(folder)
+            action.triggered.connect(lambda _=False, f=folder: self.open_folder(f))
+        self.recent_menu.setEnabled(bool(self.settings.recent_folders()))
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.layout()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        if state is not None:
+            self.restoreState(state)

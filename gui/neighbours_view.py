@@ -1,0 +1,167 @@
+"""The selected image's k nearest neighbours, best first, marked against the threshold and class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.folder_embedding import FolderEmbeddings
+from engine.neighbours import knn, pairwise_distances
+from gui.heatmap_widget import HeatmapWidget
+from gui.palette import MATCH, NO_MATCH, OTHER_CLASS
+from gui.session import Session
+from gui.thumbnail_loader import ThumbnailLoader
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+MAX_HEATMAP = 60
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One answer row: which image, how far, and how it is marked."""
+
+    row: int
+    distance: float
+    match: bool
+    other_class: bool
+
+
+class NeighboursView(QWidget):
+    """One selected image → its neighbours; several selected → their pairwise distance heat map."""
+
+    open_requested = Signal(str)
+
+    def __init__(self, session: Session, thumbs: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.thumbs = thumbs
+        self.neighbours: list[Neighbour] = []
+        self._query: int | None = None
+        self._build()
+        session.selection_changed.connect(self._selection_changed)
+        session.threshold_changed.connect(lambda _t: self._refresh_marks())
+        session.folder_changed.connect(lambda _e: self._selection_changed([]))
+        thumbs.ready.connect(self._thumbnail_ready)
+
+    def _build(self) -> None:
+        self.title = QLabel("Select an image in the gallery to see its nearest neighbours.")
+        self.title.setWordWrap(True)
+        self.k = QSpinBox(minimum=1, maximum=200, value=12, prefix="k = ")
+        self.k.valueChanged.connect(lambda _v: self._selection_changed(self.session.selection))
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.k)
+        self.list = QListWidget()
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(QSize(self.thumbs.size, self.thumbs.size))
+        self.list.setGridSize(QSize(self.thumbs.size + 40, self.thumbs.size + 58))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setMovement(QListWidget.Movement.Static)
+        self.list.setWordWrap(True)
+        self.list.itemDoubleClicked.connect(self._open)
+        self.heatmap = HeatmapWidget()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.list)
+        self.stack.addWidget(self.heatmap)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+    def _selection_changed(self, rows: list[int]) -> None:
+        emb = self.session.embeddings
+        self.list.clear()
+        self.neighbours = []
+        self._query = None
+        if emb is None or not rows:
+            self.title.setText("Select an image in the gallery to see its nearest neighbours.")
+            self.stack.setCurrentWidget(self.list)
+            return
+        if len(rows) > 1:
+            self._show_heatmap(emb, rows[:MAX_HEATMAP])
+            return
+        self._query = rows[0]
+        idx, dist = knn(
+            emb.vectors, self.k.value(), queries=emb.vectors[rows[:1]], exclude_self=np.array(rows[:1])
+        )
+        self.neighbours = [self._mark(emb, int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True)]
+        label = emb.labels[rows[0]]
+        self.title.setText(
+            f"Nearest neighbours of {emb.paths[rows[0]]}" + (f" (class {label})" if label else "")
+        )
+        for n in self.neighbours:
+            self.list.addItem(self._item(emb, n))
+        self.stack.setCurrentWidget(self.list)
+
+    def _show_heatmap(self, emb: FolderEmbeddings, rows: list[int]) -> None:
+        names = [emb.paths[r].rsplit("/", 1)[-1] for r in rows]
+        self.heatmap.set_matrix(pairwise_distances(emb.vectors[rows]), names, self.session.threshold)
+        self.title.setText(f"Pairwise distances of {len(rows)} selected images (below the threshold = match)")
+        self.stack.setCurrentWidget(self.heatmap)
+
+    def _mark(self, emb: FolderEmbeddings, row: int, dist: float) -> Neighbour:
+        q = self._query
+        qlab = emb.labels[q] if q is not None else None
+        other = (
+            emb.has_labels and qlab is not None and emb.labels[row] is not None and emb.labels[row] != qlab
+        )
+        return Neighbour(row, dist, dist < self.session.threshold, bool(other))
+
+    def _item(self, emb: FolderEmbeddings, n: Neighbour) -> QListWidgetItem:
+        item = QListWidgetItem()
+        item.setData(ROW_ROLE, n.row)
+        path = str(emb.abs_path(n.row))
+        pix = self.thumbs.pixmap(path)
+        if pix is not None:
+            item.setIcon(QIcon(pix))
+        item.setToolTip(
+            f"{emb.paths[n.row]}\nclass: {emb.labels[n.row] or '(none)'}\ndistance {n.distance:.4f}"
+        )
+        self._style(item, emb, n)
+        return item
+
+    def _style(self, item: QListWidgetItem, emb: FolderEmbeddings, n: Neighbour) -> None:
+        verdict = "match" if n.match else "no match"
+        extra = f"\n≠ {emb.labels[n.row]}" if n.other_class else ""
+        item.setText(f"{n.distance:.3f} · {verdict}{extra}")
+        colour = OTHER_CLASS if n.other_class and n.match else (MATCH if n.match else NO_MATCH)
+        item.setForeground(QBrush(QColor(colour)))
+        item.setBackground(QBrush(QColor(0, 0, 0, 0) if n.match else QColor(NO_MATCH).lighter(190)))
+
+    def _refresh_marks(self) -> None:
+        emb = self.session.embeddings
+        if emb is None:
+            return
+        if self.stack.currentWidget() is self.heatmap:
+            self.heatmap.set_threshold(self.session.threshold)
+            return
+        self.neighbours = [self._mark(emb, n.row, n.distance) for n in self.neighbours]
+        for i, n in enumerate(self.neighbours):
+            self._style(self.list.item(i), emb, n)
+
+    def _thumbnail_ready(self, path: str) -> None:
+        emb = self.session.embeddings
+        if emb is None:
+            return
+        for i, n in enumerate(self.neighbours):
+            if str(emb.abs_path(n.row)) == path:
+                pix = self.thumbs.pixmap(path)
+                if pix is not None:
+                    self.list.item(i).setIcon(QIcon(pix))
+
+    def _open(self, item: QListWidgetItem) -> None:
+        emb = self.session.embeddings
+        if emb is not None:
+            self.open_requested.emit(str(emb.abs_path(int(item.data(ROW_ROLE)))))

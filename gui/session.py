@@ -1,0 +1,93 @@
+"""The app's shared state: model, folder embeddings, pair statistics, threshold, selection.
+
+Views only listen to these signals and write back through the setters; background work that fills
+the state lives in the controller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.embedder import Embedder
+from engine.folder_embedding import FolderEmbeddings
+from engine.manifest import Histograms
+from engine.threshold_summary import FolderPairs, ThresholdSummary, summarize
+
+MAX_DISTANCE = 2.0  # embeddings are unit vectors, so no Euclidean distance exceeds 2
+
+
+class Session(QObject):
+    """Holds what every view shows; emits a signal whenever a piece of it changes."""
+
+    model_changed = Signal(object)
+    folder_changed = Signal(object)
+    pairs_changed = Signal(object)
+    threshold_changed = Signal(float)
+    selection_changed = Signal(list)
+    subset_changed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.embedder: Embedder | None = None
+        self.folder: Path | None = None
+        self.embeddings: FolderEmbeddings | None = None
+        self.pairs: FolderPairs | None = None
+        self.threshold = 1.0
+        self.selection: list[int] = []
+
+    def set_model(self, embedder: Embedder, threshold: float | None = None) -> None:
+        """A new model: everything embedded with the old one is gone."""
+        self.embedder = embedder
+        self.set_embeddings(None)
+        self.model_changed.emit(embedder)
+        self.set_threshold(embedder.manifest.default_threshold if threshold is None else threshold)
+
+    def set_embeddings(self, embeddings: FolderEmbeddings | None) -> None:
+        """The folder's vectors (or None while none are available)."""
+        self.embeddings = embeddings
+        self.pairs = None
+        self.selection = []
+        self.folder_changed.emit(embeddings)
+        self.pairs_changed.emit(None)
+        self.selection_changed.emit([])
+
+    def set_pairs(self, pairs: FolderPairs | None) -> None:
+        """Pair statistics of the current folder, computed once per folder."""
+        self.pairs = pairs
+        self.pairs_changed.emit(pairs)
+
+    def set_threshold(self, value: float) -> None:
+        """The one match threshold of the app, in distance units."""
+        self.threshold = min(max(float(value), 0.0), MAX_DISTANCE)
+        self.threshold_changed.emit(self.threshold)
+
+    def select(self, rows: Sequence[int]) -> None:
+        """Select images by row of the folder embeddings (from gallery, map or neighbours)."""
+        n = len(self.embeddings) if self.embeddings is not None else 0
+        clean = [int(r) for r in dict.fromkeys(rows) if 0 <= int(r) < n]
+        if clean != self.selection:
+            self.selection = clean
+            self.selection_changed.emit(clean)
+
+    def show_subset(self, rows: Sequence[int] | None) -> None:
+        """Restrict the gallery to some rows (a lasso on the map), or show all again with None."""
+        self.subset_changed.emit(None if rows is None else sorted({int(r) for r in rows}))
+
+    def summary(self) -> ThresholdSummary | None:
+        """The folder at the current threshold, when its pair statistics are ready."""
+        return summarize(self.pairs, self.threshold) if self.pairs is not None else None
+
+    def histograms(self) -> tuple[Histograms | None, str]:
+        """Genuine/impostor histograms: the folder's when labelled, else the model's calibration."""
+        if self.pairs is not None and self.pairs.histograms is not None:
+            return self.pairs.histograms, "this folder's labels"
+        if self.embedder is not None and self.embedder.manifest.histograms is not None:
+            return self.embedder.manifest.histograms, "the model's calibration"
+        return None, ""
+
+    def calibrated_thresholds(self) -> dict[str, float]:
+        """The model's calibrated thresholds (best accuracy, FAR 1e-3, FAR 1e-2)."""
+        return dict(self.embedder.manifest.thresholds) if self.embedder is not None else {}

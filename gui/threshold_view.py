@@ -1,0 +1,89 @@
+"""What the threshold means on the open folder: matching pairs, FAR, VAL, precision and the ROC."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from engine.threshold_summary import FolderPairs, ThresholdSummary
+from gui.roc_widget import RocWidget
+from gui.session import Session
+
+
+class ThresholdView(QWidget):
+    """Updates at every threshold change from precomputed pair distances (no re-embedding)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.fields = {k: QLabel("–") for k in ("threshold", "pairs", "far", "val", "precision", "counts")}
+        form = QFormLayout()
+        names = {
+            "threshold": "Threshold",
+            "pairs": "Matching pairs in the folder",
+            "far": "FAR (impostor pairs accepted)",
+            "val": "VAL (genuine pairs accepted)",
+            "precision": "Precision (accepted pairs that are genuine)",
+            "counts": "Pairs",
+        }
+        for key, label in self.fields.items():
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(names[key], label)
+        self.note = QLabel(wordWrap=True)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(self.note)
+        left.addStretch(1)
+        self.roc = RocWidget()
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.roc, 1)
+        session.threshold_changed.connect(lambda _t: self._update())
+        session.pairs_changed.connect(self._pairs_changed)
+        self._pairs_changed(None)
+
+    def _pairs_changed(self, pairs: FolderPairs | None) -> None:
+        if pairs is None:
+            self.roc.set_curve([], [])  # type: ignore[arg-type]
+            self.note.setText("Open a folder to see what the threshold means on it.")
+        else:
+            self.roc.set_curve(pairs.roc_far, pairs.roc_val)
+            self.note.setText(_note(pairs))
+        self._update()
+
+    def _update(self) -> None:
+        self.fields["threshold"].setText(f"{self.session.threshold:.4f}")
+        summary = self.session.summary()
+        if summary is None:
+            for key in ("pairs", "far", "val", "precision", "counts"):
+                self.fields[key].setText("–")
+            self.roc.set_point(None, None)
+            return
+        self._show(summary)
+
+    def _show(self, s: ThresholdSummary) -> None:
+        approx = "≈ " if s.estimated else ""
+        self.fields["pairs"].setText(f"{approx}{s.matching_pairs:,}")
+        if s.stats is None:
+            for key in ("far", "val", "precision", "counts"):
+                self.fields[key].setText("needs classes (sub-folders)")
+            self.roc.set_point(None, None)
+            return
+        st = s.stats
+        self.fields["far"].setText(f"{st.far:.2e}")
+        self.fields["val"].setText(f"{st.val:.3f}")
+        self.fields["precision"].setText(f"{st.precision:.3f}")
+        self.fields["counts"].setText(
+            f"{st.true_accepts:,} genuine accepted, {st.false_accepts:,} impostor accepted, "
+            f"{st.false_rejects:,} genuine rejected"
+        )
+        self.roc.set_point(st.far, st.val)
+
+
+def _note(pairs: FolderPairs) -> str:
+    text = f"{pairs.n_pairs:,} pairs in the folder."
+    if pairs.sampled:
+        text += f" Counts are estimated from a random sample of {len(pairs.distances):,} pairs."
+    if pairs.labelled is None:
+        text += " FAR, VAL and precision need classes: one sub-folder per class."
+    return text

@@ -1,0 +1,112 @@
+"""Background work the superqt way: a QRunnable plus a QObject carrying its signals.
+
+A job is a plain function `fn(progress, cancel)`; a generator that yields (done, total) and
+returns its result works too. Results, errors and progress come back to the UI thread by signals.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+ProgressFn = Callable[[int, int], None]
+JobFn = Callable[[ProgressFn, threading.Event], Any]
+
+
+class WorkerSignals(QObject):
+    """Signals of one worker; emitted from the pool thread, delivered queued to the UI thread."""
+
+    progress = Signal(int, int)
+    result = Signal(object)
+    error = Signal(object)
+    finished = Signal()
+
+
+class Worker(QRunnable):
+    """Runs one job in a pool thread; `cancel()` sets the flag the job polls."""
+
+    def __init__(self, fn: JobFn, name: str = "job") -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.name = name
+        self.signals = WorkerSignals()
+        self.cancel_flag = threading.Event()
+        self.done = threading.Event()
+
+    @classmethod
+    def from_generator(
+        cls, gen_fn: Callable[[threading.Event], Generator[tuple[int, int], None, Any]], name: str = "job"
+    ) -> Worker:
+        """Wrap a generator that yields (done, total): progress and cancel come for free."""
+
+        def run(progress: ProgressFn, cancel: threading.Event) -> Any:
+            gen = gen_fn(cancel)
+            try:
+                while True:
+                    progress(*next(gen))
+                    if cancel.is_set():
+                        gen.close()
+                        return None
+            except StopIteration as stop:
+                return stop.value
+
+        return cls(run, name)
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check; its result is then ignored by the owner."""
+        self.cancel_flag.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self.cancel_flag.is_set()
+
+    def run(self) -> None:
+        """Pool-thread entry point: every outcome becomes a signal, nothing escapes."""
+        try:
+            value = self.fn(self.signals.progress.emit, self.cancel_flag)
+        except Exception as exc:
+            self.signals.error.emit(exc)
+        else:
+            self.signals.result.emit(value)
+        finally:
+            self.done.set()
+            self.signals.finished.emit()
+
+
+class WorkerPool(QObject):
+    """Owns a thread pool and the workers in flight, so the app can cancel and wait for all of them."""
+
+    def __init__(self, max_threads: int = 2, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self.active: set[Worker] = set()
+
+    def start(self, worker: Worker) -> Worker:
+        """Queue a worker; it is kept alive until its finished signal reaches the UI thread."""
+        self.active.add(worker)
+        worker.signals.finished.connect(lambda w=worker: self.active.discard(w))
+        self.pool.start(worker)
+        return worker
+
+    def cancel_all(self) -> None:
+        """Set every in-flight worker's cancel flag, and drop the ones not started yet."""
+        for worker in list(self.active):
+            worker.cancel()
+            if self.pool.tryTake(worker):
+                self.active.discard(worker)
+
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel everything and wait for the threads to finish (clean exit, no orphan thread)."""
+        self.cancel_all()
+        return bool(self.pool.waitForDone(timeout_ms))
+
+    @property
+    def idle(self) -> bool:
+        """True when no thread of this pool runs a job."""
+        return self.pool.activeThreadCount() == 0
