@@ -62,8 +62,19 @@ def _block(
     if selfs is not None:
         d2[np.arange(len(q)), selfs] = np.inf
     part = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < d2.shape[1] else np.argsort(d2, 1)[:, :k]
-    part_d = np.take_along_axis(d2, part, axis=1)
-    order = np.argsort(part_d, axis=1, kind="stable")
+    exact = _exact_distances(q, base, part)
+    order = np.lexsort((part, exact), axis=1)  # by distance, ties by row: a stable answer
     idx = np.take_along_axis(part, order, axis=1)
-    dist = np.sqrt(np.maximum(np.take_along_axis(part_d, order, axis=1), 0.0))
+    dist = np.take_along_axis(exact, order, axis=1)
     return idx, dist.astype(np.float32)
+
+
+def _exact_distances(q: np.ndarray, base: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Recompute the k chosen distances from differences: the GEMM form cancels catastrophically
+    for near-duplicates (an identical image came out at ~1e-3 instead of 0)."""
+    out = np.empty(part.shape, dtype=np.float64)
+    q64 = q.astype(np.float64)
+    for j in range(part.shape[1]):
+        diff = base[part[:, j]].astype(np.float64) - q64
+        out[:, j] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return out
