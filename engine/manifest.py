@@ -18,6 +18,9 @@ FORMAT_VERSION = 1
 DISTANCES = ("euclidean",)
 THRESHOLD_KEYS = ("best_accuracy", "far_1e-3", "far_1e-2")
 REQUIRED_FIELDS = ("format_version", "preprocessing", "embedding_dim", "distance", "thresholds")
+# Bounds that keep a hostile manifest from making the load-time test run allocate gigabytes.
+MAX_INPUT_SIZE = 4096
+MAX_EMBEDDING_DIM = 65536
 PREPROCESSING_FIELDS = ("input_size", "resize", "mean", "std", "channel_order")
 
 
@@ -96,7 +99,7 @@ def _build(raw: dict[str, Any]) -> ModelManifest:
         )
     manifest = ModelManifest(
         preprocessing=_preprocessing(raw["preprocessing"]),
-        embedding_dim=_positive_int(raw["embedding_dim"], "embedding_dim"),
+        embedding_dim=_positive_int(raw["embedding_dim"], "embedding_dim", MAX_EMBEDDING_DIM),
         thresholds=_thresholds(raw["thresholds"]),
         distance=_distance(raw["distance"]),
         name=str(raw.get("name", "lookalike-embedder")),
@@ -117,12 +120,12 @@ def _preprocessing(raw: Any) -> Preprocessing:
     if raw["resize"] not in RESIZE_POLICIES:
         raise ManifestError(f"unknown resize policy {raw['resize']!r}")
     return Preprocessing(
-        input_size=_positive_int(raw["input_size"], "input_size"),
+        input_size=_positive_int(raw["input_size"], "input_size", MAX_INPUT_SIZE),
         resize=str(raw["resize"]),
         mean=_triple(raw["mean"], "mean"),
         std=_triple(raw["std"], "std"),
         channel_order=str(raw["channel_order"]),
-        pad_value=int(raw.get("pad_value", 255)),
+        pad_value=_byte(raw.get("pad_value", 255), "pad_value"),
     )
 
 
@@ -142,9 +145,17 @@ def _finite(value: Any, name: str) -> float:
     return out
 
 
-def _positive_int(value: Any, name: str) -> int:
+def _positive_int(value: Any, name: str, limit: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ManifestError(f"manifest '{name}' must be a positive integer, not {value!r}")
+    if value > limit:
+        raise ManifestError(f"manifest '{name}' is {value}, more than any embedder uses (limit {limit})")
+    return value
+
+
+def _byte(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
+        raise ManifestError(f"manifest '{name}' must be an integer from 0 to 255, not {value!r}")
     return value
 
 
