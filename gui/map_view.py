@@ -30,6 +30,14 @@ class MapPage(QWebEnginePage):
     """A page that only ever shows the map file it was given (no navigation elsewhere)."""
 
     allowed: QUrl = QUrl()
+    console_errors: list[str]
+
+    def javaScriptConsoleMessage(  # noqa: N802
+        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    ) -> None:
+        """Keep script errors: a broken page should be visible in logs and tests, not silent."""
+        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            self.console_errors.append(f"{source}:{line}: {message}")
 
     def acceptNavigationRequest(  # noqa: N802
         self, url: QUrl | str, kind: QWebEnginePage.NavigationType, is_main_frame: bool
@@ -67,6 +75,7 @@ class MapView(QWidget):
         bar.addWidget(self.info, 1)
         self.web = QWebEngineView()
         self.page = MapPage(self.web)
+        self.page.console_errors = []
         for attr, on in (
             (QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False),
             (QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False),
