@@ -55,7 +55,15 @@ def save_checkpoint(
 
 def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu") -> dict[str, Any]:
     """Load with weights_only=True: a checkpoint is data, never code to run."""
-    payload: dict[str, Any] = torch.load(path, map_location=device, weights_only=True)
+    import pickle
+
+    try:
+        payload: dict[str, Any] = torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{path} is not a readable training checkpoint ({first[:120]})") from exc
+    if not isinstance(payload, dict):
+        raise ValueError(f"{path} is not a Lookalike training checkpoint")
     missing = [k for k in ("model", "optimizer", "state", "config", "split") if k not in payload]
     if missing:
         raise ValueError(f"{path} is not a Lookalike training checkpoint (missing {missing})")

@@ -35,6 +35,7 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patience", type=int, default=d.patience, help="early-stopping epochs")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--device", choices=DEVICES, default=d.device)
+    p.add_argument("--threads", type=int, default=d.threads, help="CPU threads (0 = auto)")
     p.add_argument("--resume", metavar="CKPT", default=None, help="continue from last.pt")
     p.add_argument("--no-augment", action="store_true", help="train on unaltered images")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False, help="horizontal flips")
@@ -74,6 +75,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         seed=args.seed,
         device=args.device,
         resume=args.resume,
+        threads=args.threads,
         dry_run=args.dry_run,
         augment=AugmentConfig(enabled=not args.no_augment, flip=args.flip),
     )

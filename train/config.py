@@ -35,7 +35,7 @@ class TrainConfig:
     epochs: int = 30
     max_minutes: float | None = None
     val_classes: float = 0.3
-    mining: str = "semi-hard"
+    mining: str = "batch-all"
     margin: float = 0.2
     distance: str = "euclidean"
     dim: int = 128
@@ -49,9 +49,10 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     patience: int = 8
-    threads: int = 2
+    threads: int = 0
     resume: str | None = None
     dry_run: bool = False
+    export: bool = True
     max_classes: int | None = None
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -94,6 +95,7 @@ def _problems(cfg: TrainConfig) -> list[str]:
         (cfg.lr > 0, "--lr must be > 0"),
         (cfg.max_minutes is None or cfg.max_minutes > 0, "--max-minutes must be > 0"),
         (cfg.patience >= 1, "patience must be >= 1"),
+        (cfg.threads >= 0, "--threads must be >= 0 (0 = pick from the machine's load)"),
     ]
     out += [msg for ok, msg in checks if not ok]
     return out

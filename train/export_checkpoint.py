@@ -16,10 +16,7 @@ from train.prepared import prepare
 
 def export_checkpoint(checkpoint: Path, out: Path) -> ExportReport:
     """Load weights and config, reload the held-out classes from the saved split, export."""
-    try:
-        payload = load_checkpoint(checkpoint)
-    except (RuntimeError, OSError, EOFError) as exc:
-        raise ValueError(f"{checkpoint}: not a readable training checkpoint ({exc})") from exc
+    payload = load_checkpoint(checkpoint)
     cfg = config_from_dict(json.loads(payload["config"]))
     raw = payload["split"]
     split = ClassSplit(tuple(raw["train"]), tuple(raw["val"]), int(raw["seed"]))

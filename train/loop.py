@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -47,6 +48,19 @@ def pick_device(name: str) -> torch.device:
     return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
 
 
+def pick_threads(requested: int) -> int:
+    """0 = auto: up to 2 threads, fewer when other processes already keep the cores busy.
+
+    On a shared 2-core machine, a second torch thread waiting for a busy core made a step
+    10-40× slower than one thread in our measurements, so the load average decides.
+    """
+    if requested > 0:
+        return requested
+    cores = os.cpu_count() or 1
+    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    return max(1, min(2, cores - busy))
+
+
 def resume_config(cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any] | None]:
     """On --resume, continue the checkpoint's config; only budget, device and out come from cfg."""
     if cfg.resume is None:
@@ -60,7 +74,7 @@ def resume_config(cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any] | None]
 def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
     """Train as configured and export RUN/model.onnx from the best checkpoint."""
     started = time.monotonic()
-    torch.set_num_threads(cfg.threads)
+    torch.set_num_threads(pick_threads(cfg.threads))
     cfg, payload = resume_config(cfg)
     device = pick_device(cfg.device)
     out = Path(cfg.out)
@@ -81,7 +95,7 @@ def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
     cfg.save(out / "config.json")
     deadline = started + cfg.max_minutes * 60 if cfg.max_minutes else None
     speed = _train(model, optimizer, data, cfg, state, deadline, log)
-    if cfg.dry_run:
+    if cfg.dry_run or not cfg.export or state.best_epoch < 0:
         return RunResult(out, state, None, speed)
     return RunResult(out, state, _export_best(model, data, cfg, state, log), speed)
 
@@ -96,7 +110,8 @@ def _describe(data: PreparedData, cfg: TrainConfig, device: torch.device) -> str
     return (
         f"train: {s['train_images']} images in {s['train_classes']} classes; held out: "
         f"{s['val_images']} images in {s['val_classes']} classes; skipped {s['skipped_images']}; "
-        f"device {device}; batch {cfg.batch_classes}×{cfg.batch_images}; mining {cfg.mining}"
+        f"device {device} ({torch.get_num_threads()} threads); "
+        f"batch {cfg.batch_classes}×{cfg.batch_images}; mining {cfg.mining}"
     )
 
 

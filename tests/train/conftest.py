@@ -1,0 +1,42 @@
+"""Shared fixtures: a tiny, fast training configuration on real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from train.config import TrainConfig
+
+DATASETS = Path("/work/shared/datasets")
+CARDS = DATASETS / "cards"
+FLAGS = DATASETS / "flags"
+
+
+def tiny_config(out: Path, **changes: object) -> TrainConfig:
+    """A few card classes at 32 px with a narrow network: an epoch takes about a second."""
+    base: dict[str, object] = {
+        "data": (str(CARDS),),
+        "out": str(out),
+        "epochs": 2,
+        "val_classes": 3,
+        "max_classes": 8,
+        "image_size": 32,
+        "width": 8,
+        "dim": 16,
+        "batch_classes": 4,
+        "batch_images": 4,
+        "device": "cpu",
+        "threads": 1,
+    }
+    base.update(changes)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory):
+    """One tiny end-to-end run with export, shared by the export and manifest tests."""
+    from train.loop import run
+
+    out = tmp_path_factory.mktemp("tiny_run")
+    return run(tiny_config(out), log=lambda message: None)
