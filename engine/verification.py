@@ -97,18 +97,18 @@ def best_threshold(pairs: PairDistances, folds: int = 10, seed: int = 0) -> tupl
     rng = np.random.default_rng(seed)
     gfold = rng.integers(0, folds, len(pairs.genuine))
     ifold = rng.integers(0, folds, len(pairs.impostor))
-    grid = np.quantile(np.concatenate([pairs.genuine, pairs.impostor]), np.linspace(0, 1, 401))
+    grid = _candidate_thresholds(pairs)
     picks, accs = [], []
     for f in range(folds):
         tr = PairDistances(pairs.genuine[gfold != f], pairs.impostor[ifold != f], pairs.sampled)
         te = PairDistances(pairs.genuine[gfold == f], pairs.impostor[ifold == f], pairs.sampled)
         if len(te.genuine) == 0 or len(te.impostor) == 0:
             continue
-        t = grid[int(np.argmax(_balanced_accuracy(tr, grid)))]
+        t = _middle_of_best(grid, _balanced_accuracy(tr, grid))
         picks.append(t)
         accs.append(float(_balanced_accuracy(te, np.array([t]))[0]))
     if not picks:
-        t = grid[int(np.argmax(_balanced_accuracy(pairs, grid)))]
+        t = _middle_of_best(grid, _balanced_accuracy(pairs, grid))
         return float(t), float(_balanced_accuracy(pairs, np.array([t]))[0])
     return float(np.median(picks)), float(np.mean(accs))
 
@@ -138,6 +138,25 @@ def histograms(pairs: PairDistances, bins: int = 50) -> Histograms:
     g, _ = np.histogram(pairs.genuine, edges)
     i, _ = np.histogram(pairs.impostor, edges)
     return Histograms(tuple(map(float, edges)), tuple(map(int, g)), tuple(map(int, i)))
+
+
+def _candidate_thresholds(pairs: PairDistances, per_side: int = 401) -> np.ndarray:
+    """Real distances at quantiles of each side, plus midpoints between neighbours.
+
+    Per side, so the genuine region is not drowned by the far more numerous impostors; with
+    midpoints, a gap between the two sides (separable data) gets a threshold in its middle.
+    """
+    q = np.linspace(0.0, 1.0, per_side)
+    sides = [np.quantile(s, q, method="inverted_cdf") for s in (pairs.genuine, pairs.impostor) if len(s)]
+    values = np.unique(np.concatenate(sides).astype(np.float64))
+    return np.sort(np.concatenate([values, (values[:-1] + values[1:]) / 2.0]))
+
+
+def _middle_of_best(grid: np.ndarray, accuracy: np.ndarray) -> float:
+    """The middle one of the thresholds tied for best: the first would sit at the edge of a gap
+    between genuine and impostor distances, rejecting the next genuine pair it has not seen."""
+    best = np.flatnonzero(accuracy >= accuracy.max())
+    return float(grid[best[len(best) // 2]])
 
 
 def _balanced_accuracy(pairs: PairDistances, thresholds: np.ndarray) -> np.ndarray:
