@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from engine import cpu_split
 from engine.embedder import Embedder
 from engine.embedding_cache import cache_path, default_cache_dir, load_cache, save_cache
 from engine.errors import ImageLoadError
@@ -60,8 +61,8 @@ class FolderEmbeddings:
 
 
 def decode_workers() -> int:
-    """Decode threads: Pillow releases the GIL, so one per core keeps ORT fed on small machines."""
-    return max(2, min(8, os.cpu_count() or 2))
+    """Decode threads: the cores CPU inference leaves free (engine.cpu_split), at least two."""
+    return cpu_split.decode_workers()
 
 
 def embed_folder(
@@ -102,7 +103,8 @@ def embed_folder(
             cancelled = True
             break
     saver.save(vectors)
-    return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, cache.notice)
+    notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
+    return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, notice)
 
 
 def _count_skipped(batch_skips: list[SkippedFile], saver: _Checkpointer) -> int:
@@ -117,6 +119,7 @@ class _Checkpointer:
         self.path, self.model_sha, self.entries = path, model_sha, entries
         self.last = time.monotonic()
         self.n_skipped = 0
+        self.notice: str | None = None
 
     def maybe_save(self, vectors: dict[str, np.ndarray]) -> None:
         if time.monotonic() - self.last >= CHECKPOINT_SECONDS:
@@ -126,7 +129,7 @@ class _Checkpointer:
         kept = [e for e in self.entries if e.rel_path in vectors]
         rows = [vectors[e.rel_path] for e in kept]
         stack = np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
-        save_cache(
+        self.notice = save_cache(
             self.path,
             self.model_sha,
             [e.rel_path for e in kept],
