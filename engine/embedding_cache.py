@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -99,24 +101,70 @@ def save_cache(
     sizes: list[int],
     mtimes: list[int],
     vectors: np.ndarray,
-) -> None:
-    """Write to a temp file in the same directory, fsync, then rename: never a half-written cache."""
+) -> str | None:
+    """Write the cache atomically; a disk that refuses (full, read-only) gives a notice, not a crash."""
+    arrays: dict[str, Any] = {
+        "version": np.int64(CACHE_VERSION),
+        "model_sha256": np.str_(model_sha256),
+        "paths": np.asarray(paths, dtype=np.str_),
+        "sizes": np.asarray(sizes, dtype=np.int64),
+        "mtimes": np.asarray(mtimes, dtype=np.int64),
+        "vectors": np.asarray(vectors, dtype=np.float32),
+    }
+    try:
+        _write_atomically(path, arrays)
+    except OSError as exc:
+        return f"could not save the embedding cache ({exc.strerror or exc}): the next scan embeds again"
+    return None
+
+
+def _write_atomically(path: Path, arrays: dict[str, Any]) -> None:
+    """Temp file in the same directory, fsync, then rename: a reader or a kill never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
+    remove_orphaned_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}-", suffix=".npz", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(
-                fh,
-                version=np.int64(CACHE_VERSION),
-                model_sha256=np.str_(model_sha256),
-                paths=np.asarray(paths, dtype=np.str_),
-                sizes=np.asarray(sizes, dtype=np.int64),
-                mtimes=np.asarray(mtimes, dtype=np.int64),
-                vectors=np.asarray(vectors, dtype=np.float32),
-            )
+            np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+ORPHAN_AGE_SECONDS = 3600.0
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".tmp-{path.stem}-"
+
+
+def remove_orphaned_temps(path: Path) -> None:
+    """Delete temp files a killed writer of this cache left behind (its pid is gone, or it is old)."""
+    prefix = _temp_prefix(path)
+    for tmp in path.parent.glob(f"{prefix}*.npz"):
+        pid_text = tmp.name[len(prefix) :].split("-", 1)[0]
+        pid = int(pid_text) if pid_text.isdigit() else -1
+        try:
+            age = time.time() - tmp.stat().st_mtime
+            if pid != os.getpid() and (not _alive(pid) or age > ORPHAN_AGE_SECONDS):
+                tmp.unlink()
+        except OSError:
+            continue  # another process cleaned it first, or it is not ours to remove
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (POSIX only; elsewhere only age decides)."""
+    if pid <= 0:
+        return False
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
