@@ -7,46 +7,62 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Signal, Slot
 
 MAX_ROWS = 200_000
 
 
-class MapBridge(QObject):
-    """Slots the page calls and the one signal it listens to (thumbnailReady)."""
+class MapEvents(QObject):
+    """What the page asked for, after checking, for the Python side (never shown to the page)."""
 
-    thumbnailReady = Signal(int, str)  # noqa: N815  (name seen by JavaScript)
     clicked = Signal(int)
     lassoed = Signal(list)
     thumbnail_wanted = Signal(int)
     ready = Signal()
 
+
+class MapBridge(QObject):
+    """Slots the page calls and the one signal it listens to (thumbnailReady); nothing else.
+
+    Every public signal and slot of a registered object is reachable from the page (signals can
+    even be emitted from JavaScript), so the Python-facing signals live on `events` instead.
+    """
+
+    thumbnailReady = Signal(int, str)  # noqa: N815  (name seen by JavaScript)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.n_rows = 0
+        self.events = MapEvents(self)
 
     @Slot(int)
     def pointClicked(self, row: Any) -> None:  # noqa: N802
         """A click on one point of the map."""
         if self._valid(row):
-            self.clicked.emit(int(row))
+            self.events.clicked.emit(int(row))
 
     @Slot(list)
     def pointsSelected(self, rows: Any) -> None:  # noqa: N802
         """A lasso or box selection on the map."""
         if isinstance(rows, list) and len(rows) <= MAX_ROWS:
-            self.lassoed.emit([int(r) for r in rows if self._valid(r)])
+            self.events.lassoed.emit([int(r) for r in rows if self._valid(r)])
 
     @Slot(int)
     def requestThumbnail(self, row: Any) -> None:  # noqa: N802
         """The page hovers a point and wants its picture (answered by thumbnailReady)."""
         if self._valid(row):
-            self.thumbnail_wanted.emit(int(row))
+            self.events.thumbnail_wanted.emit(int(row))
 
     @Slot()
     def pageReady(self) -> None:  # noqa: N802
         """The page connected its handlers."""
-        self.ready.emit()
+        self.events.ready.emit()
+
+    def event(self, e: QEvent) -> bool:
+        """Ignore deferred deletes: QWebChannel publishes QObject.deleteLater, the page must not use it."""
+        if e.type() == QEvent.Type.DeferredDelete:
+            return True
+        return super().event(e)
 
     def _valid(self, row: Any) -> bool:
         return isinstance(row, int | float) and float(row).is_integer() and 0 <= int(row) < self.n_rows
