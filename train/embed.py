@@ -17,8 +17,8 @@ def embed_images(
     was_training = model.training
     model.eval()
     out: list[np.ndarray] = []
-    for start in range(0, len(images), 256):
-        chunk = torch.from_numpy(images[start : start + 256]).to(device)
+    for start in range(0, len(images), 128):
+        chunk = torch.from_numpy(images[start : start + 128]).to(device)
         out.append(model(normalize_torch(chunk, prep)).float().cpu().numpy())
     model.train(was_training)
     if not out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -11,7 +12,7 @@ from engine.preprocessing import Preprocessing
 from train.augment import augment
 from train.config import TrainConfig
 from train.health import HealthMeter
-from train.losses import TripletMarginLoss, distance_matrix
+from train.losses import LossResult, TripletMarginLoss, distance_matrix
 from train.miners import make_miner
 from train.normalization import standardize, to_unit
 from train.progress import progress_bar
@@ -28,6 +29,20 @@ class EpochResult:
     cut_short: bool
 
 
+Criterion = Callable[[torch.Tensor, torch.Tensor], LossResult]
+
+
+def triplet_criterion(cfg: TrainConfig, generator: torch.Generator) -> Criterion:
+    """Our miner + TripletMarginLoss, composed as configured."""
+    loss_fn = TripletMarginLoss(cfg.margin, cfg.distance)
+    miner = make_miner(cfg.mining, cfg.margin, generator)
+
+    def criterion(emb: torch.Tensor, labels: torch.Tensor) -> LossResult:
+        return loss_fn(emb, labels, miner(distance_matrix(emb, cfg.distance), labels))
+
+    return criterion
+
+
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:
     """All randomness of an epoch comes from (seed, epoch): resuming replays it exactly."""
     return torch.Generator().manual_seed(seed * 100_003 + epoch)
@@ -42,14 +57,14 @@ def train_epoch(
     epoch: int,
     deadline: float | None,
     max_batches: int | None = None,
+    make_criterion: Callable[[TrainConfig, torch.Generator], Criterion] = triplet_criterion,
 ) -> EpochResult:
     """Train on one epoch of batches (or until the deadline / max_batches)."""
     images, labels = data
     device = next(model.parameters()).device
     gen = epoch_generator(cfg.seed, epoch)
     prep = Preprocessing(input_size=cfg.image_size, resize=cfg.resize)
-    loss_fn = TripletMarginLoss(cfg.margin, cfg.distance)
-    miner = make_miner(cfg.mining, cfg.margin, gen)
+    criterion = make_criterion(cfg, gen)
     meter = HealthMeter()
     model.train()
     start, cut = time.perf_counter(), False
@@ -64,7 +79,7 @@ def train_epoch(
             x = _batch_input(images[idx].to(device), prep, cfg, gen)
             y = labels[idx].to(device)
             emb = model(x)
-            result = loss_fn(emb, y, miner(distance_matrix(emb, cfg.distance), y))
+            result = criterion(emb, y)
             optimizer.zero_grad(set_to_none=True)
             result.loss.backward()
             optimizer.step()
