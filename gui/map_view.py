@@ -6,6 +6,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
@@ -24,6 +25,9 @@ from gui.thumbnail_loader import ThumbnailLoader
 from gui.workers import ProgressFn
 
 MIN_POINTS = 3
+# openTSNE's FFT/neighbour set-up dominates on small sets (seconds for 50 points on a busy laptop);
+# scikit-learn's Barnes-Hut is quicker there, openTSNE scales (and reports progress) above.
+SKLEARN_UP_TO = 1000
 
 
 class MapPage(QWebEnginePage):
@@ -116,7 +120,8 @@ class MapView(QWidget):
         dark, channel_js = is_dark(), self._channel_js
 
         def job(progress: ProgressFn, cancel: threading.Event) -> tuple[Projection, Path]:
-            proj = tsne_2d(emb.vectors, seed=0, progress=progress, cancel=cancel)
+            method = "sklearn" if len(emb) <= SKLEARN_UP_TO else "opentsne"
+            proj = tsne_2d(emb.vectors, seed=0, method=method, progress=progress, cancel=cancel)
             target.write_text(build_map_page(proj, emb.paths, emb.labels, dark, channel_js), encoding="utf-8")
             return proj, target
 
@@ -177,5 +182,5 @@ class MapView(QWidget):
     def shutdown(self) -> None:
         """Drop the page before the profile goes, and remove the temporary map files."""
         self.web.setPage(None)  # type: ignore[arg-type]
-        self.page.deleteLater()
+        shiboken6.delete(self.page)  # now, not later: the profile must outlive its pages
         self._tmp.cleanup()

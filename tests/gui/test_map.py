@@ -1,4 +1,4 @@
-"""Use 3: the t-SNE map in QWebEngineView; clicks, lassos and hover go through the page's JS and the channel."""
+"""Use 3: the t-SNE map in QWebEngineView; clicks, lassos and hover go through the page's JS and channel."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ HOVER_POINT = (
     "var r = document.querySelectorAll('.point')[4].getBoundingClientRect();"
     "document.querySelector('.nsewdrag').dispatchEvent(new MouseEvent('mousemove',"
     " {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true})); 1"
+)
+
+
+LIST_CHANNEL = (
+    "new QWebChannel(qt.webChannelTransport, function (ch) {"
+    " var b = ch.objects.bridge; window.__members = Object.keys(b).filter(function (k) {"
+    " return k.indexOf('(') < 0 && k.indexOf('_') !== 0"
+    " && (typeof b[k] === 'function' || typeof b[k] === 'object'); }).join(',');"
+    " window.__objects = Object.keys(ch.objects).join(','); b.deleteLater(); }); 1"
 )
 
 
@@ -86,19 +95,8 @@ def test_map_click_lasso_and_hover(qtbot, make_window, tmp_path: Path, cards_fol
     assert js(qtbot, window, "document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert window.map.page.console_errors == []
 
-
-def test_channel_exposes_only_the_map_calls(qtbot, make_window, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
-    window = make_window()
-    open_folder(qtbot, window, cards_folder)
-    show_map(qtbot, window)
-    js(
-        qtbot,
-        window,
-        "new QWebChannel(qt.webChannelTransport, function (ch) {"
-        " var b = ch.objects.bridge; window.__members = Object.keys(b).filter(function (k) {"
-        " return k.indexOf('(') < 0 && k.indexOf('_') !== 0 && (typeof b[k] === 'function' || typeof b[k] === 'object'); }).join(',');"
-        " window.__objects = Object.keys(ch.objects).join(','); b.deleteLater(); }); 1",
-    )
+    # the channel offers the page only the map's calls (plus QObject built-ins it cannot misuse)
+    js(qtbot, window, LIST_CHANNEL)
     qtbot.waitUntil(lambda: js(qtbot, window, "typeof window.__members") == "string")
     members = set(js(qtbot, window, "window.__members").split(","))
     assert js(qtbot, window, "window.__objects") == "bridge"

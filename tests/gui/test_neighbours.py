@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ def test_selecting_an_image_lists_its_neighbours_like_the_engine(
     shown = window.neighbours.neighbours
     assert [n.row for n in shown] == idx[0].tolist()
     assert [n.distance for n in shown] == pytest.approx(dist[0].tolist(), abs=1e-5)
-    assert all(a.distance <= b.distance for a, b in zip(shown, shown[1:], strict=False))
+    assert all(a.distance <= b.distance for a, b in itertools.pairwise(shown))
     assert window.neighbours.list.count() == k
     for n in shown:
         assert n.other_class == (emb.labels[n.row] != emb.labels[7])

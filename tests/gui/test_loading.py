@@ -1,0 +1,122 @@
+"""Opening folders and models: progress, Stop, skipped files, cache, bad models, closing mid-work."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pytest
+
+from engine.cli import build_parser
+from tests.gui.conftest import LONG, open_folder
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+def test_broken_files_are_listed_in_the_skipped_panel(qtbot, make_window, broken_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    before = _snapshot(broken_folder)
+    window = make_window()
+    open_folder(qtbot, window, broken_folder)
+    skipped = {s.path: s.reason for s in window.skipped.skipped}
+    assert set(skipped) == {"1_of_spades/truncated.jpg", "2_of_hearts/not_an_image.png", "empty.jpg"}
+    assert "empty" in skipped["empty.jpg"]
+    assert "not an image" in skipped["2_of_hearts/not_an_image.png"]
+    table = window.skipped.table
+    assert table.rowCount() == 3
+    assert {table.item(i, 0).text() for i in range(3)} == set(skipped)
+    assert window.tabs.tabText(window.tabs.indexOf(window.skipped)) == "Skipped files (3)"
+    assert window.gallery.model.rowCount() == 30  # the scan went on
+    assert _snapshot(broken_folder) == before  # nothing in the user's folder was written
+
+
+def test_second_opening_comes_from_the_cache(qtbot, make_window, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    with qtbot.waitSignal(window.controller.embedded, timeout=LONG) as first:
+        window.open_folder(cards_folder)
+    assert first.args[0].n_embedded == 30
+    with qtbot.waitSignal(window.controller.embedded, timeout=LONG) as second:
+        window.open_folder(cards_folder)
+    assert second.args[0].n_cached == 30
+    assert second.args[0].n_embedded == 0
+    assert window.settings.recent_folders()[0] == str(cards_folder.resolve())
+
+
+def test_status_bar_shows_model_provider_and_progress(qtbot, make_window, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    assert window.status.provider_label.text() == f"Provider: {window.session.embedder.provider}"
+    assert "test-projection" in window.status.model_label.text()
+    with qtbot.waitSignal(
+        window.controller.progress, timeout=LONG, check_params_cb=lambda *a: a[0] == "embed"
+    ):
+        window.open_folder(cards_folder)
+    assert window.status.phase.text().startswith("Embedding:")
+    assert window.status.stop_button.isVisibleTo(window)
+    with qtbot.waitSignal(
+        window.controller.busy_changed, timeout=LONG, check_params_cb=lambda busy: not busy
+    ):
+        pass
+    assert not window.status.stop_button.isVisibleTo(window)
+
+
+def test_stop_during_embedding_keeps_what_was_done(qtbot, make_window, datasets: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    stop = next(a for a in window.findChildren(type(window.menuBar().actions()[0])) if a.text() == "&Stop")
+    assert stop.shortcut().toString() == "Esc"
+    with qtbot.waitSignal(window.controller.progress, timeout=LONG):
+        window.open_folder(datasets / "cards")
+    with qtbot.waitSignal(window.controller.embedded, timeout=LONG) as blocker:
+        stop.trigger()
+    result = blocker.args[0]
+    assert result.cancelled
+    assert len(result) < 1898
+    assert window.gallery.model.rowCount() == len(result)
+
+
+def test_opening_another_folder_mid_scan_wins(qtbot, make_window, datasets: Path, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    with qtbot.waitSignal(window.controller.progress, timeout=LONG):
+        window.open_folder(datasets / "cards")
+    open_folder(qtbot, window, cards_folder)
+    assert window.session.embeddings.folder == cards_folder.resolve()
+    assert len(window.session.embeddings) == 30
+    window.pool.pool.waitForDone(LONG)
+    qtbot.wait(0)  # deliver the old job's queued signals: they must not replace the new folder
+    assert window.session.embeddings.folder == cards_folder.resolve()
+
+
+def test_closing_mid_work_leaves_no_thread(qtbot, make_window, datasets: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    with qtbot.waitSignal(window.controller.progress, timeout=LONG):
+        window.open_folder(datasets / "cards")
+    window.close()
+    assert window.pool.idle
+    assert window.thumbs.workers.idle
+
+
+@pytest.mark.parametrize("content", [b"", b"not an onnx model at all"])
+def test_a_bad_model_gives_a_dialog_and_keeps_the_previous_one(
+    qtbot, make_window, tmp_path: Path, cards_folder: Path, content: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    good = window.session.embedder
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(content)
+    with qtbot.waitSignal(window.error_shown, timeout=LONG) as blocker:
+        window.open_model(bad)
+    assert blocker.args[0] == "Cannot open model"
+    assert "bad.onnx" in blocker.args[1]
+    assert window.session.embedder is good
+    open_folder(qtbot, window, cards_folder)  # still usable
+    assert len(window.session.embeddings) == 30
+
+
+def test_gui_command_is_registered() -> None:
+    args = build_parser().parse_args(["gui", "some/folder", "--model", "m.onnx"])
+    assert isinstance(args, argparse.Namespace)
+    assert args.folder == Path("some/folder")
+    assert args.model == Path("m.onnx")
+    assert args.func.__module__ == "gui.command"
+    assert os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS")
