@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from engine.cpu_split import inference_threads
 from engine.errors import ManifestError, ModelError
 from engine.image_loading import load_image
 from engine.manifest import ModelManifest, manifest_from_metadata
@@ -102,6 +103,9 @@ def _open_session(path: Path, device: str) -> tuple[Any, ModelManifest]:
     options = ort.SessionOptions()
     options.log_severity_level = 4
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Decoders share the CPU with inference: a few threads that sleep, not spin, between batches.
+    options.intra_op_num_threads = inference_threads()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     wanted = ["CPUExecutionProvider"]
     if device != "cpu" and "CUDAExecutionProvider" in ort.get_available_providers():
         wanted = ["CUDAExecutionProvider", "CPUExecutionProvider"]
