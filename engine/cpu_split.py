@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-MAX_DECODE_WORKERS = 16
+MAX_DECODE_WORKERS = 32  # past this the GIL-held parts of decoding serialise the threads
+MAX_INFERENCE_THREADS = 8  # a batch of 64 small images stops scaling about here
 
 
 def cpu_cores() -> int:
@@ -23,7 +24,7 @@ def cpu_cores() -> int:
 
 def inference_threads(cores: int | None = None) -> int:
     """ONNX Runtime intra-op threads on CPU: a quarter of the cores, at least one."""
-    return max(1, (cores or cpu_cores()) // 4)
+    return max(1, min(MAX_INFERENCE_THREADS, (cores or cpu_cores()) // 4))
 
 
 def decode_workers(cores: int | None = None) -> int:

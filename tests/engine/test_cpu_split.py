@@ -1,0 +1,35 @@
+"""The CPU split between decoders and ONNX Runtime, and that the embedder's session really uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.cpu_split import cpu_cores, decode_workers, inference_threads
+from engine.embedder import Embedder
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 4, 6, 8, 16, 32, 64, 128])
+def test_split_keeps_decoders_ahead_and_never_starves_either(cores: int) -> None:
+    inf, dec = inference_threads(cores), decode_workers(cores)
+    assert inf >= 1
+    assert dec >= 2
+    assert dec >= inf  # decoding costs ~3x inference per image
+    assert inf + dec <= max(cores, 3)  # oversubscribe by at most one thread on tiny machines
+
+
+def test_two_core_machine_gets_two_decoders_and_one_inference_thread() -> None:
+    assert (decode_workers(2), inference_threads(2)) == (2, 1)
+
+
+def test_cores_follow_the_affinity_mask() -> None:
+    import os
+
+    assert cpu_cores() == len(os.sched_getaffinity(0))
+
+
+def test_embedder_session_uses_the_split_and_does_not_spin(projection_model_path: Path) -> None:
+    options = Embedder(projection_model_path, device="cpu").session.get_session_options()
+    assert options.intra_op_num_threads == inference_threads()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
