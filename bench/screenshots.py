@@ -1,0 +1,137 @@
+"""Run the app on the sample folder (under Xvfb) and save a PNG of each view to docs/screenshots/.
+
+make screenshots        # = xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m bench.screenshots
+python -m bench.screenshots --folder ../shared/datasets/cards --model assets/model.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.bundled import default_model_path, sample_folder
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+HOVER = (
+    "var r = document.querySelectorAll('.point')[{i}].getBoundingClientRect();"
+    "document.querySelector('.nsewdrag').dispatchEvent(new MouseEvent('mousemove',"
+    " {{clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true}})); 1"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Drive the real window through the four views, saving one screenshot each."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--folder", type=Path, default=sample_folder())
+    ap.add_argument("--model", type=Path, default=default_model_path())
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    from gui.app import create_application
+
+    app = create_application()
+    tour = Tour(args.folder, args.model, args.out)
+    tour.start()
+    code = int(app.exec())  # type: ignore[attr-defined]
+    return code or tour.code
+
+
+class Tour:
+    """A chain of steps, each started by the signal that says the previous one is done."""
+
+    def __init__(self, folder: Path, model: Path, out: Path) -> None:
+        from PySide6.QtCore import QSettings
+
+        from gui.main_window import MainWindow
+
+        self.folder, self.model, self.out = folder, model, out
+        self.code = 0
+        settings = QSettings(str(out / ".screenshots-settings.ini"), QSettings.Format.IniFormat)
+        settings.clear()
+        self.w = MainWindow(settings)
+        self.w.resize(1500, 920)
+        self.w.error_shown.connect(self._fail)
+
+    def start(self) -> None:
+        """Load the model and the folder; the tour goes on once pair statistics are ready."""
+        self.w.show()
+        self.w.session.pairs_changed.connect(self._pairs_ready)
+        self.w.session.model_changed.connect(lambda _m: self.w.open_folder(self.folder))
+        self.w.open_model(self.model)
+
+    def _pairs_ready(self, pairs: object) -> None:
+        if pairs is None:
+            return
+        self.w.session.pairs_changed.disconnect(self._pairs_ready)
+        emb = self.w.session.embeddings
+        assert emb is not None
+        first_class = emb.labels[0]
+        same = [i for i, lab in enumerate(emb.labels) if lab == first_class]
+        self.w.tabs.setCurrentWidget(self.w.compare)
+        self.w.compare.compared.connect(self._compared)
+        self.w.compare.load("a", emb.abs_path(same[0]))
+        self.w.compare.load("b", emb.abs_path(same[1]))
+
+    def _compared(self, _d: float) -> None:
+        if self.w.compare.loaded["a"] is None or self.w.compare.loaded["b"] is None:
+            return
+        self.w.compare.compared.disconnect(self._compared)
+        self._after(600, lambda: self._shot("compare", self._neighbours))
+
+    def _neighbours(self) -> None:
+        self.w.tabs.setCurrentWidget(self.w.neighbours)
+        self.w.session.select([len(self.w.session.embeddings or []) // 3])
+        self._after(1500, lambda: self._shot("neighbours", self._threshold))
+
+    def _threshold(self) -> None:
+        self.w.tabs.setCurrentWidget(self.w.threshold_view)
+        self._after(500, lambda: self._shot("threshold", self._map))
+
+    def _map(self) -> None:
+        self.w.map.page_ready.connect(self._hover)
+        self.w.tabs.setCurrentWidget(self.w.map)
+
+    def _hover(self) -> None:
+        self.w.map.bridge.thumbnailReady.connect(
+            lambda *_: self._after(800, lambda: self._shot("map", self._done))
+        )
+        self._after(
+            800,
+            lambda: self.w.map.page.runJavaScript(
+                HOVER.replace("{i}", "7").replace("{{", "{").replace("}}", "}")
+            ),
+        )
+
+    def _done(self) -> None:
+        print(f"screenshots saved in {self.out}")
+        self.w.close()
+
+    def _shot(self, name: str, then: Callable[[], None]) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        screen = QGuiApplication.primaryScreen()
+        pix = screen.grabWindow(
+            0, self.w.x(), self.w.y(), self.w.frameGeometry().width(), self.w.frameGeometry().height()
+        )
+        if pix.isNull() or pix.width() < 10:
+            pix = self.w.grab()
+        path = self.out / f"{name}.png"
+        pix.save(str(path))
+        print(f"saved {path}")
+        then()
+
+    def _after(self, ms: int, fn: Callable[[], None]) -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(ms, self.w, fn)
+
+    def _fail(self, title: str, message: str) -> None:
+        print(f"error: {title}: {message}", file=sys.stderr)
+        self.code = 1
+        self.w.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
