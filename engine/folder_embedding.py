@@ -102,7 +102,8 @@ def embed_folder(
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-    saver.save(vectors)
+    if todo or n_cached != len(cache.keys) or cache.notice or not cpath.exists():
+        saver.save(vectors)  # an unchanged folder's cache is already exact: no rewrite, no fsync
     notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
     return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, notice)
 

@@ -1,0 +1,207 @@
+"""Issue 6, item 1: folder embedding vs the decode-only limit and vs the same network in torch eager.
+
+All three run on the same folder in one process, interleaved round by round, so machine noise hits
+them alike; the ratios are what to read. "Pipeline" is engine.folder_embedding.embed_folder exactly
+as the app and CLI call it (cold cache). "Decode-only" is the same loader and resize in the same
+number of threads with no model: the limit. "Torch eager" is the same embed_folder code path with
+the ONNX Runtime call swapped for the same network in torch, so only the inference engine differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.bench_model import BenchModel, bench_model, torch_embed
+from bench.common import Report, timed, verdict
+from bench.photo_folder import bench_dir, ensure_photo_folder, folder_stats
+from engine.cpu_split import inference_threads
+from engine.embedder import Embedder
+from engine.folder_embedding import decode_workers, embed_folder
+from engine.folder_scan import scan_folder
+from engine.image_loading import load_image
+
+GOAL_LIMIT = 0.8
+GOAL_TORCH = 1.5
+
+
+class TorchTwin:
+    """Quacks like Embedder for embed_folder, but runs the torch network: same feeding, other engine."""
+
+    def __init__(self, embedder: Embedder, net: Any) -> None:
+        self.manifest, self.dim, self.net = embedder.manifest, embedder.dim, net
+        self.sha256 = "torch-" + embedder.sha256
+        self.provider = "torch eager"
+
+    def prepare(self, img: Any) -> np.ndarray:
+        """Same resize as the engine."""
+        from engine.preprocessing import fit_to_input
+
+        return fit_to_input(img, self.manifest.preprocessing)
+
+    def embed_batch(self, batch: np.ndarray) -> np.ndarray:
+        """Same normalisation, torch forward."""
+        return torch_embed(self.net, batch, self.manifest.preprocessing)
+
+
+def decode_only(folder: Path, embedder: Embedder) -> int:
+    """Load + resize every image with the pipeline's loader and worker count, no model."""
+    entries, _ = scan_folder(folder)
+    min_side = embedder.manifest.preprocessing.input_size
+
+    def one(rel: str) -> int:
+        return embedder.prepare(load_image(folder / rel, min_side=min_side)).shape[0]
+
+    with ThreadPoolExecutor(max_workers=decode_workers()) as pool:
+        return sum(1 for _ in pool.map(one, [e.rel_path for e in entries]))
+
+
+def pipeline(folder: Path, embedder: Any) -> int:
+    """embed_folder on a cold cache (a fresh cache directory)."""
+    with tempfile.TemporaryDirectory(prefix="lookalike-bench-cache-") as cache:
+        result = embed_folder(folder, embedder, cache_dir=Path(cache))
+    if result.skipped:
+        raise SystemExit(f"{len(result.skipped)} files were skipped: {result.skipped[0]}")
+    return len(result)
+
+
+def model_only(embedder: Embedder, net: Any, batch: np.ndarray, repeats: int) -> tuple[float, float]:
+    """Inference alone on one prepared batch: (ORT images/s, torch images/s), interleaved."""
+    prep = embedder.manifest.preprocessing
+    embedder.embed_batch(batch), torch_embed(net, batch, prep)
+    ort_s = torch_s = 0.0
+    for _ in range(repeats):
+        ort_s += timed(lambda: embedder.embed_batch(batch))[0]
+        torch_s += timed(lambda: torch_embed(net, batch, prep))[0]
+    n = len(batch) * repeats
+    return n / ort_s, n / torch_s
+
+
+def ort_defaults_session(embedder: Embedder) -> Any:
+    """A session with ONNX Runtime's default threading (all cores, spinning): the setting before the fix."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(embedder.path), options, providers=["CPUExecutionProvider"])
+
+
+def measure(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process, all threads) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run(images: int, rounds: int) -> Report:
+    """Measure, print and return the report."""
+    folder = ensure_photo_folder(images)
+    n, mp, mb = folder_stats(folder)
+    bm = bench_model(bench_dir() / "models")
+    embedder = Embedder(bm.onnx_path, device="cpu")
+    before = Embedder(bm.onnx_path, device="cpu")
+    before.session = ort_defaults_session(before)
+    rep = Report("folder_embedding", "Folder embedding: pipeline vs decode-only limit vs torch eager")
+    _describe(rep, n, mp, mb, bm, embedder)
+    variants: dict[str, Callable[[], object]] = {
+        "decode-only (limit)": lambda: decode_only(folder, embedder),
+        "pipeline (embed_folder)": lambda: pipeline(folder, embedder),
+        "torch eager (same feeding)": lambda: pipeline(folder, TorchTwin(embedder, bm.torch_model)),
+        "pipeline, ORT default threads (before)": lambda: pipeline(folder, before),
+    }
+    walls: dict[str, list[float]] = {k: [] for k in variants}
+    cpus: dict[str, list[float]] = {k: [] for k in variants}
+    for r in range(rounds):
+        order = list(variants) if r % 2 == 0 else list(reversed(variants))
+        for name in order:
+            wall, cpu = measure(variants[name])
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+            print(f"  round {r + 1} {name}: {n / wall:.0f} img/s, {cpu / n * 1e3:.2f} CPU ms/img", flush=True)
+    _table(rep, n, walls, cpus)
+    _conclude(rep, embedder, bm, walls, cpus)
+    return rep
+
+
+def _table(rep: Report, n: int, walls: dict[str, list[float]], cpus: dict[str, list[float]]) -> None:
+    limit = "decode-only (limit)"
+    rows = []
+    for name in walls:
+        ratios = [lim / w for lim, w in zip(walls[limit], walls[name], strict=True)]
+        cpu_ratio = statistics.median(cpus[limit]) / statistics.median(cpus[name])
+        rows.append(
+            (
+                name,
+                f"{n / statistics.median(walls[name]):.0f}",
+                f"{statistics.median(cpus[name]) / n * 1e3:.2f}",
+                f"{statistics.median(ratios):.2f}",
+                f"{cpu_ratio:.2f}",
+            )
+        )
+    header = ("run", "img/s (median)", "CPU ms/img", "÷ limit, wall", "÷ limit, CPU per image")
+    rep.table(header, rows)
+
+
+def _describe(rep: Report, n: int, mp: float, mb: float, bm: BenchModel, embedder: Embedder) -> None:
+    prep = embedder.manifest.preprocessing
+    rep.add(
+        f"Folder: {n} JPEGs, {mp:.2f} MP and {mb:.2f} MB on average (made by bench/photo_folder.py).",
+        f"Model: {bm.origin}; input {prep.input_size} px {prep.resize}, dim {embedder.dim}, "
+        f"ONNX Runtime provider {embedder.provider}; torch twin weights equal to ONNX: {bm.weights_match}.",
+        f"Decode workers: {decode_workers()}, ONNX Runtime threads: {inference_threads()}; "
+        "cold cache each time; model loading not timed.",
+        "",
+    )
+
+
+def _conclude(
+    rep: Report,
+    embedder: Embedder,
+    bm: BenchModel,
+    walls: dict[str, list[float]],
+    cpus: dict[str, list[float]],
+) -> None:
+    pipe, limit = walls["pipeline (embed_folder)"], walls["decode-only (limit)"]
+    lim = statistics.median(a / b for a, b in zip(limit, pipe, strict=True))
+    tor = statistics.median(a / b for a, b in zip(walls["torch eager (same feeding)"], pipe, strict=True))
+    cpu_lim = statistics.median(cpus["decode-only (limit)"]) / statistics.median(
+        cpus["pipeline (embed_folder)"]
+    )
+    size = embedder.manifest.preprocessing.input_size
+    batch = np.random.default_rng(0).integers(0, 256, (64, size, size, 3), dtype=np.uint8)
+    ort_ips, torch_ips = model_only(embedder, bm.torch_model, batch, repeats=10)
+    rep.add(
+        '"÷ limit, wall": median over rounds of decode-only time / this run\'s time. '
+        '"÷ limit, CPU per image": decode-only CPU per image / this run\'s, the throughput ratio '
+        "when every core is busy (insensitive to other users of the machine).",
+        "",
+        f"Inference alone (batch 64, no decoding): ONNX Runtime {ort_ips:.0f} img/s, "
+        f"torch eager {torch_ips:.0f} img/s, ratio {ort_ips / torch_ips:.2f}.",
+        "",
+        f"- pipeline / decode-only limit: {lim:.2f} wall, {cpu_lim:.2f} by CPU per image — goal ≥ "
+        f"{GOAL_LIMIT}: {verdict(min(lim, cpu_lim) >= GOAL_LIMIT)}",
+        f"- pipeline / torch eager pipeline: {tor:.2f} (median of rounds) — goal ≥ {GOAL_TORCH}: "
+        f"{verdict(tor >= GOAL_TORCH)}",
+        "",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: sizes by flag, defaults as in the README."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--images", type=int, default=2000, help="photo-sized JPEGs (default 2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    args = parser.parse_args(argv)
+    run(args.images, args.rounds).save()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""A folder of photo-sized JPEGs (~1–2 MP) made once from the shared datasets and reused across runs.
+
+Sources are upscaled and given a fixed film-grain texture before re-encoding, so the files have the
+size and entropy of camera photos (a plain upscale would compress to almost nothing and decode too
+fast to be a fair test of the decoder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from engine.image_loading import is_image_name, load_image
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SOURCE_SETS = ("cards", "flags", "fashion-mnist/folder")
+SIZES = ((1600, 1200), (1200, 1600), (1500, 1000), (1280, 960), (1400, 1050))
+QUALITY = 90
+GRAIN = 6.0  # std of the added noise, in 8-bit levels
+
+
+def bench_dir() -> Path:
+    """Where generated benchmark data lives: $LOOKALIKE_BENCH_DIR or /tmp/lookalike-bench."""
+    return Path(os.environ.get("LOOKALIKE_BENCH_DIR", "/tmp/lookalike-bench"))
+
+
+def source_images(n: int) -> list[tuple[str, Path]]:
+    """n (label, file) pairs taken round-robin from the shared sets, sorted so every run agrees."""
+    per_set: list[list[tuple[str, Path]]] = []
+    for name in SOURCE_SETS:
+        root = DATASETS / name
+        files = sorted(p for p in root.rglob("*") if p.is_file() and is_image_name(p.name))
+        per_set.append([(f"{name.split('/')[0]}-{p.parent.name}", p) for p in files])
+    out: list[tuple[str, Path]] = []
+    for i in range(max(len(s) for s in per_set)):
+        out.extend(s[i] for s in per_set if i < len(s))
+    if len(out) < n:
+        raise SystemExit(f"the shared datasets hold {len(out)} images, fewer than {n}")
+    return out[:n]
+
+
+def ensure_photo_folder(n: int = 2000, root: Path | None = None) -> Path:
+    """Return a folder of n photo-sized JPEGs, generating only what is missing."""
+    folder = (root or bench_dir()) / f"photos-{n}"
+    stamp = folder / ".complete"
+    if stamp.exists():
+        return folder
+    grain = np.random.default_rng(0).normal(0.0, GRAIN, (1700, 1700, 3)).astype(np.float32)
+    jobs = [(i, label, src) for i, (label, src) in enumerate(source_images(n))]
+    print(f"generating {n} photo-sized JPEGs in {folder} (once; reused by later runs)", flush=True)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(lambda job: _make_one(folder, grain, *job), jobs))
+    stamp.write_text(f"{n}\n")
+    return folder
+
+
+def _make_one(folder: Path, grain: np.ndarray, i: int, label: str, src: Path) -> None:
+    """Upscale one source to a photo size, add grain, write a quality-90 JPEG (skip if present)."""
+    out = folder / label / f"{i:05d}.jpg"
+    if out.exists():
+        return
+    w, h = SIZES[i % len(SIZES)]
+    img = load_image(src).resize((w, h), Image.Resampling.BICUBIC)
+    off = (i * 37) % 96
+    noisy = np.asarray(img, dtype=np.float32) + grain[off : off + h, off : off + w]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(tmp, "JPEG", quality=QUALITY)
+    os.replace(tmp, out)
+
+
+def folder_stats(folder: Path) -> tuple[int, float, float]:
+    """(files, mean megapixels, mean megabytes) of the JPEGs in a generated folder."""
+    files = sorted(folder.rglob("*.jpg"))
+    sample = files[:: max(1, len(files) // 50)]
+    mp = float(np.mean([_megapixels(p) for p in sample]))
+    mb = float(np.mean([p.stat().st_size / 1e6 for p in files]))
+    return len(files), mp, mb
+
+
+def _megapixels(path: Path) -> float:
+    with Image.open(path) as img:
+        return img.size[0] * img.size[1] / 1e6
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Generate (or find) the benchmark folder and describe it."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--images", type=int, default=2000)
+    args = parser.parse_args(argv)
+    folder = ensure_photo_folder(args.images)
+    n, mp, mb = folder_stats(folder)
+    print(f"{folder}: {n} JPEGs, {mp:.2f} MP and {mb:.2f} MB on average")
+
+
+if __name__ == "__main__":
+    main()
