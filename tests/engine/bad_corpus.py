@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 OK, SKIPPED = "ok", "skipped"
-Writer = Callable[[Path], None]
+Writer = Callable[[Path], object]
 
 
 def sample_rgb(width: int = 48, height: int = 36, seed: int = 0) -> Image.Image:

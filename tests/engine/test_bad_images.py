@@ -227,3 +227,18 @@ def test_unreadable_file_and_folder_are_listed_with_a_reason(tmp_path: Path) -> 
     assert out["ok"] == ["open/fine.png"]
     assert out["skipped"]["open/locked.png"] == "permission denied"
     assert "folder cannot be read" in out["skipped"]["closed"]
+
+
+def test_scan_of_the_whole_corpus_lists_every_bad_file_and_exits_0(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The issue's acceptance check: `lookalike embed` (a real process) over the whole corpus."""
+    from bench.bad_corpus_scan import main as scan_corpus
+
+    code = scan_corpus([])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PROBLEM" not in out
+    for path, words in REASONS.items():
+        line = next(line for line in out.splitlines() if line.startswith(f"  {path!r}: "))
+        assert words in line
