@@ -18,7 +18,7 @@ from engine.cli_output import (
     skipped_json,
 )
 from engine.embedder import Embedder
-from engine.errors import LookalikeError
+from engine.errors import FolderError, ImageLoadError, LookalikeError
 from engine.folder_embedding import FolderEmbeddings, embed_folder
 from engine.neighbours import distance, knn
 
@@ -52,11 +52,31 @@ def _add(sub: argparse._SubParsersAction, name: str, help_: str, func: Any) -> A
     return p
 
 
-def _load_model(args: argparse.Namespace) -> Embedder:
-    path = args.model or default_model_path()
-    embedder = Embedder(path, device=args.device)
+def _open_model(args: argparse.Namespace) -> Embedder:
+    return Embedder(args.model or default_model_path(), device=args.device)
+
+
+def _announce(embedder: Embedder) -> None:
     info(f"model: {embedder.path.name} ({embedder.manifest.name}), provider: {embedder.provider}")
+
+
+def _load_folder_model(args: argparse.Namespace) -> Embedder:
+    """Check the folder before the (slow) model load, so a typo fails fast with one error line."""
+    if not args.folder.exists():
+        raise FolderError(f"folder not found: {args.folder}")
+    if not args.folder.is_dir():
+        raise FolderError(f"not a folder: {args.folder}")
+    embedder = _open_model(args)
+    _announce(embedder)
     return embedder
+
+
+def _embed_path(embedder: Embedder, path: Path) -> np.ndarray:
+    """Embed one named image; the error says which file, since a command may take two."""
+    try:
+        return embedder.embed_file(path)
+    except ImageLoadError as exc:
+        raise ImageLoadError(f"{path}: {exc}") from exc
 
 
 def _embed_folder(args: argparse.Namespace, embedder: Embedder) -> FolderEmbeddings:
@@ -80,7 +100,7 @@ def _base_json(result: FolderEmbeddings, embedder: Embedder) -> dict[str, Any]:
 
 
 def _embed(args: argparse.Namespace) -> int:
-    embedder = _load_model(args)
+    embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     if args.out:
         np.savez(
@@ -98,9 +118,10 @@ def _embed(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    embedder = _load_model(args)
+    embedder = _open_model(args)
     threshold = args.threshold if args.threshold is not None else embedder.manifest.default_threshold
-    d = distance(embedder.embed_file(args.a), embedder.embed_file(args.b))
+    d = distance(_embed_path(embedder, args.a), _embed_path(embedder, args.b))
+    _announce(embedder)
     match = d < threshold
     if args.json:
         print_json({"distance": d, "threshold": threshold, "match": match, "provider": embedder.provider})
@@ -113,10 +134,10 @@ def _compare(args: argparse.Namespace) -> int:
 def _neighbours(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise LookalikeError("-k must be at least 1")
-    embedder = _load_model(args)
+    embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     if args.query is not None:
-        qvec = embedder.embed_file(args.query)[None]
+        qvec = _embed_path(embedder, args.query)[None]
         self_row = _row_of(result, args.query)
         excl = None if self_row is None else np.array([self_row])
         idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
@@ -149,7 +170,7 @@ def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
 def _evaluate(args: argparse.Namespace) -> int:
     from engine.evaluation import evaluate
 
-    embedder = _load_model(args)
+    embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     report = evaluate(result.vectors, result.labels)
     if args.json:
@@ -174,7 +195,7 @@ def _map(args: argparse.Namespace) -> int:
     from engine.map_figure import map_figure, map_html
     from engine.projection import tsne_2d
 
-    embedder = _load_model(args)
+    embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     proj = tsne_2d(result.vectors, progress=progress_printer("t-SNE"))
     fig = map_figure(proj, result.paths, result.labels, title=f"t-SNE map of {args.folder.name}")
