@@ -242,3 +242,40 @@ def test_scan_of_the_whole_corpus_lists_every_bad_file_and_exits_0(
     for path, words in REASONS.items():
         line = next(line for line in out.splitlines() if line.startswith(f"  {path!r}: "))
         assert words in line
+
+
+@pytest.mark.parametrize("n_images", [0, 1])
+def test_cli_on_an_empty_or_single_image_folder_explains_instead_of_failing(
+    tmp_path: Path, projection_model_path: Path, n_images: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.cli import main
+
+    (tmp_path / "cats").mkdir()
+    for i in range(n_images):
+        (tmp_path / "cats" / f"{i}.png").write_bytes(encoded(sample_rgb(seed=i), "PNG"))
+    model = ["--model", str(projection_model_path), "--device", "cpu"]
+    assert main(["embed", str(tmp_path), *model]) == 0
+    assert main(["neighbours", str(tmp_path), *model]) == 0
+    capsys.readouterr()
+    for argv, why in (
+        (["evaluate"], "at least 2 classes"),
+        (["map", "--html", str(tmp_path / "m.html")], "3 images"),
+    ):
+        assert main([argv[0], str(tmp_path), *argv[1:], *model]) == 2
+        last = capsys.readouterr().err.strip().splitlines()[-1]
+        assert last.startswith("lookalike: error: ")
+        assert why in last
+
+
+def test_cli_compare_with_a_bad_image_is_one_clear_line(
+    corpus: tuple[Path, dict[str, str]], projection_model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.cli import main
+
+    folder, _ = corpus
+    argv = ["compare", str(folder / "good/plain.png"), str(folder / "bad/bomb_huge.png")]
+    assert main([*argv, "--model", str(projection_model_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("lookalike: error: ")
+    assert "bomb_huge.png" in err[-1]  # which of the two files
+    assert "image too large" in err[-1]
