@@ -245,3 +245,21 @@ def test_evaluate_on_one_class_fails_cleanly(
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[-1].startswith("lookalike: error: ")
     assert "class" in proc.stderr.splitlines()[-1]
+
+
+def test_building_the_parser_imports_neither_torch_nor_qt() -> None:
+    """Every `lookalike` call builds the full parser (gui/train entry points included): it must stay light."""
+    code = (
+        "import json, sys\n"
+        "from engine.cli import build_parser\n"
+        "names = build_parser()._subparsers._group_actions[0].choices\n"
+        "heavy = [m for m in ('torch', 'PySide6') if m in sys.modules]\n"
+        "print(json.dumps({'commands': sorted(names), 'heavy': heavy}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {"embed", "compare", "neighbours", "evaluate", "map"} <= set(out["commands"])
+    assert out["heavy"] == []
