@@ -57,6 +57,25 @@ def test_block_boundaries_do_not_change_the_answer(monkeypatch: pytest.MonkeyPat
         np.testing.assert_allclose(dist, want_d, atol=1e-5)
 
 
+@pytest.mark.parametrize("k", [1, 10, 50])
+def test_large_sets_match_brute_force(k: int) -> None:
+    """Enough columns (12k) for any shortcut the search takes on wide rows, duplicates included."""
+    rng = np.random.default_rng(k)
+    base = rng.standard_normal((12_000, 8)).astype(np.float32)
+    base[6000:6200] = base[:200]  # exact duplicates: ties and zero distances
+    own = np.array([0, 5, 199, 6000, 7777, 11_999])
+    idx, dist = knn(base, k, queries=base[own], exclude_self=own)
+    want_i, want_d = _brute(base, k, base[own], own)
+    np.testing.assert_allclose(dist, want_d, atol=1e-5)
+    assert dist[0, 0] == 0.0  # row 0's duplicate, found exactly
+    assert idx[0, 0] == 6000
+    ext = rng.standard_normal((20, 8)).astype(np.float32)
+    idx, dist = knn(base, k, queries=ext)
+    want_i, want_d = _brute(base, k, ext, None)
+    np.testing.assert_allclose(dist, want_d, atol=1e-5)
+    np.testing.assert_array_equal(idx, want_i)
+
+
 @settings(max_examples=50, deadline=None, database=None)
 @given(
     n=st.integers(1, 40),
