@@ -263,3 +263,14 @@ def test_building_the_parser_imports_neither_torch_nor_qt() -> None:
     out = json.loads(proc.stdout)
     assert {"embed", "compare", "neighbours", "evaluate", "map"} <= set(out["commands"])
     assert out["heavy"] == []
+
+
+def test_evaluate_plain_text(cli_cache: Path, projection_model_path: Path, small_folder: Path) -> None:
+    proc = run(cli_cache, "evaluate", small_folder, "--model", projection_model_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    for key in ("precision_at_1", "r_precision", "mean_average_precision_at_r", "roc_auc", "eer"):
+        assert any(re.fullmatch(rf"{key}\s+\d\.\d{{4}}", line) for line in lines), key
+    assert any(line.startswith("VAL@FAR=1e-3") for line in lines)
+    assert lines[-1].endswith(f"images, {len(SMALL_CLASSES)} classes")
+    assert "skipped 1 file(s)" in proc.stderr
