@@ -53,11 +53,11 @@ class CompareView(QWidget):
         session.model_changed.connect(lambda _m: self._model_changed())
 
     def _build(self) -> None:
-        self.distance_label = QLabel(
-            "Drop two images to compare them", alignment=Qt.AlignmentFlag.AlignCenter
-        )
+        self.distance_label = QLabel("Drop two images to compare them")
+        self.distance_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.distance_label.setStyleSheet("font-size: 16pt;")
-        self.verdict = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.verdict = QLabel()
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.verdict.setMinimumHeight(44)
         self.histogram = HistogramWidget()
         zones = QHBoxLayout()

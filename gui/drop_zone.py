@@ -30,9 +30,14 @@ class DropZone(QFrame):
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.title = QLabel(f"<b>{title}</b>")
-        self.image = QLabel(HINT, alignment=Qt.AlignmentFlag.AlignCenter)
+        # Widget properties are set by setters: PySide6 6.12 mis-counts references to True/False
+        # passed as constructor keywords (the interpreter then aborts at exit).
+        self.image = QLabel(HINT)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.caption = QLabel()
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self._pixmap: QPixmap | None = None
         layout = QVBoxLayout(self)

@@ -181,6 +181,9 @@ class MapView(QWidget):
 
     def shutdown(self) -> None:
         """Drop the page before the profile goes, and remove the temporary map files."""
-        self.web.setPage(None)  # type: ignore[arg-type]
-        shiboken6.delete(self.page)  # now, not later: the profile must outlive its pages
+        # Now, not later: the web profile must outlive its pages, and no event loop may follow.
+        if shiboken6.isValid(self.page):
+            shiboken6.delete(self.page)
+        if shiboken6.isValid(self.web):
+            shiboken6.delete(self.web)
         self._tmp.cleanup()

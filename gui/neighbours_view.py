@@ -59,7 +59,10 @@ class NeighboursView(QWidget):
     def _build(self) -> None:
         self.title = QLabel("Select an image in the gallery to see its nearest neighbours.")
         self.title.setWordWrap(True)
-        self.k = QSpinBox(minimum=1, maximum=200, value=12, prefix="k = ")
+        self.k = QSpinBox()
+        self.k.setRange(1, 200)
+        self.k.setValue(12)
+        self.k.setPrefix("k = ")
         self.k.valueChanged.connect(lambda _v: self._selection_changed(self.session.selection))
         top = QHBoxLayout()
         top.addWidget(self.title, 1)

@@ -20,7 +20,10 @@ class ThresholdBar(QWidget):
         self.session = session
         self.slider = MarkedSlider(MAX_DISTANCE)
         self.slider.valueChanged.connect(lambda v: session.set_threshold(self.slider.value_to_distance(v)))
-        self.spin = QDoubleSpinBox(decimals=4, minimum=0.0, maximum=MAX_DISTANCE, singleStep=0.01)
+        self.spin = QDoubleSpinBox()
+        self.spin.setDecimals(4)
+        self.spin.setRange(0.0, MAX_DISTANCE)
+        self.spin.setSingleStep(0.01)
         self.spin.setKeyboardTracking(False)
         self.spin.valueChanged.connect(session.set_threshold)
         self.far = QComboBox()

@@ -29,7 +29,8 @@ class ThresholdView(QWidget):
         for key, label in self.fields.items():
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(names[key], label)
-        self.note = QLabel(wordWrap=True)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
         left = QVBoxLayout()
         left.addLayout(form)
         left.addWidget(self.note)
