@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,8 +49,8 @@ class Tour:
 
         self.folder, self.model, self.out = folder, model, out
         self.code = 0
-        settings = QSettings(str(out / ".screenshots-settings.ini"), QSettings.Format.IniFormat)
-        settings.clear()
+        self._settings_dir = tempfile.TemporaryDirectory(prefix="lookalike-shots-")
+        settings = QSettings(str(Path(self._settings_dir.name) / "settings.ini"), QSettings.Format.IniFormat)
         self.w = MainWindow(settings)
         self.w.resize(1500, 920)
         self.w.error_shown.connect(self._fail)
