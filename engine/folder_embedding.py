@@ -91,26 +91,23 @@ def embed_folder(
     if progress:
         progress(n_cached, total)
     saver = _Checkpointer(cpath, embedder.sha256, entries)
-    cancelled = False
+    n_skipped = 0
     for batch_entries, batch_vecs, batch_skips in _embed_entries(root, todo, embedder, batch_size, cancel):
         for e, v in zip(batch_entries, batch_vecs, strict=True):
             vectors[e.rel_path] = v
         skipped.extend(batch_skips)
+        n_skipped += len(batch_skips)
         if progress:
-            progress(len(vectors) + _count_skipped(batch_skips, saver), total)
+            progress(len(vectors) + n_skipped, total)
         saver.maybe_save(vectors)
         if cancel is not None and cancel.is_set():
-            cancelled = True
             break
+    # Cancelled means work was left undone, also when the flag was set before the first batch.
+    cancelled = bool(cancel is not None and cancel.is_set() and len(vectors) + n_skipped < total)
     if todo or n_cached != len(cache.keys) or cache.notice or not cpath.exists():
         saver.save(vectors)  # an unchanged folder's cache is already exact: no rewrite, no fsync
     notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
     return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, notice)
-
-
-def _count_skipped(batch_skips: list[SkippedFile], saver: _Checkpointer) -> int:
-    saver.n_skipped += len(batch_skips)
-    return saver.n_skipped
 
 
 class _Checkpointer:
@@ -119,7 +116,6 @@ class _Checkpointer:
     def __init__(self, path: Path, model_sha: str, entries: list[ImageEntry]) -> None:
         self.path, self.model_sha, self.entries = path, model_sha, entries
         self.last = time.monotonic()
-        self.n_skipped = 0
         self.notice: str | None = None
 
     def maybe_save(self, vectors: dict[str, np.ndarray]) -> None:

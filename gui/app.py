@@ -5,14 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gui.bool_pin import pin_bool_singletons
 from gui.web_engine_env import configure_web_engine_env
 
 
 def create_application() -> object:
     """The QApplication (created once), with the flags and attributes QtWebEngine needs."""
     configure_web_engine_env()
-    pin_bool_singletons()
     import PySide6.QtWebEngineWidgets  # noqa: F401  (must be loaded before the QApplication)
     from PySide6.QtWidgets import QApplication
 

@@ -116,17 +116,7 @@ class Controller(QObject):
         self.session.set_embeddings(None)
 
         def job(progress: ProgressFn, cancel: threading.Event) -> FolderEmbeddings:
-            total = [0]
-
-            def report(done: int, of: int) -> None:
-                total[0] = of
-                progress(done, of)
-
-            result = embed_folder(folder, embedder, progress=report, cancel=cancel)
-            # embed_folder leaves `cancelled` False when stopped before its first batch
-            if cancel.is_set() and len(result) + len(result.skipped) < total[0]:
-                result.cancelled = True
-            return result
+            return embed_folder(folder, embedder, progress=progress, cancel=cancel)
 
         self.run("embed", job, self._embedded)
 

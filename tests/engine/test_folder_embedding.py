@@ -201,6 +201,17 @@ def test_cancel_keeps_the_finished_part_for_next_time(folder: Path, embedder: Em
     assert (rest.n_cached, rest.n_embedded) == (len(partial), total - len(partial))
 
 
+def test_cancel_before_the_first_batch_says_cancelled(folder: Path, embedder: Embedder) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    result = embed_folder(folder, embedder, cancel=cancel, batch_size=16)
+    assert result.cancelled
+    assert len(result) == 0
+    finished = embed_folder(folder, embedder, cancel=threading.Event(), batch_size=16)
+    assert not finished.cancelled
+    assert len(finished) == len(list(folder.rglob("*.jpg")))
+
+
 def test_another_model_never_reuses_the_vectors(folder: Path, embedder: Embedder, tmp_path: Path) -> None:
     embed_folder(folder, embedder)
     other = Embedder(projection_model(tmp_path / "other.onnx", input_size=24, dim=48, seed=7), device="cpu")

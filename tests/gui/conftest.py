@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 
-from gui.bool_pin import pin_bool_singletons
 from gui.web_engine_env import configure_web_engine_env
 
 configure_web_engine_env()
-pin_bool_singletons()
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401  (QtWebEngine must load before the QApplication)
 
 from gui.main_window import MainWindow  # noqa: E402

@@ -21,7 +21,7 @@ def drop_files(widget: QWidget, paths: list[Path]) -> bool:
     mime = file_mime(paths)
     pos = widget.rect().center()
     enter = QDragEnterEvent(
-        QPointF(pos),
+        pos,  # QDragEnterEvent takes a QPoint (QDropEvent a QPointF)
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,

@@ -1,10 +1,11 @@
-"""Process set-up the app does before Qt starts: Chromium flags and the bool refcount pin."""
+"""Process set-up the app does before Qt starts (Chromium flags), and the Qt build it relies on."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 
-from gui.bool_pin import PIN, pin_bool_singletons
 from gui.web_engine_env import chromium_flags
 
 
@@ -19,9 +20,38 @@ def test_chromium_flags_follow_the_environment() -> None:
     assert chromium_flags({}, euid=1000) == []
 
 
-def test_true_and_false_cannot_be_drained() -> None:
-    pin_bool_singletons()
-    pin_bool_singletons()  # idempotent
-    if sys.version_info < (3, 12):
-        assert PIN < sys.getrefcount(True) < 2 * PIN
-        assert PIN < sys.getrefcount(False) < 2 * PIN
+def test_signals_from_worker_threads_keep_python_alive() -> None:
+    """PySide6 6.12.0 lost a reference to True per signal emitted from a pool thread and aborted
+    the interpreter ("bool_dealloc"); pyproject excludes it. This fails on such a build."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+        app = QCoreApplication([])
+        class Source(QObject):
+            fired = Signal(bool)
+        source, got = Source(), []
+        source.fired.connect(got.append)
+        class Emit(QRunnable):
+            def run(self):
+                for _ in range(3000):
+                    source.fired.emit(True)
+        before = sys.getrefcount(True)
+        pool = QThreadPool.globalInstance()
+        pool.start(Emit())
+        pool.waitForDone()
+        app.processEvents()
+        print(len(got), sys.getrefcount(True) - before)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    received, delta = map(int, done.stdout.split())
+    assert received == 3000
+    assert delta >= 3000  # the list holds 3000 references; a leaking build shows far fewer
