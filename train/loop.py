@@ -67,8 +67,8 @@ def resume_config(cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any] | None]
         return cfg, None
     payload = load_checkpoint(cfg.resume)
     saved = config_from_dict(json.loads(payload["config"]))
-    keep = {k: getattr(cfg, k) for k in ("epochs", "max_minutes", "device", "out", "resume")}
-    return with_changes(saved, **keep, dry_run=cfg.dry_run), payload
+    given = ("epochs", "max_minutes", "device", "out", "resume", "threads", "dry_run", "export")
+    return with_changes(saved, **{k: getattr(cfg, k) for k in given}), payload
 
 
 def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
@@ -214,6 +214,8 @@ def _export_best(
 ) -> ExportReport:
     """Reload the best weights and export RUN/model.onnx with held-out calibration."""
     best = Path(cfg.out) / "best.pt"
+    if not best.exists() and cfg.resume:  # resumed into a new folder without a better epoch
+        best = Path(cfg.resume).parent / "best.pt"
     model.load_state_dict(load_checkpoint(best, "cpu")["model"])
     training = training_summary(data, cfg, state, model)
     report = export_trained(model, cfg, data.val, training, Path(cfg.out) / "model.onnx")
