@@ -53,7 +53,12 @@ def _jitter(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator) -> 
         return _uniform(n, 1 - strength, 1 + strength, generator).view(n, 1, 1, 1).to(x.device)
 
     x = x * factor(cfg.brightness)
-    grey = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
-    x = grey.mean(dim=(2, 3), keepdim=True) + (x - grey.mean(dim=(2, 3), keepdim=True)) * factor(cfg.contrast)
-    grey = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
+    mean_grey = _grey(x).mean(dim=(2, 3), keepdim=True)
+    x = mean_grey + (x - mean_grey) * factor(cfg.contrast)
+    grey = _grey(x)
     return grey + (x - grey) * factor(cfg.saturation)
+
+
+def _grey(x: torch.Tensor) -> torch.Tensor:
+    """ITU-R 601 luma, the grey that contrast and saturation pivot around."""
+    return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
