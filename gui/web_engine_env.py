@@ -12,7 +12,7 @@ def chromium_flags(
 ) -> list[str]:
     """Flags for this environment: no sandbox as root, software-friendly GPU flags off-screen/Xvfb."""
     env = os.environ if environ is None else environ
-    flags: list[str] = []
+    flags: list[str] = ["--log-level=3"]  # Chromium's own warnings (dbus, vulkan) are noise to users
     if (os.geteuid() if euid is None else euid) == 0:
         flags.append("--no-sandbox")
     if env.get("QT_QPA_PLATFORM", "") == "offscreen":

@@ -11,13 +11,15 @@ from gui.web_engine_env import chromium_flags
 
 def test_chromium_flags_follow_the_environment() -> None:
     assert chromium_flags({"QT_QPA_PLATFORM": "offscreen"}, euid=0) == [
+        "--log-level=3",
         "--no-sandbox",
         "--ignore-gpu-blocklist",
     ]
     assert chromium_flags({"XAUTHORITY": "/tmp/xvfb-run.abc/Xauthority"}, euid=1000) == [
-        "--disable-gpu-compositing"
+        "--log-level=3",
+        "--disable-gpu-compositing",
     ]
-    assert chromium_flags({}, euid=1000) == []
+    assert chromium_flags({}, euid=1000) == ["--log-level=3"]
 
 
 def test_signals_from_worker_threads_keep_python_alive() -> None:
