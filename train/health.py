@@ -57,6 +57,7 @@ class HealthMeter:
             "mean_d_ap": self.ap_sum / w if self.weighted else float("nan"),
             "mean_d_an": self.an_sum / w if self.weighted else float("nan"),
             "spread": self.spread_sum / b,
+            "batches": float(self.batches),
         }
 
 
@@ -70,5 +71,5 @@ def spread(emb: torch.Tensor) -> float:
 
 
 def collapsed(summary: dict[str, float]) -> bool:
-    """True when the embeddings of an epoch have converged to one point."""
-    return summary["spread"] < COLLAPSE_DISTANCE
+    """True when the embeddings of an epoch have converged to one point (an empty epoch has none)."""
+    return summary.get("batches", 1.0) > 0 and summary["spread"] < COLLAPSE_DISTANCE

@@ -133,6 +133,9 @@ def _train(
         result = train_epoch(
             model, optimizer, tensors, sampler, cfg, state.epoch, deadline, 1 if cfg.dry_run else None
         )
+        if result.health["batches"] == 0:  # the budget ran out before this epoch began: no row
+            log(f"time budget of {cfg.max_minutes:g} min reached")
+            break
         speeds.append(result.images_per_s)
         if cfg.dry_run:
             log(f"dry run: one batch, loss {result.health['loss']:.4f}, {result.images_per_s:.0f} img/s")

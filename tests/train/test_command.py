@@ -52,3 +52,11 @@ def test_export_of_a_non_checkpoint_exits_2(tmp_path: Path, capsys: pytest.Captu
 def test_collapse_is_detected() -> None:
     assert collapsed({"spread": 0.001})
     assert not collapsed({"spread": 1.2})
+
+
+def test_an_epoch_with_no_batches_is_not_a_collapse() -> None:
+    from train.health import HealthMeter
+
+    empty = HealthMeter().summary()
+    assert empty["batches"] == 0
+    assert not collapsed(empty)
