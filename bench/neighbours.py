@@ -22,13 +22,14 @@ from bench.common import Report, verdict
 
 IMPLS = ("lookalike", "sklearn")
 GOAL_MB = 1024.0
+LARGE = 20_000  # above this, each measurement takes minutes on 2 cores: fewer rounds
 
 
-def clustered_unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
+def clustered_unit_vectors(n: int, dim: int, seed: int = 0, noise: float = 0.35) -> np.ndarray:
     """Embedding-like data: unit vectors around n/20 centres (classes), float32."""
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((max(1, n // 20), dim)).astype(np.float32)
-    x = centres[rng.integers(0, len(centres), n)] + 0.35 * rng.standard_normal((n, dim)).astype(np.float32)
+    x = centres[rng.integers(0, len(centres), n)] + noise * rng.standard_normal((n, dim)).astype(np.float32)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
@@ -78,14 +79,14 @@ def _agreement(a: np.ndarray, b: np.ndarray) -> float:
     return same / a.size
 
 
-def run(sizes: list[int], dim: int, k: int, rounds: int) -> Report:
+def run(sizes: list[int], dim: int, k: int, rounds: int, rounds_large: int) -> Report:
     """Measure, print and return the report."""
     rep = Report("neighbours", f"Neighbours: k = {k} for every point, dim {dim}")
     rows, verdicts = [], []
     with tempfile.TemporaryDirectory(prefix="lookalike-bench-knn-") as tmp:
         for n in sizes:
             res: dict[str, list[dict[str, float]]] = {i: [] for i in IMPLS}
-            for r in range(rounds):
+            for r in range(rounds if n <= LARGE else rounds_large):
                 for impl in IMPLS if r % 2 == 0 else IMPLS[::-1]:
                     res[impl].append(_measure(impl, n, dim, k, Path(tmp) / f"{impl}.npy"))
                     print(f"  N={n} round {r + 1} {impl}: {res[impl][-1]}", flush=True)
@@ -132,7 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("-k", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per size up to 20k (default 2)")
+    parser.add_argument("--rounds-large", type=int, default=1, help="rounds per larger size (default 1)")
     parser.add_argument("--worker", choices=IMPLS, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         worker(args.worker, args.n, args.dim, args.k, args.out)
     else:
-        run(args.sizes, args.dim, args.k, args.rounds).save()
+        run(args.sizes, args.dim, args.k, args.rounds, args.rounds_large).save()
 
 
 if __name__ == "__main__":
