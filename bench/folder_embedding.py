@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: sizes by flag, defaults as in the README."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--images", type=int, default=2000, help="photo-sized JPEGs (default 2000)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (default 2)")
     args = parser.parse_args(argv)
     run(args.images, args.rounds).save()
 
