@@ -270,8 +270,8 @@ def _report(rep: Report, launch: list[float], stall: dict[str, float], slider: l
         "window shown; the model loads in the background after that.",
         f"Embedding: {stall['images']:.0f} real images (shared datasets, small), cold cache, "
         f"{stall['embed_s']:.1f} s; pair statistics done at {stall['all_s']:.1f} s.",
-        f"Slider: {len(slider)} moves over the range with one image selected (its neighbours marked); "
-        "synthetic 10k-image embeddings on real paths, pair statistics computed beforehand as the app does.",
+        f"Slider: {len(slider)} moves over the range, one image selected (its neighbours marked); "
+        f"synthetic {n:,}-image embeddings on real paths, pair statistics computed first (as the app does).",
         "",
     )
 
