@@ -155,7 +155,7 @@ def _describe(rep: Report, n: int, mp: float, mb: float, bm: BenchModel, embedde
     rep.add(
         f"Folder: {n} JPEGs, {mp:.2f} MP and {mb:.2f} MB on average (made by bench/photo_folder.py).",
         f"Model: {bm.origin}; input {prep.input_size} px {prep.resize}, dim {embedder.dim}, "
-        f"ONNX Runtime provider {embedder.provider}; torch twin weights equal to ONNX: {bm.weights_match}.",
+        f"ONNX Runtime provider {embedder.provider}; torch twin (train.model.EmbeddingNet): {bm.weights}.",
         f"Decode workers: {decode_workers()}, ONNX Runtime threads: {inference_threads()}; "
         "cold cache each time; model loading not timed.",
         "",
@@ -186,8 +186,10 @@ def _conclude(
         f"Inference alone (batch 64, no decoding): ONNX Runtime {ort_ips:.0f} img/s, "
         f"torch eager {torch_ips:.0f} img/s, ratio {ort_ips / torch_ips:.2f}.",
         "",
-        f"- pipeline / decode-only limit: {lim:.2f} wall, {cpu_lim:.2f} by CPU per image — goal ≥ "
-        f"{GOAL_LIMIT}: {verdict(min(lim, cpu_lim) >= GOAL_LIMIT)}",
+        f"- pipeline / decode-only limit, wall clock: {lim:.2f} — goal ≥ {GOAL_LIMIT}: "
+        f"{verdict(lim >= GOAL_LIMIT)}",
+        f"- pipeline / decode-only limit, CPU per image (a machine with no idle core): {cpu_lim:.2f} — "
+        f"goal ≥ {GOAL_LIMIT}: {verdict(cpu_lim >= GOAL_LIMIT)}",
         f"- pipeline / torch eager pipeline: {tor:.2f} (median of rounds) — goal ≥ {GOAL_TORCH}: "
         f"{verdict(tor >= GOAL_TORCH)}",
         "",
