@@ -17,7 +17,13 @@ import numpy as np
 
 from engine import cpu_split
 from engine.embedder import Embedder
-from engine.embedding_cache import cache_path, default_cache_dir, load_cache, save_cache
+from engine.embedding_cache import (
+    cache_path,
+    default_cache_dir,
+    load_cache,
+    remove_orphaned_temps,
+    save_cache,
+)
 from engine.errors import ImageLoadError
 from engine.folder_scan import ImageEntry, SkippedFile, scan_folder
 from engine.image_loading import load_image
@@ -106,6 +112,8 @@ def embed_folder(
     cancelled = bool(cancel is not None and cancel.is_set() and len(vectors) + n_skipped < total)
     if todo or n_cached != len(cache.keys) or cache.notice or not cpath.exists():
         saver.save(vectors)  # an unchanged folder's cache is already exact: no rewrite, no fsync
+    else:
+        remove_orphaned_temps(cpath)  # a writer killed after its last save may have left a temp file
     notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
     return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, notice)
 

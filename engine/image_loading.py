@@ -8,7 +8,6 @@ import stat
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -182,4 +181,4 @@ def _short(exc: BaseException) -> str:
 
 def is_image_name(name: str) -> bool:
     """Cheap pre-filter for folder scans: content decides later, but skip obvious non-images."""
-    return Path(name).suffix.lower() in IMAGE_SUFFIXES
+    return os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES

@@ -250,3 +250,17 @@ def test_loose_images_have_no_label(tmp_path: Path, datasets: Path, embedder: Em
     assert result.labels == [None, None, None]
     assert not result.has_labels
     assert load_image(result.abs_path(0)).mode == "RGB"
+
+
+def test_an_unchanged_rescan_removes_a_killed_writers_temp_file(folder: Path, embedder: Embedder) -> None:
+    import subprocess
+    import sys
+
+    embed_folder(folder, embedder)
+    cache_file = next(default_cache_dir().glob("*.npz"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    orphan = cache_file.parent / f".tmp-{cache_file.stem}-{int(dead.stdout)}-x.npz"
+    orphan.write_bytes(b"half a cache")
+    again = embed_folder(folder, embedder)
+    assert again.n_embedded == 0
+    assert not orphan.exists()
