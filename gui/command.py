@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,22 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the app; Qt is imported only now, so other commands stay fast."""
+    problem = missing_screen(os.environ, sys.platform)
+    if problem:
+        print(f"lookalike: error: {problem}", file=sys.stderr)
+        return 2
     from gui.app import run_app
 
     return run_app(args.folder, args.model)
+
+
+def missing_screen(environ: Any, platform: str) -> str | None:
+    """Say so clearly when Linux has no screen, instead of Qt's abort about the xcb plugin."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no screen to open the app on (DISPLAY and WAYLAND_DISPLAY are unset): run it on a desktop, "
+        "under xvfb-run, or use the command-line subcommands (lookalike --help)"
+    )

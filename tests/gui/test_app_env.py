@@ -57,3 +57,15 @@ def test_signals_from_worker_threads_keep_python_alive() -> None:
     received, delta = map(int, done.stdout.split())
     assert received == 3000
     assert delta >= 3000  # the list holds 3000 references; a leaking build shows far fewer
+
+
+def test_no_screen_is_one_clear_error_not_a_qt_abort() -> None:
+    from gui.command import missing_screen
+
+    problem = missing_screen({}, "linux")
+    assert problem is not None
+    assert "xvfb-run" in problem
+    assert missing_screen({"DISPLAY": ":99"}, "linux") is None
+    assert missing_screen({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert missing_screen({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert missing_screen({}, "darwin") is None
