@@ -1,11 +1,13 @@
 """Genuine (same class) and impostor (different class) pair distances of a labelled set.
 
 All pairs when that is affordable, else a seeded sample, so calibration stays bounded at 100k.
+Work goes in small blocks: the GUI runs this in a worker thread, and a numpy call over millions
+of elements can hold the GIL long enough to stall the UI thread; small blocks let it run between them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,7 @@ from engine.retrieval_metrics import encode_labels
 
 MAX_ALL_PAIRS = 8_000_000
 SAMPLE_PAIRS = 2_000_000
+BLOCK_ELEMENTS = 262_144  # ~1 MB of float32 per numpy call: a millisecond or so, GIL or not
 
 
 @dataclass(frozen=True)
@@ -46,20 +49,38 @@ def pair_distances(vectors: np.ndarray, labels: Sequence[str | None], seed: int 
     return PairDistances(np.sort(genuine), np.sort(impostor), sampled)
 
 
-def _all_pairs(v: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def triangle_blocks(v: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Upper-triangle distances (i < j) a few rows at a time, so no numpy call is long.
+
+    Yields (first row, mask of the i < j cells, distances of rows first.. to columns first..);
+    `dist[mask]` lists the block's pairs in row-major order, as np.triu_indices would.
+    """
+    n = len(v)
     sq = (v * v).sum(1)
+    rows = max(1, BLOCK_ELEMENTS // max(n, 1))
+    for start in range(0, n - 1, rows):
+        stop = min(start + rows, n - 1)
+        d2 = sq[start:stop, None] + sq[None, start:] - 2.0 * (v[start:stop] @ v[start:].T)
+        upper = np.arange(start, n)[None, :] > np.arange(start, stop)[:, None]
+        yield start, upper, np.sqrt(np.maximum(d2, 0.0))
+
+
+def pair_norms(v: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """|v[i] - v[j]| for index pairs, in chunks: no (pairs x dim) temporary of a gigabyte."""
+    out = np.empty(len(i), np.float32)
+    step = max(1, BLOCK_ELEMENTS // max(v.shape[1], 1))
+    for a in range(0, len(i), step):
+        out[a : a + step] = np.linalg.norm(v[i[a : a + step]] - v[j[a : a + step]], axis=1)
+    return out
+
+
+def _all_pairs(v: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     gen: list[np.ndarray] = []
     imp: list[np.ndarray] = []
-    rows = max(1, 4_000_000 // len(v))
-    for start in range(0, len(v) - 1, rows):
-        stop = min(start + rows, len(v) - 1)
-        d = np.sqrt(np.maximum(sq[start:stop, None] + sq[None, :] - 2 * v[start:stop] @ v.T, 0))
-        i, j = np.triu_indices(stop - start, k=1, m=len(v) - start)
-        i_abs, j_abs = i + start, j + start
-        dist = d[i, j_abs]
-        same = c[i_abs] == c[j_abs]
-        gen.append(dist[same])
-        imp.append(dist[~same])
+    for start, upper, d in triangle_blocks(v):
+        same = c[start : start + len(d), None] == c[None, start:]
+        gen.append(d[upper & same])
+        imp.append(d[upper & ~same])
     return np.concatenate(gen).astype(np.float32), np.concatenate(imp).astype(np.float32)
 
 
@@ -70,9 +91,7 @@ def _sampled_pairs(v: np.ndarray, c: np.ndarray, rng: np.random.Generator) -> tu
     i, j = i[ok], j[ok]
     imp_mask = c[i] != c[j]
     gi, gj = _sample_same_class(c, rng)
-    imp = np.linalg.norm(v[i[imp_mask]] - v[j[imp_mask]], axis=1)
-    gen = np.linalg.norm(v[gi] - v[gj], axis=1)
-    return gen.astype(np.float32), imp.astype(np.float32)
+    return pair_norms(v, gi, gj), pair_norms(v, i[imp_mask], j[imp_mask])
 
 
 def _sample_same_class(c: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

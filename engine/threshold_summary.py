@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.errors import MetricsError
 from engine.manifest import Histograms
-from engine.pair_distances import PairDistances, pair_distances
+from engine.pair_distances import PairDistances, pair_distances, pair_norms, triangle_blocks
 from engine.verification import ThresholdStats, histograms, roc_curve, threshold_at_far, threshold_stats
 
 MAX_ALL_PAIRS = 8_000_000
@@ -77,26 +77,22 @@ def threshold_for_far(pairs: FolderPairs, far: float) -> float:
 
 
 def _all_pairs(v: np.ndarray) -> np.ndarray:
-    """Upper-triangle distances, a block of rows at a time so memory stays bounded."""
+    """Upper-triangle distances in row-major order, filled block by block (see triangle_blocks)."""
     n = len(v)
-    if n < 2:
-        return np.zeros(0, np.float32)
-    sq = (v * v).sum(1)
-    out: list[np.ndarray] = []
-    rows = max(1, 4_000_000 // n)
-    for start in range(0, n - 1, rows):
-        stop = min(start + rows, n - 1)
-        d2 = sq[start:stop, None] + sq[None, :] - 2.0 * (v[start:stop] @ v.T)
-        i, j = np.triu_indices(stop - start, k=1, m=n - start)
-        out.append(np.sqrt(np.maximum(d2[i, j + start], 0.0)))
-    return np.concatenate(out).astype(np.float32)
+    out = np.empty(n * (n - 1) // 2, np.float32)
+    at = 0
+    for _, upper, d in triangle_blocks(v):
+        block = d[upper]
+        out[at : at + len(block)] = block
+        at += len(block)
+    return out
 
 
 def _sampled(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     i = rng.integers(0, len(v), SAMPLE_PAIRS)
     j = rng.integers(0, len(v), SAMPLE_PAIRS)
     keep = i != j
-    return np.linalg.norm(v[i[keep]] - v[j[keep]], axis=1).astype(np.float32)
+    return pair_norms(v, i[keep], j[keep])
 
 
 def _labelled(v: np.ndarray, labels: Sequence[str | None]) -> PairDistances | None:

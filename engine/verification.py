@@ -63,20 +63,25 @@ def threshold_at_far(pairs: PairDistances, far: float) -> float:
 
 
 def roc_curve(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(FAR, VAL, threshold) along the ROC, from scikit-learn (score = -distance)."""
-    from sklearn.metrics import roc_curve as sk_roc
+    """(FAR, VAL, threshold) along the ROC; equal to scikit-learn's roc_curve on score = -distance.
 
-    y, score = _labels_scores(pairs)
-    fpr, tpr, thr = sk_roc(y, score, drop_intermediate=True)
-    return fpr, tpr, -thr
+    Plain numpy on the sorted arrays rather than scikit-learn: the GUI computes this in a worker,
+    and importing scikit-learn there holds the GIL long enough to freeze the window.
+    """
+    fps, tps, thr = _distinct_counts(pairs)
+    if len(fps) > 2:  # drop points collinear with their neighbours, as scikit-learn does
+        keep = np.flatnonzero(np.r_[True, (np.diff(fps, 2) != 0) | (np.diff(tps, 2) != 0), True])
+        fps, tps, thr = fps[keep], tps[keep], thr[keep]
+    fps, tps = np.r_[0, fps].astype(np.float64), np.r_[0, tps].astype(np.float64)
+    far = fps / fps[-1] if fps[-1] > 0 else np.full(len(fps), np.nan)
+    val = tps / tps[-1] if tps[-1] > 0 else np.full(len(tps), np.nan)
+    return far, val, np.r_[-np.inf, thr]
 
 
 def roc_auc(pairs: PairDistances) -> float:
     """Area under the ROC: the chance a random genuine pair is closer than a random impostor."""
-    from sklearn.metrics import roc_auc_score
-
-    y, score = _labels_scores(pairs)
-    return float(roc_auc_score(y, score))
+    far, val, _ = roc_curve(pairs)
+    return float(np.trapezoid(val, far))
 
 
 def equal_error_rate(pairs: PairDistances) -> float:
@@ -133,11 +138,18 @@ def calibrate(vectors: np.ndarray, labels: Sequence[str | None], bins: int = 50)
 
 def histograms(pairs: PairDistances, bins: int = 50) -> Histograms:
     """Genuine and impostor counts on shared bins over [0, max distance]."""
-    top = float(max(pairs.genuine.max(initial=0), pairs.impostor.max(initial=0), 1e-6))
+    gen, imp = _sorted(pairs)
+    top = float(max(gen[-1] if len(gen) else 0, imp[-1] if len(imp) else 0, 1e-6))
     edges = np.linspace(0.0, top, bins + 1)
-    g, _ = np.histogram(pairs.genuine, edges)
-    i, _ = np.histogram(pairs.impostor, edges)
-    return Histograms(tuple(map(float, edges)), tuple(map(int, g)), tuple(map(int, i)))
+    return Histograms(tuple(map(float, edges)), _bin_counts(gen, edges), _bin_counts(imp, edges))
+
+
+def _bin_counts(values: np.ndarray, edges: np.ndarray) -> tuple[int, ...]:
+    """np.histogram's counts (last bin closed) by binary search: the values are sorted already."""
+    cum = np.r_[
+        np.searchsorted(values, edges[:-1], side="left"), np.searchsorted(values, edges[-1:], side="right")
+    ]
+    return tuple(map(int, np.diff(cum)))
 
 
 def _candidate_thresholds(pairs: PairDistances, per_side: int = 401) -> np.ndarray:
@@ -170,6 +182,11 @@ def _sorted(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray]:
     return pairs.genuine, pairs.impostor
 
 
-def _labels_scores(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray]:
-    y = np.r_[np.ones(len(pairs.genuine)), np.zeros(len(pairs.impostor))]
-    return y, -np.r_[pairs.genuine, pairs.impostor].astype(np.float64)
+def _distinct_counts(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Impostor and genuine counts at or below each distinct distance (a merge of sorted arrays)."""
+    gen, imp = _sorted(pairs)
+    merged = np.sort(np.concatenate([gen, imp]).astype(np.float64), kind="stable")  # two sorted runs
+    last = np.r_[np.flatnonzero(merged[1:] != merged[:-1]), len(merged) - 1]
+    thr = merged[last]
+    tps = np.searchsorted(gen, thr, side="right")
+    return last + 1 - tps, tps, thr

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from engine import pair_distances as pair_module
 from engine import threshold_summary as ts
 from engine.errors import MetricsError
+from tests.engine.card_embeddings import embed_cards
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 8) -> np.ndarray:
@@ -80,3 +83,30 @@ def test_large_folders_are_sampled_and_scaled(monkeypatch: pytest.MonkeyPatch) -
     summary = ts.summarize(ts.folder_pairs(v, [None] * 50), 1.3)
     assert summary.estimated
     assert abs(summary.matching_pairs - exact) < 0.08 * 1225
+
+
+def _triu_reference(v: np.ndarray) -> np.ndarray:
+    """The previous implementation: the full matrix, then np.triu_indices."""
+    sq = (v * v).sum(1)
+    d2 = sq[:, None] + sq[None, :] - 2.0 * (v @ v.T)
+    i, j = np.triu_indices(len(v), k=1)
+    return np.sqrt(np.maximum(d2[i, j], 0.0))
+
+
+def test_all_pairs_in_small_blocks_equal_the_full_matrix_on_real_embeddings(
+    projection_model_path: Path, datasets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v, _ = embed_cards(projection_model_path, datasets, n_classes=6)
+    monkeypatch.setattr(pair_module, "BLOCK_ELEMENTS", 7 * len(v))  # 7 rows a block: many blocks
+    got = ts._all_pairs(v)
+    want = _triu_reference(v)
+    assert len(got) == len(v) * (len(v) - 1) // 2
+    np.testing.assert_allclose(got, want, atol=5e-5)  # same pairs, same order; float32 GEMM rounding
+
+
+def test_sampled_distances_are_the_pairs_norms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pair_module, "BLOCK_ELEMENTS", 64)  # chunks of 8 pairs at dim 8
+    v = _unit(np.random.default_rng(5), 40)
+    i, j = np.random.default_rng(6).integers(0, 40, (2, 1001))
+    want = np.linalg.norm(v[i] - v[j], axis=1)
+    np.testing.assert_array_equal(pair_module.pair_norms(v, i, j), want)

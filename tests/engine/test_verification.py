@@ -254,3 +254,28 @@ def test_tiny_but_valid_data_does_not_crash() -> None:
     assert report["n_genuine_pairs"] == 2
     assert report["n_impostor_pairs"] == 4
     assert np.isfinite(report["best_threshold"])
+
+
+def test_roc_and_auc_equal_scikit_learn(cards: tuple[np.ndarray, list[str]]) -> None:
+    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import roc_curve as sk_roc
+
+    real = pair_distances(*cards)
+    tied = PairDistances(np.round(real.genuine, 2), np.round(real.impostor, 2), sampled=False)  # many ties
+    for pairs in (real, tied):
+        y = np.r_[np.ones(len(pairs.genuine)), np.zeros(len(pairs.impostor))]
+        score = -np.r_[pairs.genuine, pairs.impostor].astype(np.float64)
+        fpr, tpr, thr = sk_roc(y, score)
+        far, val, ours = roc_curve(pairs)
+        np.testing.assert_array_equal(far, fpr)
+        np.testing.assert_array_equal(val, tpr)
+        np.testing.assert_array_equal(ours, -thr)
+        assert roc_auc(pairs) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+
+
+def test_histograms_equal_numpy_histogram(cards: tuple[np.ndarray, list[str]]) -> None:
+    pairs = pair_distances(*cards)
+    hist = histograms(pairs, bins=30)
+    edges = np.asarray(hist.bin_edges)
+    assert hist.genuine == tuple(np.histogram(pairs.genuine, edges)[0])
+    assert hist.impostor == tuple(np.histogram(pairs.impostor, edges)[0])
