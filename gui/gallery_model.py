@@ -1,5 +1,6 @@
 """The folder as a Qt list model: one row per embedded image, thumbnails loaded lazily.
 
+Rows arrive in chunks, one chunk per event-loop turn, so a large folder never freezes the window.
 A filter proxy narrows the gallery by class, by name, or to a subset (a lasso on the map).
 """
 
@@ -16,7 +17,9 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     QUrl,
+    Signal,
 )
 
 from engine.folder_embedding import FolderEmbeddings
@@ -27,29 +30,58 @@ LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3
 REL_PATH_ROLE = Qt.ItemDataRole.UserRole + 4
+CHUNK_ROWS = 1000  # rows inserted per event-loop turn: a few ms each, with the proxy and the view
 
 
 class GalleryModel(QAbstractListModel):
     """Rows = images of the open folder; decoration = thumbnail (requested when first shown)."""
 
+    loaded = Signal()  # every row of the current folder is in
+
     def __init__(self, thumbs: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.thumbs = thumbs
         self.embeddings: FolderEmbeddings | None = None
+        self.abs_paths: list[str] = []
+        self.lower_paths: list[str] = []
         self._row_of: dict[str, int] = {}
+        self._generation = 0
         thumbs.ready.connect(self._thumbnail_ready)
 
     def set_embeddings(self, embeddings: FolderEmbeddings | None) -> None:
-        """Replace all rows at once (inside begin/end reset)."""
+        """Replace the rows: cleared at once, then filled a chunk per event-loop turn."""
+        self._generation += 1
         self.beginResetModel()
         self.embeddings = embeddings
-        paths = [] if embeddings is None else [str(embeddings.abs_path(i)) for i in range(len(embeddings))]
-        self._row_of = {p: i for i, p in enumerate(paths)}
+        self.abs_paths, self.lower_paths, self._row_of = [], [], {}
         self.endResetModel()
+        self._insert_chunk(self._generation)
+
+    @property
+    def complete(self) -> bool:
+        """True when every row of the current folder has been inserted."""
+        return len(self.abs_paths) == (0 if self.embeddings is None else len(self.embeddings))
+
+    def _insert_chunk(self, generation: int) -> None:
+        emb = self.embeddings
+        if generation != self._generation or emb is None:
+            return
+        first = len(self.abs_paths)
+        stop = min(first + CHUNK_ROWS, len(emb))
+        if stop > first:
+            self.beginInsertRows(QModelIndex(), first, stop - 1)
+            self.abs_paths += [str(emb.abs_path(i)) for i in range(first, stop)]
+            self.lower_paths += [p.lower() for p in emb.paths[first:stop]]
+            self._row_of.update((self.abs_paths[i], i) for i in range(first, stop))
+            self.endInsertRows()
+        if self.complete:
+            self.loaded.emit()
+        else:
+            QTimer.singleShot(0, self, lambda: self._insert_chunk(generation))
 
     def rowCount(self, parent: RowIndex = QModelIndex()) -> int:  # noqa: B008, N802
         """Number of images (flat list)."""
-        return 0 if parent.isValid() or self.embeddings is None else len(self.embeddings)
+        return 0 if parent.isValid() else len(self.abs_paths)
 
     def data(self, index: RowIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Name, thumbnail, tooltip, class, path and row for the views and the filter."""
@@ -60,13 +92,13 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return emb.paths[row].rsplit("/", 1)[-1]
         if role == Qt.ItemDataRole.DecorationRole:
-            return self.thumbs.pixmap(str(emb.abs_path(row))) or self.thumbs.placeholder
+            return self.thumbs.pixmap(self.abs_paths[row]) or self.thumbs.placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{emb.paths[row]}\nclass: {emb.labels[row] or '(none)'}"
         if role == LABEL_ROLE:
             return emb.labels[row]
         if role == PATH_ROLE:
-            return str(emb.abs_path(row))
+            return self.abs_paths[row]
         if role == ROW_ROLE:
             return row
         if role == REL_PATH_ROLE:
@@ -111,13 +143,12 @@ class GalleryFilter(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: RowIndex) -> bool:  # noqa: N802
-        """Keep a row when it passes every active filter."""
+        """Keep a row when it passes every active filter (plain list look-ups: called per row)."""
         if self.subset is not None and source_row not in self.subset:
             return False
         model = self.sourceModel()
-        idx = model.index(source_row, 0, source_parent)
-        if self.label is not None and model.data(idx, LABEL_ROLE) != self.label:
+        if not isinstance(model, GalleryModel) or model.embeddings is None:
+            return True
+        if self.label is not None and model.embeddings.labels[source_row] != self.label:
             return False
-        if self.text:
-            return self.text in str(model.data(idx, REL_PATH_ROLE)).lower()
-        return True
+        return not self.text or self.text in model.lower_paths[source_row]

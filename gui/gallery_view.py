@@ -37,6 +37,8 @@ class GalleryView(QWidget):
         self._syncing = False
         self._subset: set[int] | None = None
         self._build(thumbs.size)
+        self.model.rowsInserted.connect(self._show_count)
+        self.model.loaded.connect(lambda: self._show_selection(self.session.selection))
         session.folder_changed.connect(self._folder_changed)
         session.selection_changed.connect(self._show_selection)
         session.subset_changed.connect(self._set_subset)
@@ -100,8 +102,11 @@ class GalleryView(QWidget):
     def _apply_filters(self) -> None:
         label = self.classes.currentText() if self.classes.currentIndex() > 0 else None
         self.proxy.set_filters(label, self.name_filter.text(), self._subset)
-        self.count.setText(f"{self.proxy.rowCount()} / {self.model.rowCount()}")
+        self._show_count()
         self._show_selection(self.session.selection)
+
+    def _show_count(self) -> None:
+        self.count.setText(f"{self.proxy.rowCount()} / {self.model.rowCount()}")
 
     def _selection_changed(self) -> None:
         if self._syncing:
