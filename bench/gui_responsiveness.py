@@ -53,7 +53,7 @@ def small_folder(n: int) -> Path:
 
 def launch_worker(model: Path, settings: Path) -> None:
     """Child process: build the app like `lookalike gui`, print the time its window is up."""
-    from gui.app import create_application
+    from gui.app import create_application, freeze_startup_heap
 
     app: Any = create_application()
     from PySide6.QtCore import QSettings, QTimer
@@ -62,6 +62,7 @@ def launch_worker(model: Path, settings: Path) -> None:
 
     window = MainWindow(QSettings(str(settings), QSettings.Format.IniFormat))
     window.show()
+    freeze_startup_heap()
     window.open_model(model)
 
     def shown() -> None:
@@ -142,8 +143,8 @@ def wait_for(signal: Any, accept: Any = lambda *a: True) -> None:
 
 
 def make_window(model: Path, settings: Path) -> Any:
-    """The real main window with the model loaded."""
-    from gui.app import create_application
+    """The real main window with the model loaded (built as gui.app.run_app builds it)."""
+    from gui.app import create_application, freeze_startup_heap
 
     create_application()
     from PySide6.QtCore import QSettings
@@ -152,6 +153,7 @@ def make_window(model: Path, settings: Path) -> Any:
 
     window = MainWindow(QSettings(str(settings), QSettings.Format.IniFormat))
     window.show()
+    freeze_startup_heap()  # as gui.app.run_app does
     window.open_model(model)
     wait_for(window.session.model_changed)
     return window
