@@ -1,6 +1,6 @@
 """`make model`: retrain the bundled default model and its model card, reproducibly.
 
-    python -m train.default_model [--datasets /work/shared/datasets] [--max-minutes 17]
+    python -m train.default_model [--datasets ../shared/datasets] [--max-minutes 17]
 
 Trains on the training classes of cards, flags and fashion-mnist (30% of each set's classes
 held out, seed 0), then writes assets/model.onnx and assets/MODEL.md.
@@ -17,6 +17,7 @@ from pathlib import Path
 from train.config import TrainConfig
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"  # ../shared beside the repo
 SETS = ("cards", "flags", "fashion-mnist/folder")
 
 
@@ -31,7 +32,7 @@ def default_config(datasets: Path, out: Path, max_minutes: float) -> TrainConfig
         mining="batch-all",
         margin=0.2,
         dim=128,
-        width=32,
+        width=24,
         image_size=64,
         resize="letterbox",
         batch_classes=16,
@@ -46,7 +47,7 @@ def default_config(datasets: Path, out: Path, max_minutes: float) -> TrainConfig
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, copy the model into assets/ and write the model card."""
     p = argparse.ArgumentParser(prog="python -m train.default_model", description=__doc__)
-    p.add_argument("--datasets", type=Path, default=Path("/work/shared/datasets"))
+    p.add_argument("--datasets", type=Path, default=DATASETS)
     p.add_argument("--out", type=Path, default=Path("runs/default-model"))
     p.add_argument("--max-minutes", type=float, default=17.0)
     args = p.parse_args(argv)
