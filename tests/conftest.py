@@ -35,3 +35,11 @@ def projection_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.model_factory import projection_model
 
     return projection_model(tmp_path_factory.mktemp("model") / "projection.onnx", input_size=24, dim=48)
+
+
+@pytest.fixture(scope="module")
+def cpu_embedder(projection_model_path: Path) -> object:
+    """A real ORT embedder on the projection model, shared by a test module."""
+    from engine.embedder import Embedder
+
+    return Embedder(projection_model_path, device="cpu")

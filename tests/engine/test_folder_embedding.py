@@ -17,22 +17,20 @@ from engine.embedding_cache import default_cache_dir
 from engine.folder_embedding import FolderEmbeddings, embed_folder
 from engine.image_loading import load_image
 from tests.model_factory import projection_model
+from tests.real_data import copy_card_classes
 
 CLASSES = ("1_of_clubs", "7_of_diamonds", "queen_of_spades")
 
 
 @pytest.fixture(scope="module")
-def embedder(projection_model_path: Path) -> Embedder:
-    return Embedder(projection_model_path, device="cpu")
+def embedder(cpu_embedder: Embedder) -> Embedder:
+    return cpu_embedder
 
 
 @pytest.fixture
 def folder(tmp_path: Path, datasets: Path) -> Path:
     """Three card classes copied (about 100 real JPEGs) so the test may change them."""
-    root = tmp_path / "photos"
-    for name in CLASSES:
-        shutil.copytree(datasets / "cards" / name, root / name)
-    return root
+    return copy_card_classes(datasets, tmp_path / "photos", CLASSES)
 
 
 class Recorder:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +11,19 @@ import pytest
 from engine.embedder import Embedder
 from engine.embedding_cache import default_cache_dir
 from engine.folder_embedding import embed_folder
+from tests.real_data import copy_card_classes
 
 CLASSES = ("2_of_hearts", "king_of_clubs")
 
 
 @pytest.fixture(scope="module")
-def embedder(projection_model_path: Path) -> Embedder:
-    return Embedder(projection_model_path, device="cpu")
+def embedder(cpu_embedder: Embedder) -> Embedder:
+    return cpu_embedder
 
 
 @pytest.fixture
 def folder(tmp_path: Path, datasets: Path) -> Path:
-    root = tmp_path / "photos"
-    for name in CLASSES:
-        shutil.copytree(datasets / "cards" / name, root / name)
-    return root
+    return copy_card_classes(datasets, tmp_path / "photos", CLASSES)
 
 
 def _cache_file() -> Path:
