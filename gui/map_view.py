@@ -25,9 +25,6 @@ from gui.thumbnail_loader import ThumbnailLoader
 from gui.workers import ProgressFn
 
 MIN_POINTS = 3
-# openTSNE's FFT/neighbour set-up dominates on small sets (seconds for 50 points on a busy laptop);
-# scikit-learn's Barnes-Hut is quicker there, openTSNE scales (and reports progress) above.
-SKLEARN_UP_TO = 1000
 
 
 class MapPage(QWebEnginePage):
@@ -120,8 +117,7 @@ class MapView(QWidget):
         dark, channel_js = is_dark(), self._channel_js
 
         def job(progress: ProgressFn, cancel: threading.Event) -> tuple[Projection, Path]:
-            method = "sklearn" if len(emb) <= SKLEARN_UP_TO else "opentsne"
-            proj = tsne_2d(emb.vectors, seed=0, method=method, progress=progress, cancel=cancel)
+            proj = tsne_2d(emb.vectors, seed=0, progress=progress, cancel=cancel)
             target.write_text(build_map_page(proj, emb.paths, emb.labels, dark, channel_js), encoding="utf-8")
             return proj, target
 
