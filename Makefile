@@ -64,7 +64,7 @@ screenshots: setup
 
 # Retrain the bundled default model (see assets/MODEL.md).
 model: setup
-	$(BIN)/python -m train.default_model
+	$(BIN)/python -m lookalike.train.default_model
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

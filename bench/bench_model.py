@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.bundled import default_model_path
-from engine.manifest import ModelManifest
-from engine.preprocessing import Preprocessing
+from lookalike.engine.bundled import default_model_path
+from lookalike.engine.manifest import ModelManifest
+from lookalike.engine.preprocessing import Preprocessing
 
 DEFAULT_DIM = 128
 DEFAULT_WIDTH = 32
@@ -44,7 +44,7 @@ def bench_model(workdir: Path) -> BenchModel:
 
 
 def _from_bundled(path: Path) -> BenchModel:
-    from engine.embedder import Embedder
+    from lookalike.engine.embedder import Embedder
 
     manifest = Embedder(path, device="cpu").manifest
     config = (manifest.training or {}).get("config", {})
@@ -55,7 +55,7 @@ def _from_bundled(path: Path) -> BenchModel:
 def _net(dim: int, width: int) -> Any:
     import torch
 
-    from train.model import EmbeddingNet
+    from lookalike.train.model import EmbeddingNet
 
     torch.manual_seed(0)
     return EmbeddingNet(dim=dim, width=width).eval()
@@ -125,7 +125,7 @@ def torch_embed(net: Any, batch: np.ndarray, prep: Preprocessing) -> np.ndarray:
     """uint8 NHWC → embeddings with torch eager, fed exactly like the engine feeds ORT."""
     import torch
 
-    from engine.preprocessing import normalize
+    from lookalike.engine.preprocessing import normalize
 
     with torch.inference_mode():
         return np.asarray(net(torch.from_numpy(normalize(batch, prep))).numpy())

@@ -23,11 +23,11 @@ import numpy as np
 from bench.bench_model import BenchModel, bench_model, torch_embed
 from bench.common import Report, timed, verdict
 from bench.photo_folder import bench_dir, ensure_photo_folder, folder_stats
-from engine.cpu_split import inference_threads
-from engine.embedder import Embedder
-from engine.folder_embedding import decode_workers, embed_folder
-from engine.folder_scan import scan_folder
-from engine.image_loading import load_image
+from lookalike.engine.cpu_split import inference_threads
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.folder_embedding import decode_workers, embed_folder
+from lookalike.engine.folder_scan import scan_folder
+from lookalike.engine.image_loading import load_image
 
 GOAL_LIMIT = 0.8
 GOAL_TORCH = 1.5
@@ -43,7 +43,7 @@ class TorchTwin:
 
     def prepare(self, img: Any) -> np.ndarray:
         """Same resize as the engine."""
-        from engine.preprocessing import fit_to_input
+        from lookalike.engine.preprocessing import fit_to_input
 
         return fit_to_input(img, self.manifest.preprocessing)
 

@@ -39,7 +39,7 @@ class CudaTorchTwin(TorchTwin):
         """Same normalisation, forward on CUDA."""
         import torch
 
-        from engine.preprocessing import normalize
+        from lookalike.engine.preprocessing import normalize
 
         x = torch.from_numpy(normalize(batch, self.manifest.preprocessing)).cuda(non_blocking=True)
         with torch.inference_mode():
@@ -53,7 +53,7 @@ def run(images: int, rounds: int) -> Report:
     if why is not None:
         rep.add(f"Not measured: {why}. No GPU machine was lent to the session that ran this.", "")
         return rep
-    from engine.embedder import Embedder
+    from lookalike.engine.embedder import Embedder
 
     folder = ensure_photo_folder(images)
     bm = bench_model(bench_dir() / "models")

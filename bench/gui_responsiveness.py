@@ -53,12 +53,12 @@ def small_folder(n: int) -> Path:
 
 def launch_worker(model: Path, settings: Path) -> None:
     """Child process: build the app like `lookalike gui`, print the time its window is up."""
-    from gui.app import create_application, freeze_startup_heap
+    from lookalike.gui.app import create_application, freeze_startup_heap
 
     app: Any = create_application()
     from PySide6.QtCore import QSettings, QTimer
 
-    from gui.main_window import MainWindow
+    from lookalike.gui.main_window import MainWindow
 
     window = MainWindow(QSettings(str(settings), QSettings.Format.IniFormat))
     window.show()
@@ -144,12 +144,12 @@ def wait_for(signal: Any, accept: Any = lambda *a: True) -> None:
 
 def make_window(model: Path, settings: Path) -> Any:
     """The real main window with the model loaded (built as gui.app.run_app builds it)."""
-    from gui.app import create_application, freeze_startup_heap
+    from lookalike.gui.app import create_application, freeze_startup_heap
 
     create_application()
     from PySide6.QtCore import QSettings
 
-    from gui.main_window import MainWindow
+    from lookalike.gui.main_window import MainWindow
 
     window = MainWindow(QSettings(str(settings), QSettings.Format.IniFormat))
     window.show()
@@ -180,7 +180,7 @@ def measure_stall(window: Any, folder: Path) -> dict[str, float]:
 
 def synthetic_folder(folder: Path, n: int, dim: int) -> Any:
     """n embeddings in clusters of ~20 with their cluster as label, on real image paths (cycled)."""
-    from engine.folder_embedding import FolderEmbeddings
+    from lookalike.engine.folder_embedding import FolderEmbeddings
 
     rng = np.random.default_rng(0)
     files = sorted(
@@ -198,7 +198,7 @@ def measure_slider(window: Any, folder: Path, n: int, moves: int) -> list[float]
     """Seconds from moving the slider until every posted event (counts, marks, repaints) is done."""
     from PySide6.QtWidgets import QApplication
 
-    from engine.threshold_summary import folder_pairs
+    from lookalike.engine.threshold_summary import folder_pairs
 
     emb = synthetic_folder(folder, n, window.session.embedder.dim)
     window.session.set_embeddings(emb)

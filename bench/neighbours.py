@@ -50,7 +50,7 @@ def worker(impl: str, n: int, dim: int, k: int, out: Path) -> None:
             nn = NearestNeighbors(n_neighbors=k + 1, algorithm="brute").fit(x)
             return np.asarray(nn.kneighbors(x, return_distance=False))[:, 1:]
     else:
-        from engine.neighbours import knn
+        from lookalike.engine.neighbours import knn
 
         def call() -> np.ndarray:
             return knn(x, k)[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from engine.image_loading import is_image_name, load_image
+from lookalike.engine.image_loading import is_image_name, load_image
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 SOURCE_SETS = ("cards", "flags", "fashion-mnist/folder")

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.bundled import default_model_path, sample_folder
+from lookalike.engine.bundled import default_model_path, sample_folder
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 HOVER = (
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    from gui.app import create_application
+    from lookalike.gui.app import create_application
 
     app = create_application()
     tour = Tour(args.folder, args.model, args.out)
@@ -45,7 +45,7 @@ class Tour:
     def __init__(self, folder: Path, model: Path, out: Path) -> None:
         from PySide6.QtCore import QSettings
 
-        from gui.main_window import MainWindow
+        from lookalike.gui.main_window import MainWindow
 
         self.folder, self.model, self.out = folder, model, out
         self.code = 0

@@ -22,16 +22,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.image_loading import load_image
-from engine.retrieval_metrics import retrieval_metrics
-from train.baseline import raw_pixel_vectors
-from train.config import TrainConfig
-from train.embed import embed_images
-from train.epoch import Criterion, train_epoch, triplet_criterion
-from train.losses import LossResult
-from train.model import EmbeddingNet
-from train.prepared import PreparedData, prepare, preprocessing_for
-from train.sampler import PKSampler
+from lookalike.engine.image_loading import load_image
+from lookalike.engine.retrieval_metrics import retrieval_metrics
+from lookalike.train.baseline import raw_pixel_vectors
+from lookalike.train.config import TrainConfig
+from lookalike.train.embed import embed_images
+from lookalike.train.epoch import Criterion, train_epoch, triplet_criterion
+from lookalike.train.losses import LossResult
+from lookalike.train.model import EmbeddingNet
+from lookalike.train.prepared import PreparedData, prepare, preprocessing_for
+from lookalike.train.sampler import PKSampler
 
 DATASETS = Path("/work/shared/datasets")
 Scores = dict[str, float]
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sets", nargs="+", default=["cards", "flags"])
     args = p.parse_args(argv)
-    from train.loop import log_stderr, pick_threads
+    from lookalike.train.loop import log_stderr, pick_threads
 
     torch.set_num_threads(pick_threads(0))
     rows = [r for name in args.sets for r in bench_dataset(name, args.minutes, args.seed, log_stderr)]

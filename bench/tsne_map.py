@@ -16,7 +16,7 @@ import numpy as np
 
 from bench.common import Report, timed, verdict
 from bench.neighbours import clustered_unit_vectors
-from engine.projection import FFT_ABOVE, MAX_MAP_POINTS, _threads, tsne_2d
+from lookalike.engine.projection import FFT_ABOVE, MAX_MAP_POINTS, _threads, tsne_2d
 
 GOAL_SPEED = 3.0
 GOAL_TRUST = 0.01

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from engine import __version__
-from engine.cli_commands import register_engine_commands
-from engine.errors import LookalikeError
+from lookalike.engine import __version__
+from lookalike.engine.cli_commands import register_engine_commands
+from lookalike.engine.errors import LookalikeError
 
 EXIT_OK, EXIT_USAGE = 0, 2
 

@@ -9,18 +9,18 @@ from typing import Any
 
 import numpy as np
 
-from engine.bundled import default_model_path
-from engine.cli_output import (
+from lookalike.engine.bundled import default_model_path
+from lookalike.engine.cli_output import (
     info,
     print_json,
     progress_printer,
     report_skipped,
     skipped_json,
 )
-from engine.embedder import Embedder
-from engine.errors import FolderError, ImageLoadError, LookalikeError
-from engine.folder_embedding import FolderEmbeddings, embed_folder
-from engine.neighbours import distance, knn
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
+from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.neighbours import distance, knn
 
 
 def register_engine_commands(sub: argparse._SubParsersAction) -> None:
@@ -168,7 +168,7 @@ def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from engine.evaluation import evaluate
+    from lookalike.engine.evaluation import evaluate
 
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
@@ -192,8 +192,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from engine.map_figure import map_figure, map_html
-    from engine.projection import tsne_2d
+    from lookalike.engine.map_figure import map_figure, map_html
+    from lookalike.engine.projection import tsne_2d
 
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)

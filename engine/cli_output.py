@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from engine.folder_scan import SkippedFile
+from lookalike.engine.folder_scan import SkippedFile
 
 
 def progress_printer(label: str) -> Callable[[int, int], None] | None:

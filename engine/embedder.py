@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from engine.cpu_split import inference_threads
-from engine.errors import ManifestError, ModelError
-from engine.image_loading import load_image
-from engine.manifest import ModelManifest, manifest_from_metadata
-from engine.preprocessing import fit_to_input, normalize
+from lookalike.engine.cpu_split import inference_threads
+from lookalike.engine.errors import ManifestError, ModelError
+from lookalike.engine.image_loading import load_image
+from lookalike.engine.manifest import ModelManifest, manifest_from_metadata
+from lookalike.engine.preprocessing import fit_to_input, normalize
 
 log = logging.getLogger(__name__)
 

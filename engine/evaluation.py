@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.retrieval_metrics import retrieval_metrics
-from engine.verification import calibrate
+from lookalike.engine.retrieval_metrics import retrieval_metrics
+from lookalike.engine.verification import calibrate
 
 
 def evaluate(vectors: np.ndarray, labels: Sequence[str | None]) -> dict[str, Any]:

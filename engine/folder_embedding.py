@@ -15,18 +15,18 @@ from typing import Protocol
 
 import numpy as np
 
-from engine import cpu_split
-from engine.embedder import Embedder
-from engine.embedding_cache import (
+from lookalike.engine import cpu_split
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.embedding_cache import (
     cache_path,
     default_cache_dir,
     load_cache,
     remove_orphaned_temps,
     save_cache,
 )
-from engine.errors import ImageLoadError
-from engine.folder_scan import ImageEntry, SkippedFile, scan_folder
-from engine.image_loading import load_image
+from lookalike.engine.errors import ImageLoadError
+from lookalike.engine.folder_scan import ImageEntry, SkippedFile, scan_folder
+from lookalike.engine.image_loading import load_image
 
 ProgressCallback = Callable[[int, int], None]
 CHECKPOINT_SECONDS = 10.0

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import FolderError
-from engine.image_loading import is_image_name
+from lookalike.engine.errors import FolderError
+from lookalike.engine.image_loading import is_image_name
 
 
 @dataclass(frozen=True)

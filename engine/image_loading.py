@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from engine.errors import ImageLoadError
+from lookalike.engine.errors import ImageLoadError
 
 # Formats opened by content; no other decoder (EPS via Ghostscript, say) is ever started.
 ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")

@@ -10,8 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from engine.errors import ManifestError
-from engine.preprocessing import RESIZE_POLICIES, Preprocessing
+from lookalike.engine.errors import ManifestError
+from lookalike.engine.preprocessing import RESIZE_POLICIES, Preprocessing
 
 METADATA_KEY = "lookalike.manifest"
 FORMAT_VERSION = 1

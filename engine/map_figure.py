@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.projection import Projection
+from lookalike.engine.projection import Projection
 
 WEBGL_ABOVE = 3000
 NO_CLASS = "(no class)"

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from engine.cpu_split import cpu_cores
+from lookalike.engine.cpu_split import cpu_cores
 
 BLOCK_BYTES = 32 * 1024 * 1024  # key block per thread (~2.3x that at peak): N=100k stays far below 1 GB
 SAMPLE_COLUMNS = 2048  # columns sampled per row to bound its k-th smallest key

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import MetricsError
-from engine.retrieval_metrics import encode_labels
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.retrieval_metrics import encode_labels
 
 MAX_ALL_PAIRS = 8_000_000
 SAMPLE_PAIRS = 2_000_000

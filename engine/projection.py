@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import CancelledError, MetricsError
-from engine.folder_embedding import CancelFlag
+from lookalike.engine.errors import CancelledError, MetricsError
+from lookalike.engine.folder_embedding import CancelFlag
 
 MAX_MAP_POINTS = 20_000
 TOTAL_ITERS = 750  # openTSNE: 250 early exaggeration + 500
@@ -97,7 +97,7 @@ def _affinities(x: np.ndarray, perplexity: float, n_jobs: int) -> object:
     from openTSNE.affinity import PerplexityBasedNN
     from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
-    from engine.neighbours import knn
+    from lookalike.engine.neighbours import knn
 
     idx, dist = knn(x, min(len(x) - 1, int(3 * perplexity)))
     index = PrecomputedNeighbors(idx, dist.astype(np.float64))

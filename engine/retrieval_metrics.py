@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import MetricsError
-from engine.neighbours import knn
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.neighbours import knn
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import MetricsError
-from engine.manifest import Histograms
-from engine.pair_distances import PairDistances, pair_distances, pair_norms, triangle_blocks
-from engine.verification import ThresholdStats, histograms, roc_curve, threshold_at_far, threshold_stats
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.manifest import Histograms
+from lookalike.engine.pair_distances import PairDistances, pair_distances, pair_norms, triangle_blocks
+from lookalike.engine.verification import (
+    ThresholdStats,
+    histograms,
+    roc_curve,
+    threshold_at_far,
+    threshold_stats,
+)
 
 MAX_ALL_PAIRS = 8_000_000
 SAMPLE_PAIRS = 2_000_000

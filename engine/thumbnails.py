@@ -8,7 +8,7 @@ import os
 
 from PIL import Image
 
-from engine.image_loading import load_image
+from lookalike.engine.image_loading import load_image
 
 
 def thumbnail(path: str | os.PathLike[str], size: int) -> Image.Image:

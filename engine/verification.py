@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.manifest import Histograms
-from engine.pair_distances import PairDistances, pair_distances
+from lookalike.engine.manifest import Histograms
+from lookalike.engine.pair_distances import PairDistances, pair_distances
 
 FAR_TARGETS = {"1e-3": 1e-3, "1e-2": 1e-2}
 

@@ -6,7 +6,7 @@ import gc
 import sys
 from pathlib import Path
 
-from gui.web_engine_env import configure_web_engine_env
+from lookalike.gui.web_engine_env import configure_web_engine_env
 
 
 def create_application() -> object:
@@ -38,8 +38,8 @@ def run_app(folder: Path | None, model: Path | None) -> int:
     app = create_application()
     from PySide6.QtCore import QSettings
 
-    from engine.bundled import default_model_path, sample_folder
-    from gui.main_window import MainWindow
+    from lookalike.engine.bundled import default_model_path, sample_folder
+    from lookalike.gui.main_window import MainWindow
 
     window = MainWindow(QSettings())
     window.show()

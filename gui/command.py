@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"lookalike: error: {problem}", file=sys.stderr)
         return 2
-    from gui.app import run_app
+    from lookalike.gui.app import run_app
 
     return run_app(args.folder, args.model)
 

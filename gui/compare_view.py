@@ -12,15 +12,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine.errors import LookalikeError
-from engine.neighbours import distance
-from gui.controller import Controller
-from gui.drop_zone import DropZone
-from gui.histogram_widget import HistogramWidget
-from gui.palette import MATCH, NO_MATCH
-from gui.session import Session
-from gui.thumbnail_loader import load_qimage
-from gui.workers import ProgressFn
+from lookalike.engine.errors import LookalikeError
+from lookalike.engine.neighbours import distance
+from lookalike.gui.controller import Controller
+from lookalike.gui.drop_zone import DropZone
+from lookalike.gui.histogram_widget import HistogramWidget
+from lookalike.gui.palette import MATCH, NO_MATCH
+from lookalike.gui.session import Session
+from lookalike.gui.thumbnail_loader import load_qimage
+from lookalike.gui.workers import ProgressFn
 
 PREVIEW = 360
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.embedder import Embedder
-from engine.errors import CancelledError
-from engine.folder_embedding import FolderEmbeddings, embed_folder
-from engine.threshold_summary import folder_pairs
-from gui.session import Session
-from gui.workers import JobFn, ProgressFn, Worker, WorkerPool
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.errors import CancelledError
+from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.threshold_summary import folder_pairs
+from lookalike.gui.session import Session
+from lookalike.gui.workers import JobFn, ProgressFn, Worker, WorkerPool
 
 PHASE_TITLES = {
     "model": "Loading model",

@@ -8,7 +8,7 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.palette import NO_MATCH
+from lookalike.gui.palette import NO_MATCH
 
 HINT = "Drop an image here\n(from your file manager or the gallery)"
 

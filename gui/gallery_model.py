@@ -22,8 +22,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from engine.folder_embedding import FolderEmbeddings
-from gui.thumbnail_loader import ThumbnailLoader
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.gui.thumbnail_loader import ThumbnailLoader
 
 RowIndex = QModelIndex | QPersistentModelIndex
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.folder_embedding import FolderEmbeddings
-from gui.gallery_model import PATH_ROLE, GalleryFilter, GalleryModel
-from gui.session import Session
-from gui.thumbnail_loader import ThumbnailLoader
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.gui.gallery_model import PATH_ROLE, GalleryFilter, GalleryModel
+from lookalike.gui.session import Session
+from lookalike.gui.thumbnail_loader import ThumbnailLoader
 
 ALL_CLASSES = "All classes"
 

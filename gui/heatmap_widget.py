@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.palette import MATCH
+from lookalike.gui.palette import MATCH
 
 LABEL_WIDTH = 140
 

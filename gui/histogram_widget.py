@@ -6,8 +6,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.manifest import Histograms
-from gui.palette import GENUINE, IMPOSTOR
+from lookalike.engine.manifest import Histograms
+from lookalike.gui.palette import GENUINE, IMPOSTOR
 
 MARGIN = 28
 

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
-from gui.controller import Controller
-from gui.thumbnail_loader import load_qimage
-from gui.workers import ProgressFn
+from lookalike.gui.controller import Controller
+from lookalike.gui.thumbnail_loader import load_qimage
+from lookalike.gui.workers import ProgressFn
 
 LARGE = 1600
 

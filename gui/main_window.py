@@ -19,23 +19,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.embedder import Embedder
-from engine.folder_embedding import FolderEmbeddings
-from gui.app_settings import AppSettings
-from gui.compare_view import CompareView
-from gui.controller import Controller
-from gui.drop_zone import dropped_files
-from gui.gallery_view import GalleryView
-from gui.image_viewer import ImageViewer
-from gui.map_view import MapView
-from gui.neighbours_view import NeighboursView
-from gui.session import Session
-from gui.skipped_panel import SkippedPanel
-from gui.status_bar import StatusBar
-from gui.threshold_bar import ThresholdBar
-from gui.threshold_view import ThresholdView
-from gui.thumbnail_loader import ThumbnailLoader
-from gui.workers import WorkerPool
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.gui.app_settings import AppSettings
+from lookalike.gui.compare_view import CompareView
+from lookalike.gui.controller import Controller
+from lookalike.gui.drop_zone import dropped_files
+from lookalike.gui.gallery_view import GalleryView
+from lookalike.gui.image_viewer import ImageViewer
+from lookalike.gui.map_view import MapView
+from lookalike.gui.neighbours_view import NeighboursView
+from lookalike.gui.session import Session
+from lookalike.gui.skipped_panel import SkippedPanel
+from lookalike.gui.status_bar import StatusBar
+from lookalike.gui.threshold_bar import ThresholdBar
+from lookalike.gui.threshold_view import ThresholdView
+from lookalike.gui.thumbnail_loader import ThumbnailLoader
+from lookalike.gui.workers import WorkerPool
 
 
 class MainWindow(QMainWindow):

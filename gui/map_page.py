@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QFile, QIODevice
 
-from engine.map_figure import map_figure, map_html
-from engine.projection import Projection
+from lookalike.engine.map_figure import map_figure, map_html
+from lookalike.engine.projection import Projection
 
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "

@@ -13,16 +13,16 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.folder_embedding import FolderEmbeddings
-from engine.map_figure import WEBGL_ABOVE
-from engine.projection import Projection, tsne_2d
-from gui.controller import Controller
-from gui.map_bridge import MapBridge
-from gui.map_page import build_map_page, qwebchannel_js
-from gui.palette import is_dark
-from gui.session import Session
-from gui.thumbnail_loader import ThumbnailLoader
-from gui.workers import ProgressFn
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.map_figure import WEBGL_ABOVE
+from lookalike.engine.projection import Projection, tsne_2d
+from lookalike.gui.controller import Controller
+from lookalike.gui.map_bridge import MapBridge
+from lookalike.gui.map_page import build_map_page, qwebchannel_js
+from lookalike.gui.palette import is_dark
+from lookalike.gui.session import Session
+from lookalike.gui.thumbnail_loader import ThumbnailLoader
+from lookalike.gui.workers import ProgressFn
 
 MIN_POINTS = 3
 

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.folder_embedding import FolderEmbeddings
-from engine.neighbours import knn, pairwise_distances
-from gui.heatmap_widget import HeatmapWidget
-from gui.palette import MATCH, NO_MATCH, OTHER_CLASS
-from gui.session import Session
-from gui.thumbnail_loader import ThumbnailLoader
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.neighbours import knn, pairwise_distances
+from lookalike.gui.heatmap_widget import HeatmapWidget
+from lookalike.gui.palette import MATCH, NO_MATCH, OTHER_CLASS
+from lookalike.gui.session import Session
+from lookalike.gui.thumbnail_loader import ThumbnailLoader
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_HEATMAP = 60

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.palette import NO_MATCH
+from lookalike.gui.palette import NO_MATCH
 
 FAR_MIN = 1e-4
 MARGIN = 34

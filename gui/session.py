@@ -11,10 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.embedder import Embedder
-from engine.folder_embedding import FolderEmbeddings
-from engine.manifest import Histograms
-from engine.threshold_summary import FolderPairs, ThresholdSummary, summarize
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.manifest import Histograms
+from lookalike.engine.threshold_summary import FolderPairs, ThresholdSummary, summarize
 
 MAX_DISTANCE = 2.0  # embeddings are unit vectors, so no Euclidean distance exceeds 2
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from engine.folder_embedding import FolderEmbeddings
-from engine.folder_scan import SkippedFile
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.folder_scan import SkippedFile
 
 
 class SkippedPanel(QWidget):

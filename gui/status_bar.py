@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from engine.embedder import Embedder
-from gui.controller import PHASE_TITLES, Controller
+from lookalike.engine.embedder import Embedder
+from lookalike.gui.controller import PHASE_TITLES, Controller
 
 
 class StatusBar(QStatusBar):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
 
-from engine.errors import MetricsError
-from engine.threshold_summary import threshold_for_far
-from gui.marked_slider import MARK_NAMES, MarkedSlider
-from gui.session import MAX_DISTANCE, Session
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.threshold_summary import threshold_for_far
+from lookalike.gui.marked_slider import MARK_NAMES, MarkedSlider
+from lookalike.gui.session import MAX_DISTANCE, Session
 
 FOLDER_FARS = (1e-4, 1e-3, 1e-2, 1e-1)
 

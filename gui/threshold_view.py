@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine.threshold_summary import FolderPairs, ThresholdSummary
-from gui.roc_widget import RocWidget
-from gui.session import Session
+from lookalike.engine.threshold_summary import FolderPairs, ThresholdSummary
+from lookalike.gui.roc_widget import RocWidget
+from lookalike.gui.session import Session
 
 
 class ThresholdView(QWidget):

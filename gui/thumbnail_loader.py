@@ -12,9 +12,9 @@ from collections import OrderedDict
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QImage, QPixmap
 
-from engine.errors import ImageLoadError
-from engine.thumbnails import thumbnail
-from gui.workers import ProgressFn, Worker, WorkerPool
+from lookalike.engine.errors import ImageLoadError
+from lookalike.engine.thumbnails import thumbnail
+from lookalike.gui.workers import ProgressFn, Worker, WorkerPool
 
 THUMB_SIZE = 96
 CACHE_LIMIT = 4000

@@ -40,6 +40,6 @@ def projection_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def cpu_embedder(projection_model_path: Path) -> object:
     """A real ORT embedder on the projection model, shared by a test module."""
-    from engine.embedder import Embedder
+    from lookalike.engine.embedder import Embedder
 
     return Embedder(projection_model_path, device="cpu")

@@ -8,8 +8,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from engine.manifest import ModelManifest
-from engine.preprocessing import Preprocessing
+from lookalike.engine.manifest import ModelManifest
+from lookalike.engine.preprocessing import Preprocessing
 
 
 def default_manifest(input_size: int = 16, dim: int = 32) -> ModelManifest:

@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F  # noqa: N812 - the conventional name
 
-from train.config import AugmentConfig
+from lookalike.train.config import AugmentConfig
 
 
 def augment(unit: torch.Tensor, cfg: AugmentConfig, pad: float, generator: torch.Generator) -> torch.Tensor:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.preprocessing import Preprocessing
-from train.data import preload
+from lookalike.engine.preprocessing import Preprocessing
+from lookalike.train.data import preload
 
 RAW_SIZE = 32
 

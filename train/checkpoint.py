@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from train.config import TrainConfig
+from lookalike.train.config import TrainConfig
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from train.data import dataset_of
+from lookalike.train.data import dataset_of
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from train.config import DEVICES, MINERS, AugmentConfig, TrainConfig
+from lookalike.train.config import DEVICES, MINERS, AugmentConfig, TrainConfig
 
 EXIT_USAGE = 2
 
@@ -89,8 +89,8 @@ def _train(args: argparse.Namespace) -> int:
         cfg = config_from_args(args)
     except ValueError as exc:
         return _fail(str(exc))
-    from train.loop import run
-    from train.report import comparison_table
+    from lookalike.train.loop import run
+    from lookalike.train.report import comparison_table
 
     try:
         result = run(cfg)
@@ -106,8 +106,8 @@ def _export(args: argparse.Namespace) -> int:
     problem = _missing([args.checkpoint])
     if problem:
         return _fail(problem)
-    from train.export_checkpoint import export_checkpoint
-    from train.report import comparison_table
+    from lookalike.train.export_checkpoint import export_checkpoint
+    from lookalike.train.report import comparison_table
 
     try:
         report = export_checkpoint(Path(args.checkpoint), Path(args.out))

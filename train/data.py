@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import ImageLoadError
-from engine.folder_scan import SkippedFile, scan_folder
-from engine.image_loading import load_image
-from engine.preprocessing import Preprocessing, fit_to_input
+from lookalike.engine.errors import ImageLoadError
+from lookalike.engine.folder_scan import SkippedFile, scan_folder
+from lookalike.engine.image_loading import load_image
+from lookalike.engine.preprocessing import Preprocessing, fit_to_input
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """`make model`: retrain the bundled default model and its model card, reproducibly.
 
-    python -m train.default_model [--datasets ../shared/datasets] [--max-minutes 17]
+    python -m lookalike.train.default_model [--datasets ../shared/datasets] [--max-minutes 17]
 
 Trains on the training classes of cards, flags and fashion-mnist (30% of each set's classes
 held out, seed 0), then writes assets/model.onnx and assets/MODEL.md.
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from train.config import TrainConfig
+from lookalike.train.config import TrainConfig
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"  # ../shared beside the repo
@@ -46,7 +46,7 @@ def default_config(datasets: Path, out: Path, max_minutes: float) -> TrainConfig
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, copy the model into assets/ and write the model card."""
-    p = argparse.ArgumentParser(prog="python -m train.default_model", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m lookalike.train.default_model", description=__doc__)
     p.add_argument("--datasets", type=Path, default=DATASETS)
     p.add_argument("--out", type=Path, default=Path("runs/default-model"))
     p.add_argument("--max-minutes", type=float, default=17.0)
@@ -55,9 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(f"default_model: error: missing under {args.datasets}: {missing}", file=sys.stderr)
         return 2
-    from train.loop import run
-    from train.model_card import write_model_card
-    from train.report import comparison_table
+    from lookalike.train.loop import run
+    from lookalike.train.model_card import write_model_card
+    from lookalike.train.report import comparison_table
 
     cfg = default_config(args.datasets, args.out, args.max_minutes)
     result = run(cfg)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from engine.preprocessing import Preprocessing
-from train.normalization import normalize_torch
+from lookalike.engine.preprocessing import Preprocessing
+from lookalike.train.normalization import normalize_torch
 
 
 @torch.no_grad()

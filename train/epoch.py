@@ -8,15 +8,15 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.preprocessing import Preprocessing
-from train.augment import augment
-from train.config import TrainConfig
-from train.health import HealthMeter
-from train.losses import LossResult, TripletMarginLoss, distance_matrix
-from train.miners import make_miner
-from train.normalization import standardize, to_unit
-from train.progress import progress_bar
-from train.sampler import PKSampler
+from lookalike.engine.preprocessing import Preprocessing
+from lookalike.train.augment import augment
+from lookalike.train.config import TrainConfig
+from lookalike.train.health import HealthMeter
+from lookalike.train.losses import LossResult, TripletMarginLoss, distance_matrix
+from lookalike.train.miners import make_miner
+from lookalike.train.normalization import standardize, to_unit
+from lookalike.train.progress import progress_bar
+from lookalike.train.sampler import PKSampler
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.manifest import ModelManifest
-from engine.preprocessing import Preprocessing
-from engine.verification import Calibration
-from train.normalization import normalize_torch
+from lookalike.engine.manifest import ModelManifest
+from lookalike.engine.preprocessing import Preprocessing
+from lookalike.engine.verification import Calibration
+from lookalike.train.normalization import normalize_torch
 
 PARITY_TOLERANCE = 1e-4
 INPUT_NAME = "images"

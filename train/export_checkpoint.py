@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from train.checkpoint import load_checkpoint, state_from
-from train.class_split import ClassSplit
-from train.config import config_from_dict
-from train.export_run import ExportReport, export_trained, training_summary
-from train.loop import log_stderr
-from train.model import EmbeddingNet
-from train.prepared import prepare
+from lookalike.train.checkpoint import load_checkpoint, state_from
+from lookalike.train.class_split import ClassSplit
+from lookalike.train.config import config_from_dict
+from lookalike.train.export_run import ExportReport, export_trained, training_summary
+from lookalike.train.loop import log_stderr
+from lookalike.train.model import EmbeddingNet
+from lookalike.train.prepared import prepare
 
 
 def export_checkpoint(checkpoint: Path, out: Path) -> ExportReport:

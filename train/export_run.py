@@ -10,18 +10,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.errors import MetricsError
-from engine.retrieval_metrics import retrieval_metrics
-from engine.verification import calibrate
-from train.baseline import raw_pixel_vectors
-from train.checkpoint import RunState
-from train.config import TrainConfig
-from train.data import ImageSet
-from train.embed import embed_images
-from train.export import build_manifest, export_onnx
-from train.model import count_parameters
-from train.prepared import PreparedData, preprocessing_for
-from train.validation import headline, held_out_metrics, per_dataset
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.retrieval_metrics import retrieval_metrics
+from lookalike.engine.verification import calibrate
+from lookalike.train.baseline import raw_pixel_vectors
+from lookalike.train.checkpoint import RunState
+from lookalike.train.config import TrainConfig
+from lookalike.train.data import ImageSet
+from lookalike.train.embed import embed_images
+from lookalike.train.export import build_manifest, export_onnx
+from lookalike.train.model import count_parameters
+from lookalike.train.prepared import PreparedData, preprocessing_for
+from lookalike.train.validation import headline, held_out_metrics, per_dataset
 
 PARITY_IMAGES = 16
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from train.losses import LossResult
+from lookalike.train.losses import LossResult
 
 # Unit vectors spread over a sphere sit ~1.4 apart; below this mean distance they have collapsed.
 COLLAPSE_DISTANCE = 0.05

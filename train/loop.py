@@ -13,17 +13,17 @@ from typing import Any
 
 import torch
 
-from train.checkpoint import RunState, load_checkpoint, save_checkpoint, state_from
-from train.class_split import ClassSplit
-from train.config import TrainConfig, config_from_dict, with_changes
-from train.embed import embed_images
-from train.epoch import EpochResult, train_epoch
-from train.export_run import ExportReport, export_trained, training_summary
-from train.health import COLLAPSE_ADVICE, collapsed
-from train.model import EmbeddingNet
-from train.prepared import Log, PreparedData, prepare, preprocessing_for
-from train.sampler import PKSampler
-from train.validation import headline, held_out_metrics
+from lookalike.train.checkpoint import RunState, load_checkpoint, save_checkpoint, state_from
+from lookalike.train.class_split import ClassSplit
+from lookalike.train.config import TrainConfig, config_from_dict, with_changes
+from lookalike.train.embed import embed_images
+from lookalike.train.epoch import EpochResult, train_epoch
+from lookalike.train.export_run import ExportReport, export_trained, training_summary
+from lookalike.train.health import COLLAPSE_ADVICE, collapsed
+from lookalike.train.model import EmbeddingNet
+from lookalike.train.prepared import Log, PreparedData, prepare, preprocessing_for
+from lookalike.train.sampler import PKSampler
+from lookalike.train.validation import headline, held_out_metrics
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from train.distances import paired, pairwise, valid_triplet_mask
+from lookalike.train.distances import paired, pairwise, valid_triplet_mask
 
 Triplets = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import torch
 
-from train.distances import valid_triplet_mask
-from train.losses import Triplets, all_triplets
+from lookalike.train.distances import valid_triplet_mask
+from lookalike.train.losses import Triplets, all_triplets
 
 Miner = Callable[[torch.Tensor, torch.Tensor], Triplets]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.embedder import file_sha256
-from train.config import TrainConfig
-from train.loop import RunResult
+from lookalike.engine.embedder import file_sha256
+from lookalike.train.config import TrainConfig
+from lookalike.train.loop import RunResult
 
-COMMAND = "python -m train.default_model   # (the Makefile's `make model`)"
+COMMAND = "python -m lookalike.train.default_model   # (the Makefile's `make model`)"
 
 
 def write_model_card(path: Path, cfg: TrainConfig, result: RunResult) -> None:
@@ -45,8 +45,8 @@ def write_model_card(path: Path, cfg: TrainConfig, result: RunResult) -> None:
 
 def _held_out_lists(split_json: Path) -> str:
     """Name the held-out classes of the small sets (the big ones only by count)."""
-    from train.class_split import load_split
-    from train.data import dataset_of
+    from lookalike.train.class_split import load_split
+    from lookalike.train.data import dataset_of
 
     groups: dict[str, list[str]] = {}
     for name in load_split(split_json).val:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from engine.preprocessing import Preprocessing
+from lookalike.engine.preprocessing import Preprocessing
 
 
 def to_unit(batch: torch.Tensor, prep: Preprocessing) -> torch.Tensor:

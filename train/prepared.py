@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.preprocessing import Preprocessing
-from train.class_split import ClassSplit, split_classes
-from train.config import TrainConfig
-from train.data import ImageSet, list_dataset, preload, small_classes
-from train.progress import progress_bar
+from lookalike.engine.preprocessing import Preprocessing
+from lookalike.train.class_split import ClassSplit, split_classes
+from lookalike.train.config import TrainConfig
+from lookalike.train.data import ImageSet, list_dataset, preload, small_classes
+from lookalike.train.progress import progress_bar
 
 Log = Callable[[str], None]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from train.export_run import ExportReport
+from lookalike.train.export_run import ExportReport
 
 COLUMNS = (("precision_at_1", "precision@1"), ("mean_average_precision_at_r", "MAP@R"))
 

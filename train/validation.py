@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import MetricsError
-from engine.evaluation import evaluate
-from train.data import dataset_of
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.evaluation import evaluate
+from lookalike.train.data import dataset_of
 
 # The numbers printed per epoch and compared across runs; MAP@R picks the best checkpoint.
 HEADLINE = ("precision_at_1", "mean_average_precision_at_r", "roc_auc", "val_at_far_1e-3")

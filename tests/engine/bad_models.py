@@ -13,7 +13,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from engine.manifest import METADATA_KEY
+from lookalike.engine.manifest import METADATA_KEY
 from tests.model_factory import default_manifest, projection_model
 
 SIZE, DIM = 16, 32

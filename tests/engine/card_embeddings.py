@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.embedder import Embedder
-from engine.image_loading import load_image
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.image_loading import load_image
 
 
 def embed_cards(model_path: Path, datasets: Path, n_classes: int = 12) -> tuple[np.ndarray, list[str]]:

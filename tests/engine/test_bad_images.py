@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.embedder import Embedder
-from engine.errors import ImageLoadError, MetricsError
-from engine.evaluation import evaluate
-from engine.folder_embedding import embed_folder
-from engine.folder_scan import scan_folder
-from engine.image_loading import load_image
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.errors import ImageLoadError, MetricsError
+from lookalike.engine.evaluation import evaluate
+from lookalike.engine.folder_embedding import embed_folder
+from lookalike.engine.folder_scan import scan_folder
+from lookalike.engine.image_loading import load_image
 from tests.engine.bad_corpus import (
     OK,
     SKIPPED,
@@ -185,9 +185,9 @@ def test_classes_of_one_image_each_metrics_say_why(tmp_path: Path, embedder: Emb
 
 UNREADABLE_SCRIPT = """
 import json, sys
-from engine.folder_scan import scan_folder
-from engine.image_loading import load_image
-from engine.errors import ImageLoadError
+from lookalike.engine.folder_scan import scan_folder
+from lookalike.engine.image_loading import load_image
+from lookalike.engine.errors import ImageLoadError
 entries, skipped = scan_folder(sys.argv[1])
 reasons = {s.path: s.reason for s in skipped}
 for e in entries:
@@ -248,7 +248,7 @@ def test_scan_of_the_whole_corpus_lists_every_bad_file_and_exits_0(
 def test_cli_on_an_empty_or_single_image_folder_explains_instead_of_failing(
     tmp_path: Path, projection_model_path: Path, n_images: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from engine.cli import main
+    from lookalike.engine.cli import main
 
     (tmp_path / "cats").mkdir()
     for i in range(n_images):
@@ -270,7 +270,7 @@ def test_cli_on_an_empty_or_single_image_folder_explains_instead_of_failing(
 def test_cli_compare_with_a_bad_image_is_one_clear_line(
     corpus: tuple[Path, dict[str, str]], projection_model_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from engine.cli import main
+    from lookalike.engine.cli import main
 
     folder, _ = corpus
     argv = ["compare", str(folder / "good/plain.png"), str(folder / "bad/bomb_huge.png")]

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.cli import main
-from engine.embedder import Embedder
-from engine.errors import ModelError
+from lookalike.engine.cli import main
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.errors import ModelError
 from tests.engine.bad_corpus import encoded, sample_rgb
 from tests.engine.bad_models import BAD_MODEL_NAMES, make_bad_models
 

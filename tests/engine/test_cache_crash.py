@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.embedder import Embedder
-from engine.embedding_cache import CACHE_VERSION, cache_path, load_cache, save_cache
-from engine.folder_embedding import embed_folder
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.embedding_cache import CACHE_VERSION, cache_path, load_cache, save_cache
+from lookalike.engine.folder_embedding import embed_folder
 
 REPO = Path(__file__).resolve().parents[2]
 KILLS = 24  # scans killed with SIGKILL; every 4th scan is left to finish, then the cache is dropped
@@ -22,8 +22,8 @@ N_IMAGES = 300
 
 CHILD = """
 import sys
-import engine.folder_embedding as fe
-from engine.embedder import Embedder
+import lookalike.engine.folder_embedding as fe
+from lookalike.engine.embedder import Embedder
 
 fe.CHECKPOINT_SECONDS = 0.0  # checkpoint after every batch, so kills land between and inside writes
 embedder = Embedder(sys.argv[2], device="cpu")

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.embedder import Embedder
-from engine.neighbours import distance
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.neighbours import distance
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL_CLASSES = ("1_of_hearts", "5_of_clubs", "jack_of_diamonds", "king_of_spades")
@@ -31,7 +31,7 @@ def run(cache: Path, *args: object) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, LOOKALIKE_CACHE_DIR=str(cache))
     env.pop("LOOKALIKE_MODEL", None)
     return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *map(str, args)],
+        [sys.executable, "-m", "lookalike.engine.cli", *map(str, args)],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cpu_split import cpu_cores, decode_workers, inference_threads
-from engine.embedder import Embedder
+from lookalike.engine.cpu_split import cpu_cores, decode_workers, inference_threads
+from lookalike.engine.embedder import Embedder
 
 
 @pytest.mark.parametrize("cores", [1, 2, 3, 4, 6, 8, 16, 32, 64, 128])

@@ -10,10 +10,10 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from engine.embedder import Embedder
-from engine.errors import ImageLoadError, ModelError
-from engine.image_loading import load_image
-from engine.preprocessing import normalize
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.errors import ImageLoadError, ModelError
+from lookalike.engine.image_loading import load_image
+from lookalike.engine.preprocessing import normalize
 from tests.model_factory import default_manifest, projection_model
 
 ORT_NAMES = {"CPUExecutionProvider": "CPU", "CUDAExecutionProvider": "CUDA"}

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.embedder import Embedder
-from engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
 from tests.engine.bad_corpus import encoded
 
 CLASSES = ("2_of_hearts", "queen_of_spades", "1_of_clubs")

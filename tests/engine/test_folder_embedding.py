@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import engine.folder_embedding as folder_embedding
-from engine.embedder import Embedder
-from engine.embedding_cache import default_cache_dir
-from engine.folder_embedding import FolderEmbeddings, embed_folder
-from engine.image_loading import load_image
+import lookalike.engine.folder_embedding as folder_embedding
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.embedding_cache import default_cache_dir
+from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.image_loading import load_image
 from tests.model_factory import projection_model
 from tests.real_data import copy_card_classes
 

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from engine.errors import ImageLoadError, ManifestError
-from engine.image_loading import load_image
-from engine.manifest import ModelManifest, manifest_from_json, manifest_from_metadata
+from lookalike.engine.errors import ImageLoadError, ManifestError
+from lookalike.engine.image_loading import load_image
+from lookalike.engine.manifest import ModelManifest, manifest_from_json, manifest_from_metadata
 from tests.engine.bad_corpus import animated, encoded, multipage_tiff, sample_rgb
 from tests.model_factory import default_manifest
 

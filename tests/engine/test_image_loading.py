@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.errors import ImageLoadError
-from engine.image_loading import is_image_name, load_image
+from lookalike.engine.errors import ImageLoadError
+from lookalike.engine.image_loading import is_image_name, load_image
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 

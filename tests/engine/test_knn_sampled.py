@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine.neighbours as neighbours
-from engine.neighbours import knn
+import lookalike.engine.neighbours as neighbours
+from lookalike.engine.neighbours import knn
 
 
 def _brute(base: np.ndarray, k: int, queries: np.ndarray, exclude: np.ndarray | None) -> np.ndarray:

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ManifestError
-from engine.manifest import (
+from lookalike.engine.errors import ManifestError
+from lookalike.engine.manifest import (
     METADATA_KEY,
     Histograms,
     ModelManifest,
     manifest_from_json,
     manifest_from_metadata,
 )
-from engine.preprocessing import RESIZE_POLICIES, Preprocessing
+from lookalike.engine.preprocessing import RESIZE_POLICIES, Preprocessing
 
 
 def _full_manifest() -> ModelManifest:

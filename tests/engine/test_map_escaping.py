@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from engine.map_figure import map_figure, map_html
-from engine.projection import Projection
+from lookalike.engine.map_figure import map_figure, map_html
+from lookalike.engine.projection import Projection
 
 HOSTILE = [
     "<script>/<img src=x onerror=window.__pwned=1>.png",

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.map_figure import NO_CLASS, WEBGL_ABOVE, map_figure, map_html
-from engine.projection import Projection
+from lookalike.engine.map_figure import NO_CLASS, WEBGL_ABOVE, map_figure, map_html
+from lookalike.engine.projection import Projection
 
 EVIL_FILE = "<img src=x onerror=alert(1)>.png"
 EVIL_CLASS = "<script>"

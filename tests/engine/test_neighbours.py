@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine.neighbours as neighbours
-from engine.neighbours import distance, knn, pairwise_distances
+import lookalike.engine.neighbours as neighbours
+from lookalike.engine.neighbours import distance, knn, pairwise_distances
 from tests.engine.card_embeddings import embed_cards
 
 

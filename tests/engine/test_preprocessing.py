@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.image_loading import load_image
-from engine.preprocessing import Preprocessing, fit_to_input, normalize
+from lookalike.engine.image_loading import load_image
+from lookalike.engine.preprocessing import Preprocessing, fit_to_input, normalize
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 

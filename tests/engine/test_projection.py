@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from engine.errors import CancelledError, MetricsError
-from engine.projection import TOTAL_ITERS, tsne_2d
+from lookalike.engine.errors import CancelledError, MetricsError
+from lookalike.engine.projection import TOTAL_ITERS, tsne_2d
 
 
 def _blobs(n_per: int = 30, classes: int = 4, dim: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine.projection as projection
-from engine.projection import tsne_2d
+import lookalike.engine.projection as projection
+from lookalike.engine.projection import tsne_2d
 
 
 def _clusters(n: int, dim: int = 24, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

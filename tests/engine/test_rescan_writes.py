@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.embedder import Embedder
-from engine.embedding_cache import default_cache_dir
-from engine.folder_embedding import embed_folder
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.embedding_cache import default_cache_dir
+from lookalike.engine.folder_embedding import embed_folder
 from tests.real_data import copy_card_classes
 
 CLASSES = ("2_of_hearts", "king_of_clubs")

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import MetricsError
-from engine.retrieval_metrics import encode_labels, retrieval_metrics
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.retrieval_metrics import encode_labels, retrieval_metrics
 from tests.engine.card_embeddings import embed_cards
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import pair_distances as pair_module
-from engine import threshold_summary as ts
-from engine.errors import MetricsError
+from lookalike.engine import pair_distances as pair_module
+from lookalike.engine import threshold_summary as ts
+from lookalike.engine.errors import MetricsError
 from tests.engine.card_embeddings import embed_cards
 
 

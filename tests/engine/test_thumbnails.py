@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.errors import ImageLoadError
-from engine.thumbnails import thumbnail, thumbnail_data_uri
+from lookalike.engine.errors import ImageLoadError
+from lookalike.engine.thumbnails import thumbnail, thumbnail_data_uri
 
 
 def test_thumbnail_fits_and_keeps_aspect(datasets: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from engine.cli import main
+from lookalike.engine.cli import main
 from tests.engine.bad_corpus import make_bad_corpus, unlock_corpus
 
 CLASSES = ("3_of_hearts", "king_of_clubs", "7_of_spades")

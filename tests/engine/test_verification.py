@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import engine.pair_distances as pair_module
-from engine.errors import MetricsError
-from engine.evaluation import evaluate
-from engine.pair_distances import PairDistances, pair_distances
-from engine.verification import (
+import lookalike.engine.pair_distances as pair_module
+from lookalike.engine.errors import MetricsError
+from lookalike.engine.evaluation import evaluate
+from lookalike.engine.pair_distances import PairDistances, pair_distances
+from lookalike.engine.verification import (
     best_threshold,
     calibrate,
     equal_error_rate,

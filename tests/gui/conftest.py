@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 
-from gui.web_engine_env import configure_web_engine_env
+from lookalike.gui.web_engine_env import configure_web_engine_env
 
 configure_web_engine_env()
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401  (QtWebEngine must load before the QApplication)
 
-from gui.main_window import MainWindow  # noqa: E402
+from lookalike.gui.main_window import MainWindow  # noqa: E402
 
 CLASSES = ("1_of_spades", "2_of_hearts", "10_of_clubs", "king_of_diamonds", "queen_of_hearts")
 PER_CLASS = 6

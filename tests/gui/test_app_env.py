@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from gui.web_engine_env import chromium_flags
+from lookalike.gui.web_engine_env import chromium_flags
 
 
 def test_chromium_flags_follow_the_environment() -> None:
@@ -60,7 +60,7 @@ def test_signals_from_worker_threads_keep_python_alive() -> None:
 
 
 def test_no_screen_is_one_clear_error_not_a_qt_abort() -> None:
-    from gui.command import missing_screen
+    from lookalike.gui.command import missing_screen
 
     problem = missing_screen({}, "linux")
     assert problem is not None

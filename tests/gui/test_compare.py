@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.embedder import Embedder
-from engine.neighbours import distance
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.neighbours import distance
 from tests.gui.conftest import LONG
 from tests.gui.drag_drop import drop_files
 

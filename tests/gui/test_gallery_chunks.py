@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject
 
-import gui.gallery_model as gallery_module
-from engine.folder_embedding import FolderEmbeddings
-from gui.app import freeze_startup_heap
-from gui.gallery_model import GalleryFilter, GalleryModel
-from gui.thumbnail_loader import ThumbnailLoader
+import lookalike.gui.gallery_model as gallery_module
+from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.gui.app import freeze_startup_heap
+from lookalike.gui.gallery_model import GalleryFilter, GalleryModel
+from lookalike.gui.thumbnail_loader import ThumbnailLoader
 from tests.gui.conftest import LONG
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import build_parser
+from lookalike.engine.cli import build_parser
 from tests.gui.conftest import LONG, open_folder
 
 
@@ -118,5 +118,5 @@ def test_gui_command_is_registered() -> None:
     assert isinstance(args, argparse.Namespace)
     assert args.folder == Path("some/folder")
     assert args.model == Path("m.onnx")
-    assert args.func.__module__ == "gui.command"
+    assert args.func.__module__ == "lookalike.gui.command"
     assert os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS")

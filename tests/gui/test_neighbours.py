@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
-from engine.neighbours import knn, pairwise_distances
+from lookalike.engine.neighbours import knn, pairwise_distances
 from tests.gui.conftest import CLASSES, LONG, PER_CLASS, open_folder
 
 

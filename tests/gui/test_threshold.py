@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.threshold_summary import folder_pairs, summarize, threshold_for_far
+from lookalike.engine.threshold_summary import folder_pairs, summarize, threshold_for_far
 from tests.gui.conftest import LONG, open_folder
 from tests.gui.drag_drop import drop_files
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from train.config import TrainConfig
+from lookalike.train.config import TrainConfig
 
 DATASETS = Path("/work/shared/datasets")
 CARDS = DATASETS / "cards"
@@ -36,7 +36,7 @@ def tiny_config(out: Path, **changes: object) -> TrainConfig:
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory):
     """One tiny end-to-end run with export, shared by the export and manifest tests."""
-    from train.loop import run
+    from lookalike.train.loop import run
 
     out = tmp_path_factory.mktemp("tiny_run")
     return run(tiny_config(out), log=lambda message: None)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from train.command import register_export, register_train
-from train.health import collapsed
+from lookalike.train.command import register_export, register_train
+from lookalike.train.health import collapsed
 
 
 def _main(argv: list[str]) -> int:
@@ -55,7 +55,7 @@ def test_collapse_is_detected() -> None:
 
 
 def test_an_epoch_with_no_batches_is_not_a_collapse() -> None:
-    from train.health import HealthMeter
+    from lookalike.train.health import HealthMeter
 
     empty = HealthMeter().summary()
     assert empty["batches"] == 0

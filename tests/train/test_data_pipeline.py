@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from engine.preprocessing import Preprocessing, normalize
-from train.augment import augment
-from train.class_split import split_classes
-from train.config import AugmentConfig
-from train.normalization import normalize_torch
-from train.sampler import PKSampler
+from lookalike.engine.preprocessing import Preprocessing, normalize
+from lookalike.train.augment import augment
+from lookalike.train.class_split import split_classes
+from lookalike.train.config import AugmentConfig
+from lookalike.train.normalization import normalize_torch
+from lookalike.train.sampler import PKSampler
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from engine.embedder import Embedder
-from engine.manifest import THRESHOLD_KEYS
-from train.checkpoint import load_checkpoint
-from train.export import PARITY_TOLERANCE
-from train.loop import run
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.manifest import THRESHOLD_KEYS
+from lookalike.train.checkpoint import load_checkpoint
+from lookalike.train.export import PARITY_TOLERANCE
+from lookalike.train.loop import run
 
 from .conftest import CARDS, tiny_config
 
@@ -56,9 +56,9 @@ def test_manifest_round_trip_train_to_engine(tiny_run) -> None:
 
 
 def test_engine_and_torch_embed_the_same(tiny_run) -> None:
-    from train.embed import embed_images
-    from train.model import EmbeddingNet
-    from train.prepared import preprocessing_for
+    from lookalike.train.embed import embed_images
+    from lookalike.train.model import EmbeddingNet
+    from lookalike.train.prepared import preprocessing_for
 
     embedder = Embedder(tiny_run.out / "model.onnx", device="cpu")
     cfg = tiny_config(tiny_run.out)

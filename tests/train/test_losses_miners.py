@@ -8,9 +8,9 @@ import math
 import pytest
 import torch
 
-from train.distances import pairwise
-from train.losses import TripletMarginLoss
-from train.miners import batch_all, batch_hard, make_miner, random_negative, semi_hard
+from lookalike.train.distances import pairwise
+from lookalike.train.losses import TripletMarginLoss
+from lookalike.train.miners import batch_all, batch_hard, make_miner, random_negative, semi_hard
 
 
 def _batch(seed: int, labels: list[int], dim: int = 8) -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from train.prepared import DataError, prepare
+from lookalike.train.prepared import DataError, prepare
 
 from .conftest import CARDS, tiny_config
 
