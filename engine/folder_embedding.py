@@ -87,7 +87,7 @@ def embed_folder(
     vectors: dict[str, np.ndarray] = {}
     todo: list[ImageEntry] = []
     for e in entries:
-        hit = cache.get(e.rel_path, e.size, e.mtime_ns)
+        hit = cache.get(e.key)
         if hit is None:
             todo.append(e)
         else:
@@ -134,14 +134,7 @@ class _Checkpointer:
         kept = [e for e in self.entries if e.rel_path in vectors]
         rows = [vectors[e.rel_path] for e in kept]
         stack = np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
-        self.notice = save_cache(
-            self.path,
-            self.model_sha,
-            [e.rel_path for e in kept],
-            [e.size for e in kept],
-            [e.mtime_ns for e in kept],
-            stack,
-        )
+        self.notice = save_cache(self.path, self.model_sha, [e.key for e in kept], stack)
         self.last = time.monotonic()
 
 
