@@ -2,8 +2,8 @@
 
 Keyed by relative path + size + mtime + ctime + inode (+ a content digest for files with future
 timestamps; see folder_scan.entry_for), under a file named for the folder and the hash of the model
-bytes that were loaded, so a changed file or another model is never served a stale vector. A corrupt or foreign cache
-file is detected, reported and rebuilt.
+bytes that were loaded, so a changed file or another model is never served a stale vector. A
+corrupt or foreign cache file is detected, reported and rebuilt.
 """
 
 from __future__ import annotations
