@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from lookalike.engine.cpu_split import inference_threads
 from lookalike.engine.errors import ManifestError, ModelError
 from lookalike.engine.image_loading import load_image
 from lookalike.engine.manifest import ModelManifest, manifest_from_metadata
+from lookalike.engine.model_bytes import ModelBytes, read_model
 from lookalike.engine.preprocessing import fit_to_input, normalize
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,9 @@ class Embedder:
         if device not in DEVICES:
             raise ModelError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
         self.path = Path(model_path)
-        self.sha256 = _hash_or_fail(self.path)
-        self.session, self.manifest = _open_session(self.path, device)
+        loaded = read_model(self.path)  # hashed and loaded from the same bytes, read once
+        self.sha256 = loaded.sha256
+        self.session, self.manifest = _open_session(loaded, device)
         self.provider = _PROVIDER_NAMES.get(self.session.get_providers()[0], "CPU")
         if device == "cuda" and self.provider != "CUDA":
             raise ModelError("CUDA was asked for but ONNX Runtime cannot run on a GPU here")
@@ -86,16 +89,7 @@ class Embedder:
             raise ModelError(f"the model fails a test run: {_first_line(exc)}") from exc
 
 
-def _hash_or_fail(path: Path) -> str:
-    if not path.is_file():
-        raise ModelError(f"model file not found: {path}")
-    try:
-        return file_sha256(path)
-    except OSError as exc:
-        raise ModelError(f"cannot read model file {path}: {exc.strerror or exc}") from exc
-
-
-def _open_session(path: Path, device: str) -> tuple[Any, ModelManifest]:
+def _open_session(loaded: ModelBytes, device: str) -> tuple[Any, ModelManifest]:
     """Create the session quietly (ORT logs CUDA load failures as errors) and read the manifest."""
     import onnxruntime as ort
 
@@ -110,7 +104,17 @@ def _open_session(path: Path, device: str) -> tuple[Any, ModelManifest]:
     if device != "cpu" and "CUDAExecutionProvider" in ort.get_available_providers():
         wanted = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=wanted)
+        with tempfile.TemporaryDirectory(prefix="lookalike-no-external-") as nowhere:
+            # Every external file comes from memory; any reference the scan missed fails here
+            # (an empty folder) instead of being read from disk a second time.
+            options.add_session_config_entry("session.model_external_initializers_file_folder_path", nowhere)
+            if loaded.external:
+                names = list(loaded.external)
+                buffers = [loaded.external[n] for n in names]
+                options.add_external_initializers_from_files_in_memory(
+                    names, buffers, [len(b) for b in buffers]
+                )
+            session = ort.InferenceSession(loaded.model, sess_options=options, providers=wanted)
     except Exception as exc:
         raise ModelError(f"not a loadable ONNX model: {_first_line(exc)}") from exc
     meta = session.get_modelmeta().custom_metadata_map
