@@ -17,6 +17,7 @@ from lookalike.engine.errors import ManifestError, ModelError
 from lookalike.engine.image_loading import load_image
 from lookalike.engine.manifest import ModelManifest, manifest_from_metadata
 from lookalike.engine.model_bytes import ModelBytes, read_model
+from lookalike.engine.onnx_runtime import import_onnxruntime
 from lookalike.engine.preprocessing import fit_to_input, normalize
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class Embedder:
 
 def _open_session(loaded: ModelBytes, device: str) -> tuple[Any, ModelManifest]:
     """Create the session quietly (ORT logs CUDA load failures as errors) and read the manifest."""
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     ort.set_default_logger_severity(3 if log.isEnabledFor(logging.DEBUG) else 4)
     options = ort.SessionOptions()

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from lookalike.engine import cpu_split
+from lookalike.engine.cache_housekeeping import mark_used, prune_cache
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.embedding_cache import (
     cache_path,
@@ -106,7 +107,7 @@ def embed_folder(
         if progress:
             progress(len(vectors) + n_skipped, total)
         saver.maybe_save(vectors)
-        if cancel is not None and cancel.is_set():
+        if _is_set(cancel):
             break
     # Cancelled means work was left undone, also when the flag was set before the first batch.
     cancelled = bool(cancel is not None and cancel.is_set() and len(vectors) + n_skipped < total)
@@ -114,6 +115,8 @@ def embed_folder(
         saver.save(vectors)  # an unchanged folder's cache is already exact: no rewrite, no fsync
     else:
         remove_orphaned_temps(cpath)  # a writer killed after its last save may have left a temp file
+    mark_used(cpath)
+    prune_cache(cpath.parent, keep=cpath)
     notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
     return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, notice)
 
@@ -156,21 +159,25 @@ def _embed_entries(
         except ImageLoadError as exc:
             return str(exc)
 
-    with ThreadPoolExecutor(max_workers=decode_workers(), thread_name_prefix="decode") as pool:
+    pool = ThreadPoolExecutor(max_workers=decode_workers(), thread_name_prefix="decode")
+    try:
         lookahead = batch_size * 3
         pending: list[tuple[ImageEntry, Future[np.ndarray | str]]] = []
         it = iter(todo)
         for entry in _take(it, lookahead):
             pending.append((entry, pool.submit(prepare, entry)))
-        while pending:
-            if cancel is not None and cancel.is_set():
-                for _, fut in pending:
-                    fut.cancel()
-                return
+        while pending and not _is_set(cancel):
             head, pending = pending[:batch_size], pending[batch_size:]
             for entry in _take(it, len(head)):
                 pending.append((entry, pool.submit(prepare, entry)))
-            yield _run_batch(head, embedder)
+            yield _run_batch(head, embedder, cancel)
+    finally:
+        # Queued decodes are dropped, running ones are not waited for: a cancel returns at once.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _is_set(cancel: CancelFlag | None) -> bool:
+    return cancel is not None and cancel.is_set()
 
 
 def _take(it: Iterator[ImageEntry], n: int) -> list[ImageEntry]:
@@ -183,12 +190,15 @@ def _take(it: Iterator[ImageEntry], n: int) -> list[ImageEntry]:
 
 
 def _run_batch(
-    head: list[tuple[ImageEntry, Future[np.ndarray | str]]], embedder: Embedder
+    head: list[tuple[ImageEntry, Future[np.ndarray | str]]], embedder: Embedder, cancel: CancelFlag | None
 ) -> tuple[list[ImageEntry], np.ndarray, list[SkippedFile]]:
+    """Embed a batch; once cancelled, only the images already decoded (the rest stay to do)."""
     ok: list[ImageEntry] = []
     arrays: list[np.ndarray] = []
     skips: list[SkippedFile] = []
     for entry, fut in head:
+        if _is_set(cancel) and not fut.done():
+            continue
         result = fut.result()
         if isinstance(result, str):
             skips.append(SkippedFile(entry.rel_path, result))
