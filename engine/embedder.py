@@ -14,7 +14,7 @@ from PIL import Image
 
 from lookalike.engine.cpu_split import inference_threads
 from lookalike.engine.errors import ManifestError, ModelError
-from lookalike.engine.image_loading import load_image
+from lookalike.engine.image_loading import load_prepared
 from lookalike.engine.manifest import ModelManifest, manifest_from_metadata
 from lookalike.engine.model_bytes import ModelBytes, read_model
 from lookalike.engine.onnx_runtime import import_onnxruntime
@@ -77,7 +77,7 @@ class Embedder:
     def embed_file(self, path: str | os.PathLike[str]) -> np.ndarray:
         """One image file → its embedding; raises ImageLoadError for a file that cannot be read."""
         min_side = self.manifest.preprocessing.input_size
-        return self.embed_image(load_image(path, min_side=min_side))
+        return self.embed_batch(load_prepared(path, self.prepare, min_side=min_side)[None])[0]
 
     def _probe(self) -> None:
         """Run one blank image now, so a model that emits NaN or the wrong shape fails at load."""

@@ -27,7 +27,7 @@ from lookalike.engine.embedding_cache import (
 )
 from lookalike.engine.errors import ImageLoadError
 from lookalike.engine.folder_scan import ImageEntry, SkippedFile, scan_folder
-from lookalike.engine.image_loading import load_image
+from lookalike.engine.image_loading import load_prepared
 
 ProgressCallback = Callable[[int, int], None]
 CHECKPOINT_SECONDS = 10.0
@@ -155,7 +155,7 @@ def _embed_entries(
 
     def prepare(entry: ImageEntry) -> np.ndarray | str:
         try:
-            return embedder.prepare(load_image(root / entry.rel_path, min_side=min_side))
+            return load_prepared(root / entry.rel_path, embedder.prepare, min_side=min_side)
         except ImageLoadError as exc:
             return str(exc)
 
