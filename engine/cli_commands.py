@@ -166,9 +166,10 @@ def _neighbours(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise LookalikeError("-k must be at least 1")
     embedder = _load_folder_model(args)
+    # The query first: a bad one fails in a second, not after the whole folder is embedded.
+    qvec = None if args.query is None else _embed_path(embedder, args.query)[None]
     result = _embed_folder(args, embedder)
-    if args.query is not None:
-        qvec = _embed_path(embedder, args.query)[None]
+    if args.query is not None and qvec is not None:
         self_row = _row_of(result, args.query)
         excl = None if self_row is None else np.array([self_row])
         idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
