@@ -134,12 +134,12 @@ def _embed(args: argparse.Namespace) -> int:
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     if args.out:
-        arrays = {
-            "paths": np.asarray(result.paths, dtype=np.str_),
-            "labels": np.asarray([lab or "" for lab in result.labels], dtype=np.str_),
-            "vectors": result.vectors,
-        }
-        write_output(args.out, lambda fh: np.savez(fh, **arrays), "--out")  # a handle: no ".npz" added
+        paths = np.asarray(result.paths, dtype=np.str_)
+        labels = np.asarray([lab or "" for lab in result.labels], dtype=np.str_)
+        # Written to a handle, so numpy adds no ".npz" to the name the user gave.
+        write_output(
+            args.out, lambda fh: np.savez(fh, paths=paths, labels=labels, vectors=result.vectors), "--out"
+        )
         info(f"wrote {shown(str(args.out))}")
     if args.json:
         print_json(

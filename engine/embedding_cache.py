@@ -80,7 +80,7 @@ def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
     if len(paths) == 0:
         return CachedVectors(vectors=np.zeros((0, dim), dtype=np.float32))
     keys = {key: i for i, key in enumerate(zip(paths, *ints, digests, strict=True))}
-    return CachedVectors(keys=keys, vectors=vectors)  # type: ignore[arg-type]
+    return CachedVectors(keys=keys, vectors=vectors)
 
 
 class _StaleCacheError(Exception):
@@ -105,7 +105,7 @@ def _validate(model: str, want_model: str, vectors: np.ndarray, dim: int, *lengt
 
 def save_cache(path: Path, model_sha256: str, keys: list[FileKey], vectors: np.ndarray) -> str | None:
     """Write the cache atomically; a disk that refuses (full, read-only) gives a notice, not a crash."""
-    columns = list(zip(*keys, strict=True)) if keys else [[] for _ in range(6)]
+    columns: list[tuple[Any, ...]] = list(zip(*keys, strict=True)) if keys else [() for _ in range(6)]
     arrays: dict[str, Any] = {
         "version": np.int64(CACHE_VERSION),
         "model_sha256": np.str_(model_sha256),

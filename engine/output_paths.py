@@ -92,7 +92,7 @@ def make_parent(path: Path, flag: str) -> None:
         ) from exc
 
 
-def write_output(path: Path, write: Callable[[BinaryIO], None], flag: str) -> None:
+def write_output(path: Path, write: Callable[[BinaryIO], object], flag: str) -> None:
     """Write through a temp file in the same folder, then rename: a failure leaves no half file."""
     real = Path(os.path.realpath(path))
     try:
