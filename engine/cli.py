@@ -30,7 +30,7 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print `lookalike: error: ...` with a pointer to --help, instead of the usage block."""
         message = message if message.isprintable() else repr(message)[1:-1]
-        self.exit(EXIT_USAGE, f"lookalike: error: {self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"lookalike: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -280,7 +280,7 @@ def _cache(args: argparse.Namespace) -> int:
         print(f"cache folder   {shown(str(report.directory))}")
         print(f"files          {report.files}")
         print(
-            f"size           {report.total_bytes / 1e6:.1f} MB of {report.max_bytes / 1e6:.0f} MB "
+            f"size           {report.total_bytes / 2**20:.1f} MiB of {report.max_bytes / 2**20:.0f} MiB "
             f"(least recently used files are removed above; {MAX_MB_VARIABLE} sets the cap)"
         )
     return 0
