@@ -34,10 +34,10 @@ print("done", len(result), flush=True)
 
 
 @pytest.fixture(scope="module")
-def folder(datasets: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(image_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few hundred small real images (Fashion-MNIST), ten classes."""
     root = tmp_path_factory.mktemp("fashion")
-    for cls in sorted((datasets / "fashion-mnist" / "folder").iterdir())[:10]:
+    for cls in sorted((image_data / "fashion-mnist").iterdir())[:10]:
         (root / cls.name).mkdir()
         for img in sorted(cls.iterdir())[: N_IMAGES // 10]:
             shutil.copy2(img, root / cls.name / img.name)

@@ -94,9 +94,9 @@ def _triu_reference(v: np.ndarray) -> np.ndarray:
 
 
 def test_all_pairs_in_small_blocks_equal_the_full_matrix_on_real_embeddings(
-    projection_model_path: Path, datasets: Path, monkeypatch: pytest.MonkeyPatch
+    projection_model_path: Path, image_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    v, _ = embed_cards(projection_model_path, datasets, n_classes=6)
+    v, _ = embed_cards(projection_model_path, image_data, n_classes=6)
     monkeypatch.setattr(pair_module, "BLOCK_ELEMENTS", 7 * len(v))  # 7 rows a block: many blocks
     got = ts._all_pairs(v)
     want = _triu_reference(v)

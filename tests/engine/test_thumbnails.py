@@ -13,8 +13,8 @@ from lookalike.engine.errors import ImageLoadError
 from lookalike.engine.thumbnails import thumbnail, thumbnail_data_uri
 
 
-def test_thumbnail_fits_and_keeps_aspect(datasets: Path) -> None:
-    src = sorted((datasets / "cards" / "1_of_spades").iterdir())[0]
+def test_thumbnail_fits_and_keeps_aspect(image_data: Path) -> None:
+    src = sorted((image_data / "cards" / "1_of_spades").iterdir())[0]
     with Image.open(src) as original:
         w, h = original.size
     thumb = thumbnail(src, 48)
@@ -23,8 +23,8 @@ def test_thumbnail_fits_and_keeps_aspect(datasets: Path) -> None:
     assert abs(thumb.size[0] / thumb.size[1] - w / h) < 0.05
 
 
-def test_data_uri_decodes_to_the_thumbnail(datasets: Path) -> None:
-    src = sorted((datasets / "flags").iterdir())[0]
+def test_data_uri_decodes_to_the_thumbnail(image_data: Path) -> None:
+    src = sorted((image_data / "flags").iterdir())[0]
     src = sorted(src.iterdir())[0]
     uri = thumbnail_data_uri(src, 32)
     assert uri.startswith("data:image/png;base64,")

@@ -15,19 +15,27 @@ configure_web_engine_env()
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401  (QtWebEngine must load before the QApplication)
 
 from lookalike.gui.main_window import MainWindow  # noqa: E402
+from tests.real_data import big_card_folder  # noqa: E402
 
 CLASSES = ("1_of_spades", "2_of_hearts", "10_of_clubs", "king_of_diamonds", "queen_of_hearts")
 PER_CLASS = 6
 LONG = 60_000
+BIG = 1500
 
 
 @pytest.fixture(scope="session")
-def cards_folder(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> Path:
+def big_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder big enough that a scan is still running when the test acts on it (real card files)."""
+    return big_card_folder(tmp_path_factory.mktemp("big"), BIG)
+
+
+@pytest.fixture(scope="session")
+def cards_folder(tmp_path_factory: pytest.TempPathFactory, image_data: Path) -> Path:
     """Five card classes, six real images each (folder-per-class)."""
     root = tmp_path_factory.mktemp("cards")
     for name in CLASSES:
         (root / name).mkdir()
-        for src in sorted((datasets / "cards" / name).iterdir())[:PER_CLASS]:
+        for src in sorted((image_data / "cards" / name).iterdir())[:PER_CLASS]:
             shutil.copy2(src, root / name / src.name)
     return root
 

@@ -10,13 +10,16 @@ import pytest
 
 from lookalike.engine.cli import build_parser
 from tests.gui.conftest import LONG, open_folder
+from tests.real_data import count_images
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
 
 
-def test_broken_files_are_listed_in_the_skipped_panel(qtbot, make_window, broken_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_broken_files_are_listed_in_the_skipped_panel(
+    qtbot, make_window, broken_folder: Path, cards_folder: Path
+) -> None:  # type: ignore[no-untyped-def]
     before = _snapshot(broken_folder)
     window = make_window()
     open_folder(qtbot, window, broken_folder)
@@ -28,7 +31,7 @@ def test_broken_files_are_listed_in_the_skipped_panel(qtbot, make_window, broken
     assert table.rowCount() == 3
     assert {table.item(i, 0).text() for i in range(3)} == set(skipped)
     assert window.tabs.tabText(window.tabs.indexOf(window.skipped)) == "Skipped files (3)"
-    assert window.gallery.model.rowCount() == 30  # the scan went on
+    assert window.gallery.model.rowCount() == count_images(cards_folder)  # the scan went on
     assert _snapshot(broken_folder) == before  # nothing in the user's folder was written
 
 
@@ -36,10 +39,10 @@ def test_second_opening_comes_from_the_cache(qtbot, make_window, cards_folder: P
     window = make_window()
     with qtbot.waitSignal(window.controller.embedded, timeout=LONG) as first:
         window.open_folder(cards_folder)
-    assert first.args[0].n_embedded == 30
+    assert first.args[0].n_embedded == count_images(cards_folder)
     with qtbot.waitSignal(window.controller.embedded, timeout=LONG) as second:
         window.open_folder(cards_folder)
-    assert second.args[0].n_cached == 30
+    assert second.args[0].n_cached == count_images(cards_folder)
     assert second.args[0].n_embedded == 0
     assert window.settings.recent_folders()[0] == str(cards_folder.resolve())
 
@@ -61,36 +64,38 @@ def test_status_bar_shows_model_provider_and_progress(qtbot, make_window, cards_
     assert not window.status.stop_button.isVisibleTo(window)
 
 
-def test_stop_during_embedding_keeps_what_was_done(qtbot, make_window, datasets: Path) -> None:  # type: ignore[no-untyped-def]
+def test_stop_during_embedding_keeps_what_was_done(qtbot, make_window, big_folder: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     stop = next(a for a in window.findChildren(type(window.menuBar().actions()[0])) if a.text() == "&Stop")
     assert stop.shortcut().toString() == "Esc"
     with qtbot.waitSignal(window.controller.progress, timeout=LONG):
-        window.open_folder(datasets / "cards")
+        window.open_folder(big_folder)
     with qtbot.waitSignal(window.controller.embedded, timeout=LONG) as blocker:
         stop.trigger()
     result = blocker.args[0]
     assert result.cancelled
-    assert len(result) < 1898
+    assert len(result) < count_images(big_folder)
     assert window.gallery.model.rowCount() == len(result)
 
 
-def test_opening_another_folder_mid_scan_wins(qtbot, make_window, datasets: Path, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_opening_another_folder_mid_scan_wins(
+    qtbot, make_window, big_folder: Path, cards_folder: Path
+) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     with qtbot.waitSignal(window.controller.progress, timeout=LONG):
-        window.open_folder(datasets / "cards")
+        window.open_folder(big_folder)
     open_folder(qtbot, window, cards_folder)
     assert window.session.embeddings.folder == cards_folder.resolve()
-    assert len(window.session.embeddings) == 30
+    assert len(window.session.embeddings) == count_images(cards_folder)
     window.pool.pool.waitForDone(LONG)
     qtbot.wait(0)  # deliver the old job's queued signals: they must not replace the new folder
     assert window.session.embeddings.folder == cards_folder.resolve()
 
 
-def test_closing_mid_work_leaves_no_thread(qtbot, make_window, datasets: Path) -> None:  # type: ignore[no-untyped-def]
+def test_closing_mid_work_leaves_no_thread(qtbot, make_window, big_folder: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     with qtbot.waitSignal(window.controller.progress, timeout=LONG):
-        window.open_folder(datasets / "cards")
+        window.open_folder(big_folder)
     window.close()
     assert window.pool.idle
     assert window.thumbs.workers.idle
@@ -110,7 +115,7 @@ def test_a_bad_model_gives_a_dialog_and_keeps_the_previous_one(
     assert "bad.onnx" in blocker.args[1]
     assert window.session.embedder is good
     open_folder(qtbot, window, cards_folder)  # still usable
-    assert len(window.session.embeddings) == 30
+    assert len(window.session.embeddings) == count_images(cards_folder)
 
 
 def test_gui_command_is_registered() -> None:

@@ -7,10 +7,7 @@ from pathlib import Path
 import pytest
 
 from lookalike.train.config import TrainConfig
-
-DATASETS = Path("/work/shared/datasets")
-CARDS = DATASETS / "cards"
-FLAGS = DATASETS / "flags"
+from tests.real_data import CARDS
 
 
 def tiny_config(out: Path, **changes: object) -> TrainConfig:

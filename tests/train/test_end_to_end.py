@@ -14,8 +14,9 @@ from lookalike.engine.manifest import THRESHOLD_KEYS
 from lookalike.train.checkpoint import load_checkpoint
 from lookalike.train.export import PARITY_TOLERANCE
 from lookalike.train.loop import run
+from tests.real_data import CARDS
 
-from .conftest import CARDS, tiny_config
+from .conftest import tiny_config
 
 
 def test_run_writes_checkpoints_metrics_split_and_model(tiny_run) -> None:
