@@ -1,4 +1,4 @@
-"""Real embeddings for metric tests: card images from the shared dataset through a real ONNX model."""
+"""Real embeddings for metric tests: the carried card images through a real ONNX model."""
 
 from __future__ import annotations
 

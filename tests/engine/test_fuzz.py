@@ -33,7 +33,7 @@ FUZZ = settings(
 
 
 def _seeds() -> dict[str, bytes]:
-    """Real files from the shared image_data, plus small files of the other allowed formats."""
+    """Real files the suite carries, plus small files of the other allowed formats."""
     real = {
         "flag.png": DATA / "flags" / "fr",
         "card.jpg": DATA / "cards" / "queen_of_hearts",
