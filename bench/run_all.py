@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=[name for name, _ in FULL], help="run just these")
     args = parser.parse_args(argv)
     print(f"Lookalike benchmarks — {machine_line()}", flush=True)
-    failed, done = [], []
+    failed: list[str] = []
+    done: list[str] = []
     for name, extra in FULL:
         if args.only and name not in args.only:
             continue

@@ -30,12 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    from PySide6.QtWidgets import QApplication
+
     from lookalike.gui.app import create_application
 
-    app = create_application()
+    create_application()
     tour = Tour(args.folder, args.model, args.out)
     tour.start()
-    code = int(app.exec())  # type: ignore[attr-defined]
+    code = QApplication.exec()
     return code or tour.code
 
 

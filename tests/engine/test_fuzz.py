@@ -129,7 +129,7 @@ def edited_manifest(draw: st.DrawFn) -> str:
     """A valid manifest with fields replaced, removed or added, at the top or one level down."""
     raw = _valid()
     for _ in range(draw(st.integers(1, 4))):
-        target = raw
+        target: Any = raw
         if draw(st.booleans()):
             target = raw.get(draw(st.sampled_from(["preprocessing", "thresholds"])))
             if not isinstance(target, dict):

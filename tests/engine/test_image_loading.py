@@ -19,7 +19,9 @@ RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
 
 def _pixel(img: Image.Image, xy: tuple[int, int]) -> tuple[int, int, int]:
-    r, g, b = img.getpixel(xy)  # type: ignore[misc]
+    pixel = img.getpixel(xy)
+    assert isinstance(pixel, tuple)
+    r, g, b = pixel
     return int(r), int(g), int(b)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -106,6 +107,6 @@ def test_normalize_accepts_one_image_and_refuses_other_shapes() -> None:
         ({"mean": (0.5, 0.5)}, "mean"),
     ],
 )
-def test_invalid_preprocessing_is_refused(kwargs: dict[str, object], message: str) -> None:
+def test_invalid_preprocessing_is_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        Preprocessing(**kwargs)  # type: ignore[arg-type]
+        Preprocessing(**kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -21,9 +23,9 @@ def test_affinities_from_engine_knn_equal_opentsne_exact_ones() -> None:
 
     x, _ = _clusters(300)
     x64 = x.astype(np.float64)
-    ours = projection._affinities(x64, 20.0, 1)
+    ours: Any = projection._affinities(x64, 20.0, 1)  # an openTSNE affinity object (untyped library)
     exact = PerplexityBasedNN(x64, perplexity=20.0, method="exact", n_jobs=1, random_state=0, verbose=False)
-    mine, theirs = ours.P.toarray(), exact.P.toarray()  # type: ignore[attr-defined]
+    mine, theirs = ours.P.toarray(), exact.P.toarray()
     np.testing.assert_allclose(mine, theirs, atol=1e-9)
     assert mine.sum() == pytest.approx(1.0)
 

@@ -70,7 +70,9 @@ def test_roc_is_monotone_and_far_target_is_respected() -> None:
     assert np.all(np.diff(pairs.roc_val) >= 0)
     t = ts.threshold_for_far(pairs, 0.01)
     assert ts.summarize(pairs, t).stats is not None
-    assert ts.summarize(pairs, t).stats.far <= 0.01  # type: ignore[union-attr]
+    stats = ts.summarize(pairs, t).stats
+    assert stats is not None
+    assert stats.far <= 0.01
     assert pairs.histograms is not None
     assert sum(pairs.histograms.genuine) == 6 * 45
 
