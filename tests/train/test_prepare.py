@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,3 +45,27 @@ def test_too_few_classes_is_a_data_error(tmp_path: Path) -> None:
     _copy_classes(tmp_path / "data", card_classes()[:2], 3)
     with pytest.raises(DataError, match="at least 4"):
         prepare(tiny_config(tmp_path / "run", data=(str(tmp_path / "data"),)), lambda m: None)
+
+
+def test_preparing_does_a_constant_number_of_set_builds_whatever_the_image_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Class filters build their sets once, not once per image (that was quadratic in images)."""
+    import lookalike.train.prepared as prepared
+
+    builds: list[int] = []
+
+    def counted_set(*args: Any) -> set[Any]:
+        builds.append(1)
+        return set(*args)
+
+    monkeypatch.setattr(prepared, "set", counted_set, raising=False)
+    counts = []
+    for per_class in (3, 6):
+        data = tmp_path / f"data{per_class}"
+        _copy_classes(data, card_classes()[:6], per_class)
+        builds.clear()
+        cfg = tiny_config(tmp_path / f"run{per_class}", data=(str(data),), val_classes=2, max_classes=None)
+        assert len(prepare(cfg, lambda m: None).train) == 4 * per_class
+        counts.append(len(builds))
+    assert counts[0] == counts[1]
