@@ -12,6 +12,7 @@ import torch
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.manifest import THRESHOLD_KEYS
 from lookalike.train.checkpoint import load_checkpoint
+from lookalike.train.class_split import load_split, split_from_dict
 from lookalike.train.export import PARITY_TOLERANCE
 from lookalike.train.export_run import ExportReport
 from lookalike.train.loop import RunResult, run
@@ -100,3 +101,11 @@ def test_dry_run_stops_after_one_batch(tmp_path: Path) -> None:
     assert result.export is None
     assert result.state.epoch == 0
     assert result.images_per_s > 0
+
+
+def test_the_checkpoint_and_split_json_hold_the_same_split(tiny_run: RunResult) -> None:
+    saved = load_split(tiny_run.out / "split.json")
+    for name in ("best.pt", "last.pt"):
+        assert split_from_dict(load_checkpoint(tiny_run.out / name)["split"]) == saved
+    assert saved.val
+    assert saved.train
