@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from lookalike.engine.cpu_split import inference_threads
-from lookalike.engine.errors import ManifestError, ModelError
+from lookalike.engine.errors import ManifestError, ModelError, first_line
 from lookalike.engine.image_loading import load_image
 from lookalike.engine.manifest import ModelManifest, manifest_from_metadata
 from lookalike.engine.preprocessing import fit_to_input, normalize
@@ -83,7 +83,7 @@ class Embedder:
         except ModelError as exc:
             raise ModelError(f"the model fails a test run: {exc}") from exc
         except Exception as exc:
-            raise ModelError(f"the model fails a test run: {_first_line(exc)}") from exc
+            raise ModelError(f"the model fails a test run: {first_line(exc)}") from exc
 
 
 def _hash_or_fail(path: Path) -> str:
@@ -112,7 +112,7 @@ def _open_session(path: Path, device: str) -> tuple[Any, ModelManifest]:
     try:
         session = ort.InferenceSession(str(path), sess_options=options, providers=wanted)
     except Exception as exc:
-        raise ModelError(f"not a loadable ONNX model: {_first_line(exc)}") from exc
+        raise ModelError(f"not a loadable ONNX model: {first_line(exc)}") from exc
     meta = session.get_modelmeta().custom_metadata_map
     try:
         manifest = manifest_from_metadata(dict(meta))
@@ -161,8 +161,3 @@ def _check_output(out: np.ndarray, n: int, dim: int) -> np.ndarray:
         raise ModelError("the model returned NaN or infinite values")
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
