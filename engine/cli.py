@@ -16,7 +16,7 @@ from lookalike.engine import __version__
 from lookalike.engine.cli_commands import register_engine_commands
 from lookalike.engine.errors import LookalikeError
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:

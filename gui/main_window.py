@@ -127,7 +127,6 @@ class MainWindow(QMainWindow):
         self.controller.embedded.connect(self._embedded)
         self.session.model_changed.connect(self._model_changed)
         self.session.threshold_changed.connect(self._remember_threshold)
-        self.session.folder_changed.connect(lambda _e: None)
         self.gallery.open_requested.connect(self.open_image)
         self.neighbours.open_requested.connect(self.open_image)
         self.thumbs.failed.connect(
