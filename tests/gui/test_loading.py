@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import pytest
@@ -131,4 +130,3 @@ def test_gui_command_is_registered() -> None:
     assert args.folder == Path("some/folder")
     assert args.model == Path("m.onnx")
     assert args.func.__module__ == "lookalike.gui.command"
-    assert os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS")
