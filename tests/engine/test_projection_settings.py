@@ -30,15 +30,6 @@ def test_affinities_from_engine_knn_equal_opentsne_exact_ones() -> None:
     assert mine.sum() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("n", [100, 2999, 3000, 50_000])
-def test_gradient_method_and_learning_rate_follow_the_size(n: int) -> None:
-    opts = projection._gradient_options(n)
-    assert opts["negative_gradient_method"] == ("bh" if n < projection.FFT_ABOVE else "fft")
-    assert opts["learning_rate"] == pytest.approx(max(n / 48, 50))
-    if n >= projection.FFT_ABOVE:
-        assert opts["ints_in_interval"] == projection.FFT_INTS_IN_INTERVAL
-
-
 def test_fft_path_keeps_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(projection, "FFT_ABOVE", 50)
     x, labels = _clusters(240, seed=3)
