@@ -60,7 +60,8 @@ def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu") -> dict[s
 
     try:
         payload: dict[str, Any] = torch.load(path, map_location=device, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError) as exc:
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, IndexError, KeyError, ValueError) as exc:
+        # torch.load on a file that is not a checkpoint fails in many ways (a text file: IndexError)
         raise ValueError(f"{path} is not a readable training checkpoint ({first_line(exc, 120)})") from exc
     if not isinstance(payload, dict):
         raise ValueError(f"{path} is not a Lookalike training checkpoint")

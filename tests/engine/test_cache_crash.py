@@ -120,7 +120,7 @@ def _check_cache(
         return 0
     cached = load_cache(path, embedder.dim, embedder.sha256)
     assert cached.notice is None, cached.notice
-    for (rel, size, _stamp), row in cached.keys.items():
+    for (rel, size, *_stamps), row in cached.keys.items():
         assert rel in fresh
         assert (folder / rel).stat().st_size == size
         np.testing.assert_allclose(cached.vectors[row], fresh[rel], atol=1e-5, err_msg=rel)
@@ -243,11 +243,12 @@ def test_save_then_load_round_trips_awkward_names(tmp_path: Path) -> None:
     names = ["new\nline.png", "ünï 画像.png", "bad\udcffbyte.png", "-dash.png", "<script>/x.png"]
     vectors = np.random.default_rng(0).standard_normal((len(names), 4)).astype(np.float32)
     path = tmp_path / "c.npz"
-    assert save_cache(path, "sha", names, [1, 2, 3, 4, 5], [6, 7, 8, 9, 10], vectors) is None
+    keys = [(name, i + 1, i + 6, i + 11, 2**64 - 1 - i, "d" * i) for i, name in enumerate(names)]
+    assert save_cache(path, "sha", keys, vectors) is None
     loaded = load_cache(path, 4, "sha")
     assert loaded.notice is None
-    for i, name in enumerate(names):
-        got = loaded.get(name, i + 1, i + 6)
+    for i, key in enumerate(keys):
+        got = loaded.get(key)
         assert got is not None
         np.testing.assert_array_equal(got, vectors[i])
 
