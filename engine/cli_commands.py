@@ -41,6 +41,14 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "map", "write a standalone interactive t-SNE page", _map)
     p.add_argument("folder", type=Path)
     p.add_argument("--html", type=Path, required=True, help="output page (OUT.html)")
+    _register_duplicates(sub)
+
+
+def _register_duplicates(sub: argparse._SubParsersAction) -> None:
+    """`lookalike duplicates` lives in its own module; imported here to avoid an import cycle."""
+    from lookalike.engine.cli_duplicates import add_duplicates_arguments, run_duplicates
+
+    add_duplicates_arguments(_add(sub, "duplicates", "groups of near-identical images", run_duplicates))
 
 
 def _add(sub: argparse._SubParsersAction, name: str, help_: str, func: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from lookalike.engine.pair_distances import pair_norms, triangle_blocks
+from lookalike.engine.pair_distances import triangle_blocks
 
 GroupMethod = Literal["complete", "components"]
 METHODS: tuple[GroupMethod, ...] = ("complete", "components")
