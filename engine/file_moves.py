@@ -47,13 +47,14 @@ class MoveRecord:
     destination: str  # the folder, or "the system trash"
 
 
-def move_to_folder(paths: Sequence[Path], destination: Path) -> MoveRecord:
-    """Move files into `destination` (created if needed); a name taken there gets a number, never
-    overwritten."""
+def move_to_folder(paths: Sequence[Path], destination: Path, root: Path | None = None) -> MoveRecord:
+    """Move files into `destination`, keeping their layout below `root` when given (so two classes'
+    files of one name do not meet); a name taken there gets a number, never overwritten."""
     destination.mkdir(parents=True, exist_ok=True)
     done: list[Moved] = []
     for path in paths:
-        target = _free_name(destination / path.name)
+        target = _free_name(destination / (path.relative_to(root) if root is not None else path.name))
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             shutil.move(str(path), str(target))
         except OSError as exc:

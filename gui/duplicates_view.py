@@ -1,0 +1,320 @@
+"""Duplicates: groups of images closer than the threshold, one proposed to keep, the others moved away.
+
+Nothing is ever deleted: the others go to the system trash or a folder the user picks, after a
+confirmation, and the last move can be undone. The folder is then re-scanned, which also drops the
+moved files from its embedding cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lookalike.engine.duplicate_listing import DuplicateGroup, DuplicateListing, list_duplicates
+from lookalike.engine.file_moves import MoveError, MoveRecord, move_to_folder, move_to_trash, undo_move
+from lookalike.engine.keep_rules import KEEP_RULES, RULE_NAMES, KeepRule
+from lookalike.gui.controller import Controller
+from lookalike.gui.session import Session
+from lookalike.gui.thumbnail_loader import ThumbnailLoader
+from lookalike.gui.workers import ProgressFn
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path")
+MoveFn = Callable[[list[Path]], MoveRecord]
+REFRESH_MS = 400  # threshold slider settles before regrouping
+
+
+class DuplicatesView(QWidget):
+    """Lists the groups largest first; acts on the selected groups, or on all when none is selected."""
+
+    listed = Signal(object)  # DuplicateListing
+    moved = Signal(object)  # MoveRecord
+    restored = Signal(list)
+    open_requested = Signal(str)
+
+    def __init__(
+        self, session: Session, controller: Controller, thumbs: ThumbnailLoader, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.controller, self.thumbs = session, controller, thumbs
+        self.listing: DuplicateListing | None = None
+        self.last_record: MoveRecord | None = None
+        self.confirm_box: QMessageBox | None = None
+        self.folder_dialog: QFileDialog | None = None
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._stale = True
+        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.compute)
+        self._build()
+        session.folder_changed.connect(lambda _e: self._invalidate(clear=True))
+        session.threshold_changed.connect(lambda _t: self._invalidate(clear=False))
+        thumbs.ready.connect(self._thumbnail_ready)
+
+    def _build(self) -> None:
+        self.summary = QLabel("Open a folder to find its duplicates.")
+        self.summary.setWordWrap(True)
+        self.rule = QComboBox()
+        for rule in KEEP_RULES:
+            self.rule.addItem(RULE_NAMES[rule], rule)
+        self.rule.currentIndexChanged.connect(self._rule_changed)
+        self.trash_button = QPushButton("Move others to trash…")
+        self.trash_button.clicked.connect(self.ask_trash)
+        self.folder_button = QPushButton("Move others to folder…")
+        self.folder_button.clicked.connect(self.ask_folder)
+        self.undo_button = QPushButton("Undo last move")
+        self.undo_button.clicked.connect(self.undo)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Keep:"))
+        for w in (self.rule, self.trash_button, self.folder_button, self.undo_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setIconSize(self.thumbs.placeholder.size() * 0.6)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setUniformRowHeights(True)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(bar)
+        layout.addWidget(self.tree, 1)
+        self._update_buttons()
+
+    @property
+    def keep_rule(self) -> KeepRule:
+        """The rule picked in the combo box."""
+        return self.rule.currentData()  # type: ignore[no-any-return]
+
+    def showEvent(self, event: object) -> None:  # noqa: N802
+        """Group lazily: only when the tab is looked at."""
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._stale:
+            self.compute()
+
+    def compute(self) -> None:
+        """Group the folder at the current threshold in the background."""
+        emb = self.session.embeddings
+        if emb is None or len(emb) < 2:
+            return
+        self._stale = False
+        threshold, rule = self.session.threshold, self.keep_rule
+        self.summary.setText(f"Looking for duplicates at threshold {threshold:.4f}…")
+
+        def job(progress: ProgressFn, cancel: threading.Event) -> DuplicateListing | None:
+            return list_duplicates(emb, threshold, rule, cancelled=cancel.is_set)
+
+        self.controller.run("duplicates", job, self._show)
+
+    def _invalidate(self, clear: bool) -> None:
+        self._stale = True
+        self.controller.cancel("duplicates")
+        if clear:
+            self.listing = None
+            self._fill()
+        if self.isVisible() and self.session.embeddings is not None:
+            self._timer.start()
+
+    def _rule_changed(self) -> None:
+        if self.listing is not None:
+            self._show(self.listing.with_rule(self.keep_rule))
+
+    def _show(self, listing: DuplicateListing | None) -> None:
+        if listing is None:
+            return
+        self.listing = listing
+        self._fill()
+        self.listed.emit(listing)
+
+    def _fill(self) -> None:
+        self.tree.clear()
+        self._items = {}
+        listing, emb = self.listing, self.session.embeddings
+        if listing is None or emb is None:
+            self.summary.setText("Open a folder to find its duplicates.")
+            self._update_buttons()
+            return
+        for n, group in enumerate(listing.groups, start=1):
+            self.tree.addTopLevelItem(self._group_item(n, group))
+        self.tree.expandAll()
+        for col in range(len(COLUMNS) - 1):
+            self.tree.resizeColumnToContents(col)
+        moving = sum(len(g.files) - 1 for g in listing.groups)
+        self.summary.setText(
+            f"{len(listing.groups)} group(s), {moving} image(s) proposed to move, at threshold "
+            f"{listing.threshold:.4f} (every pair in a group is closer than that)."
+            if listing.groups
+            else f"No duplicates at threshold {listing.threshold:.4f}."
+        )
+        self._update_buttons()
+
+    def _group_item(self, n: int, group: DuplicateGroup) -> QTreeWidgetItem:
+        emb = self.session.embeddings
+        assert emb is not None
+        top = QTreeWidgetItem([f"Group {n} · {len(group.files)} images"])
+        top.setData(0, GROUP_ROLE, n - 1)
+        font = QFont(top.font(0))
+        font.setBold(True)
+        top.setFont(0, font)
+        for i, f in enumerate(group.files):
+            path = str(emb.folder / f.rel_path)
+            when = dt.datetime.fromtimestamp(f.modified).strftime("%Y-%m-%d %H:%M")
+            child = QTreeWidgetItem(
+                [
+                    Path(f.rel_path).name,
+                    "keep" if i == group.keep else "move",
+                    _size(f.bytes),
+                    f"{f.width}×{f.height}",
+                    when,
+                    f.rel_path,
+                ]
+            )
+            child.setData(0, PATH_ROLE, path)
+            child.setData(0, GROUP_ROLE, n - 1)
+            if i == group.keep:
+                child.setFont(1, font)
+            pix = self.thumbs.pixmap(path)
+            child.setIcon(0, QIcon(pix if pix is not None else self.thumbs.placeholder))
+            self._items[path] = child
+            top.addChild(child)
+        return top
+
+    def chosen_groups(self) -> list[DuplicateGroup]:
+        """The groups an action applies to: those with a selected row, else every group."""
+        if self.listing is None:
+            return []
+        picked = sorted({int(i.data(0, GROUP_ROLE)) for i in self.tree.selectedItems()})
+        return [self.listing.groups[i] for i in picked] if picked else list(self.listing.groups)
+
+    def paths_to_move(self) -> list[Path]:
+        """Absolute paths of the images the action would move (all but the kept one per group)."""
+        emb = self.session.embeddings
+        if emb is None:
+            return []
+        return [emb.folder / rel for g in self.chosen_groups() for rel in g.others()]
+
+    def ask_trash(self) -> None:
+        """Confirm, then move the others of the chosen groups to the system trash."""
+        self._confirm(self.paths_to_move(), "the system trash", move_to_trash)
+
+    def ask_folder(self) -> None:
+        """Pick a folder, confirm, then move the others of the chosen groups there."""
+        start = str(self.session.folder.parent if self.session.folder else Path.home())
+        dialog = QFileDialog(self, "Move the others to this folder", start)
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self._folder_chosen)
+        self.folder_dialog = dialog
+        dialog.open()
+
+    def _folder_chosen(self, folder: str) -> None:
+        dest = Path(folder)
+        if self.session.folder is not None and dest.resolve().is_relative_to(self.session.folder.resolve()):
+            self.controller.failed.emit("Move duplicates", "Pick a folder outside the open folder.")
+            return
+        root = self.session.folder
+        self._confirm(self.paths_to_move(), str(dest), lambda paths: move_to_folder(paths, dest, root))
+
+    def _confirm(self, paths: list[Path], where: str, move: MoveFn) -> None:
+        if not paths:
+            self.controller.notice.emit("Nothing to move")
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Move duplicates",
+            f"Move {len(paths)} image(s) to {where}?\nOne image of each group stays. "
+            "Nothing is deleted, and Undo puts them back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.buttonClicked.connect(lambda b: self._do_move(paths, move) if b is yes else None)
+        self.confirm_box = box
+        box.open()
+
+    def _do_move(self, paths: list[Path], move: MoveFn) -> None:
+        self.confirm_box = None
+        try:
+            record: MoveRecord | None = move(paths)
+        except MoveError as exc:
+            record = exc.record
+            self.controller.failed.emit("Move duplicates", str(exc))
+        self.last_record = record if record is not None and record.moved else self.last_record
+        if record is not None and record.moved:
+            self.controller.notice.emit(f"Moved {len(record.moved)} image(s) to {record.destination}")
+            self.moved.emit(record)
+        self._rescan()
+
+    def undo(self) -> None:
+        """Put the files of the last move back and re-scan the folder."""
+        record, self.last_record = self.last_record, None
+        if record is None:
+            return
+        try:
+            restored = undo_move(record)
+        except MoveError as exc:
+            restored = []
+            self.controller.failed.emit("Undo", str(exc))
+        self.controller.notice.emit(f"Restored {len(restored)} image(s)")
+        self.restored.emit(restored)
+        self._rescan()
+
+    def _rescan(self) -> None:
+        self._update_buttons()
+        if self.session.folder is not None:
+            self.controller.open_folder(self.session.folder)
+
+    def _update_buttons(self) -> None:
+        has_groups = bool(self.listing and self.listing.groups)
+        self.trash_button.setEnabled(has_groups)
+        self.folder_button.setEnabled(has_groups)
+        self.undo_button.setEnabled(self.last_record is not None)
+        if self.last_record is not None:
+            self.undo_button.setText(f"Undo: put back {len(self.last_record.moved)} image(s)")
+        else:
+            self.undo_button.setText("Undo last move")
+
+    def _thumbnail_ready(self, path: str) -> None:
+        item = self._items.get(path)
+        pix = self.thumbs.pixmap(path) if item is not None else None
+        if item is not None and pix is not None:
+            item.setIcon(0, QIcon(pix))
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        path = item.data(0, PATH_ROLE)
+        if path:
+            self.open_requested.emit(str(path))
+
+
+def duplicate_paths(indexes: list[QModelIndex]) -> list[str]:
+    """Image paths of tree rows (group rows have none), for the per-image actions."""
+    paths = [index.siblingAtColumn(0).data(PATH_ROLE) for index in indexes]
+    return list(dict.fromkeys(str(p) for p in paths if p))
+
+
+def _size(n: int) -> str:
+    """Bytes in the unit a file manager would use."""
+    if n < 1024:
+        return f"{n} B"
+    return f"{n / 1024:,.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
