@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from lookalike.engine.bundled import default_model_path
@@ -16,6 +17,7 @@ from tests.duplicate_samples import EXACT, RESIZED, samples_with_duplicates
 from tests.gui.conftest import LONG, open_folder
 from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
+LEFT = Qt.MouseButton.LeftButton
 THRESHOLD = 0.1  # the bundled model's FAR 1e-3 point, rounded: small groups on the samples
 
 
@@ -44,16 +46,11 @@ def _group_holding(window, rel: str):  # type: ignore[no-untyped-def]
 
 def _confirm(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     box = view.confirm_box
-    assert box is not None and box.isVisible()
+    assert box is not None
+    assert box.isVisible()
     assert "Nothing is deleted" in box.text()
     with qtbot.waitSignal(view.moved, timeout=LONG):
-        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), qtbot_left())
-
-
-def qtbot_left():  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import Qt
-
-    return Qt.MouseButton.LeftButton
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), LEFT)
 
 
 def test_groups_listed_like_the_engine_and_the_cli(qtbot, make_window, folder: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +64,8 @@ def test_groups_listed_like_the_engine_and_the_cli(qtbot, make_window, folder: P
     assert sizes == sorted(sizes, reverse=True)
     for src, copy in (RESIZED, EXACT):
         top = _group_holding(window, copy)
-        assert top is not None and src in [top.child(i).text(5) for i in range(top.childCount())]
+        assert top is not None
+        assert src in [top.child(i).text(5) for i in range(top.childCount())]
     resized = _group_holding(window, RESIZED[1])
     proposals = {resized.child(i).text(5): resized.child(i).text(1) for i in range(resized.childCount())}
     assert proposals[RESIZED[1]] == "move"  # the half-size copy is never the largest
@@ -91,24 +89,30 @@ def test_trash_a_group_then_undo(qtbot, make_window, folder: Path, test_trash: P
     view.rule.setCurrentIndex(view.rule.findData("newest"))
     _group_holding(window, EXACT[1]).setSelected(True)
     assert view.paths_to_move() == [folder / EXACT[1]]
-    qtbot.mouseClick(view.trash_button, qtbot_left())
+    qtbot.mouseClick(view.trash_button, LEFT)
     with qtbot.waitSignal(view.listed, timeout=LONG):  # the folder is re-scanned and regrouped
         _confirm(qtbot, view)
-    assert not (folder / EXACT[1]).exists() and (folder / EXACT[0]).exists()
+    assert not (folder / EXACT[1]).exists()
+    assert (folder / EXACT[0]).exists()
     assert [p.name for p in (test_trash / "files").iterdir()] == [Path(EXACT[1]).name]
     emb = window.session.embeddings
-    assert EXACT[1] not in emb.paths and EXACT[0] in emb.paths
+    assert EXACT[1] not in emb.paths
+    assert EXACT[0] in emb.paths
     embedder = window.session.embedder
     cache = load_cache(
         cache_path(default_cache_dir(), folder, embedder.sha256), embedder.dim, embedder.sha256
     )
     cached = {key[0] for key in cache.keys}
-    assert cache.notice is None and EXACT[1] not in cached and EXACT[0] in cached
+    assert cache.notice is None
+    assert EXACT[1] not in cached
+    assert EXACT[0] in cached
     assert _group_holding(window, EXACT[1]) is None
     assert view.undo_button.isEnabled()
-    with qtbot.waitSignal(view.listed, timeout=LONG):
-        with qtbot.waitSignal(view.restored, timeout=LONG) as restored:
-            qtbot.mouseClick(view.undo_button, qtbot_left())
+    with (
+        qtbot.waitSignal(view.listed, timeout=LONG),
+        qtbot.waitSignal(view.restored, timeout=LONG) as restored,
+    ):
+        qtbot.mouseClick(view.undo_button, LEFT)
     assert restored.args[0] == [folder / EXACT[1]]
     assert (folder / EXACT[1]).read_bytes() == (folder / EXACT[0]).read_bytes()
     assert list((test_trash / "files").iterdir()) == []
@@ -122,15 +126,15 @@ def test_cancel_moves_nothing_and_move_to_folder_undoes(
     window = _window_with_groups(qtbot, make_window, folder)
     view = window.duplicates
     before = sorted(p.name for p in folder.rglob("*") if p.is_file())
-    qtbot.mouseClick(view.trash_button, qtbot_left())
-    qtbot.mouseClick(view.confirm_box.button(QMessageBox.StandardButton.Cancel), qtbot_left())
+    qtbot.mouseClick(view.trash_button, LEFT)
+    qtbot.mouseClick(view.confirm_box.button(QMessageBox.StandardButton.Cancel), LEFT)
     assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == before
     to_move = view.paths_to_move()
     before_groups = view.listing.groups
     assert len(to_move) == sum(len(g.files) - 1 for g in view.listing.groups)
     dest = tmp_path / "set-aside"
     dest.mkdir()
-    qtbot.mouseClick(view.folder_button, qtbot_left())
+    qtbot.mouseClick(view.folder_button, LEFT)
     dialog = view.folder_dialog
     dialog.setDirectory(str(dest))
     dialog.selectFile(str(dest))
@@ -145,6 +149,6 @@ def test_cancel_moves_nothing_and_move_to_folder_undoes(
     assert not {str(p.relative_to(folder)) for p in to_move} & set(remaining)
     assert len(view.listing.groups) < len(before_groups)
     with qtbot.waitSignal(view.listed, timeout=LONG):
-        qtbot.mouseClick(view.undo_button, qtbot_left())
+        qtbot.mouseClick(view.undo_button, LEFT)
     assert all(p.exists() for p in to_move)
     assert [p for p in dest.rglob("*") if p.is_file()] == []
