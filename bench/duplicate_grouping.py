@@ -19,7 +19,14 @@ import numpy as np
 
 from bench.common import Report
 from lookalike.engine.bundled import default_model_path
-from lookalike.engine.duplicate_groups import METHODS, DuplicateGroups, close_pairs, groups_from_pairs
+from lookalike.engine.duplicate_groups import (
+    MAX_CLOSE_PAIRS,
+    METHODS,
+    DuplicateGroups,
+    TooManyPairsError,
+    close_pairs,
+    groups_from_pairs,
+)
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import embed_folder
 
@@ -71,7 +78,11 @@ def _measure(
     name: str, key: str, threshold: float, vectors: np.ndarray, labels: list[str]
 ) -> list[tuple[str, ...]]:
     start = time.perf_counter()
-    pairs = close_pairs(vectors, threshold)
+    try:
+        pairs = close_pairs(vectors, threshold)
+    except TooManyPairsError:
+        too_many = f"> {MAX_CLOSE_PAIRS:,} pairs: refused"
+        return [(f"{name} ({len(labels)})", f"{key} = {threshold:.3f}", "both", too_many, *["–"] * 6)]
     pair_seconds = time.perf_counter() - start
     out = []
     for method in METHODS:

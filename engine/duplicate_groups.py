@@ -16,13 +16,19 @@ from typing import Literal
 
 import numpy as np
 
+from lookalike.engine.errors import LookalikeError
 from lookalike.engine.pair_distances import triangle_blocks
 
 GroupMethod = Literal["complete", "components"]
 METHODS: tuple[GroupMethod, ...] = ("complete", "components")
 DEFAULT_METHOD: GroupMethod = "complete"
 GEMM_SLACK = 1e-3  # the block distances cancel for near-duplicates: candidates get this margin
+MAX_CLOSE_PAIRS = 5_000_000  # ~120 MB of pairs; a threshold accepting more groups nothing useful
 MAX_LINKAGE = 6000  # above this a component is split by its own close pairs only (memory)
+
+
+class TooManyPairsError(LookalikeError):
+    """The threshold accepts so many pairs that grouping them would exhaust memory and mean nothing."""
 
 
 @dataclass(frozen=True)
@@ -52,21 +58,28 @@ class DuplicateGroups:
 def close_pairs(vectors: np.ndarray, threshold: float) -> ClosePairs:
     """The pairs a threshold accepts; exact distances, as the neighbours view and compare show."""
     v = np.ascontiguousarray(vectors, dtype=np.float32)
-    cand_i: list[np.ndarray] = []
-    cand_j: list[np.ndarray] = []
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    count = 0
     for start, upper, d in triangle_blocks(v):
         r, c = np.nonzero(upper & (d < threshold + GEMM_SLACK))
-        cand_i.append(r + start)
-        cand_j.append(c + start)
-    i = np.concatenate(cand_i) if cand_i else np.zeros(0, np.int64)
-    j = np.concatenate(cand_j) if cand_j else np.zeros(0, np.int64)
-    exact = _exact(v, i, j)
-    keep = exact < threshold
-    return ClosePairs(i[keep].astype(np.int64), j[keep].astype(np.int64), exact[keep], float(threshold))
+        i, j = r + start, c + start
+        exact = _exact(v, i, j)
+        keep = exact < threshold
+        found.append((i[keep], j[keep], exact[keep]))
+        count += int(keep.sum())
+        if count > MAX_CLOSE_PAIRS:
+            raise TooManyPairsError(
+                f"threshold {threshold:.4f} accepts more than {MAX_CLOSE_PAIRS:,} pairs of images here: "
+                "far too loose to mean 'duplicate'; lower it"
+            )
+    if not found:
+        return ClosePairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), float(threshold))
+    i, j, dist = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return ClosePairs(i.astype(np.int64), j.astype(np.int64), dist, float(threshold))
 
 
 def _exact(v: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Distances from differences in float64 (GEMM form loses ~1e-3 for near-duplicates)."""
+    """Distances from differences in float64 (the GEMM form loses ~1e-3 for near-duplicates)."""
     if len(i) == 0:
         return np.zeros(0, np.float64)
     return np.linalg.norm(v[i].astype(np.float64) - v[j].astype(np.float64), axis=1)

@@ -62,7 +62,10 @@ class DuplicatesView(QWidget):
         self.folder_dialog: QFileDialog | None = None
         self._items: dict[str, QTreeWidgetItem] = {}
         self._stale = True
-        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.compute)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.compute)
         self._build()
         session.folder_changed.connect(lambda _e: self._invalidate(clear=True))
         session.threshold_changed.connect(lambda _t: self._invalidate(clear=False))
@@ -101,7 +104,8 @@ class DuplicatesView(QWidget):
     @property
     def keep_rule(self) -> KeepRule:
         """The rule picked in the combo box."""
-        return self.rule.currentData()  # type: ignore[no-any-return]
+        rule: KeepRule = self.rule.currentData()
+        return rule
 
     def showEvent(self, event: object) -> None:  # noqa: N802
         """Group lazily: only when the tab is looked at."""
@@ -121,7 +125,12 @@ class DuplicatesView(QWidget):
         def job(progress: ProgressFn, cancel: threading.Event) -> DuplicateListing | None:
             return list_duplicates(emb, threshold, rule, cancelled=cancel.is_set)
 
-        self.controller.run("duplicates", job, self._show)
+        self.controller.run("duplicates", job, self._show, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.listing = None
+        self._fill()
+        self.summary.setText(f"No duplicate groups: {exc}")
 
     def _invalidate(self, clear: bool) -> None:
         self._stale = True

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from lookalike.engine.bundled import default_model_path
-from lookalike.engine.duplicate_groups import close_pairs, duplicate_groups
+from lookalike.engine import duplicate_groups as duplicate_groups_module
+from lookalike.engine.duplicate_groups import TooManyPairsError, close_pairs, duplicate_groups
 from lookalike.engine.duplicate_listing import list_duplicates
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.file_moves import MoveError, move_to_folder, move_to_trash, undo_move
@@ -121,3 +122,12 @@ def test_move_to_folder_never_overwrites_and_undo_never_replaces(tmp_path: Path)
     src.unlink()
     assert undo_move(record) == [src]
     assert src.read_bytes() == b"mine"
+
+
+def test_a_threshold_accepting_too_many_pairs_is_refused(
+    samples: FolderEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duplicate_groups_module, "MAX_CLOSE_PAIRS", 50)
+    with pytest.raises(TooManyPairsError, match="far too loose"):
+        duplicate_groups(samples.vectors, 2.0)
+    assert len(duplicate_groups(samples.vectors, 0.05).groups) >= 1
