@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lookalike.engine.bundled import default_model_path
 from lookalike.engine import duplicate_groups as duplicate_groups_module
+from lookalike.engine.bundled import default_model_path
 from lookalike.engine.duplicate_groups import TooManyPairsError, close_pairs, duplicate_groups
 from lookalike.engine.duplicate_listing import list_duplicates
 from lookalike.engine.embedder import Embedder
