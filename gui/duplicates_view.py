@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path")
 MoveFn = Callable[[list[Path]], MoveRecord]
+ICON = 48  # thumbnails in the tree (scaled from the gallery's)
 REFRESH_MS = 400  # threshold slider settles before regrouping
 
 
@@ -91,9 +92,8 @@ class DuplicatesView(QWidget):
         bar.addStretch(1)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
-        self.tree.setIconSize(self.thumbs.placeholder.size() * 0.6)
+        self.tree.setIconSize(QSize(ICON, ICON))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tree.setUniformRowHeights(True)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
