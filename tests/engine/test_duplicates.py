@@ -23,7 +23,8 @@ from tests.trash_location import test_trash  # noqa: F401  (fixture)
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> FolderEmbeddings:
     folder = samples_with_duplicates(tmp_path_factory.mktemp("dups") / "samples")
-    return embed_folder(folder, Embedder(default_model_path(), device="cpu"))
+    cache = tmp_path_factory.mktemp("cache")  # module scope: before the per-test cache fixture
+    return embed_folder(folder, Embedder(default_model_path(), device="cpu"), cache_dir=cache)
 
 
 def _plain_pairs(v: np.ndarray, t: float) -> set[tuple[int, int]]:

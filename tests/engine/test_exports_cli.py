@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> FolderEmbeddings:
     folder = samples_with_duplicates(tmp_path_factory.mktemp("exp") / "samples")
-    return embed_folder(folder, Embedder(default_model_path(), device="cpu"))
+    cache = tmp_path_factory.mktemp("cache")  # module scope: before the per-test cache fixture
+    return embed_folder(folder, Embedder(default_model_path(), device="cpu"), cache_dir=cache)
 
 
 def _read_csv(path: Path) -> list[list[str]]:
