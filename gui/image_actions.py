@@ -67,6 +67,13 @@ class ImageActions(QObject):
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(partial(self._context_menu, view, paths_of))
 
+    def register_widget(self, widget: QWidget) -> None:
+        """A view without items (the map): its context menu acts on the app's selection."""
+        widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        widget.customContextMenuRequested.connect(
+            lambda pos: self.menu_for(self.selected_paths(), widget).popup(widget.mapToGlobal(pos))
+        )
+
     def menu_for(self, paths: list[str], parent: QWidget | None = None) -> QMenu:
         """A context menu whose actions apply to `paths` (shortcuts shown, as in the Image menu)."""
         menu = QMenu(parent)
@@ -99,6 +106,10 @@ class ImageActions(QObject):
         for view, paths_of in self.views:
             if focus is not None and (focus is view or view.isAncestorOf(focus)):
                 return paths_of(view.selectionModel().selectedIndexes() or [view.currentIndex()])
+        return self.selected_paths()
+
+    def selected_paths(self) -> list[str]:
+        """Absolute paths of the app's selection (gallery, map clicks, lasso)."""
         emb = self.session.embeddings
         return [] if emb is None else [str(emb.abs_path(r)) for r in self.session.selection]
 

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         acts.register(self.gallery.list, lambda idx: [str(i.data(PATH_ROLE)) for i in idx if i.isValid()])
         acts.register(self.neighbours.list, self.neighbours.paths_of)
         acts.register(self.duplicates.tree, duplicate_paths)
+        acts.register_widget(self.map.web)
         acts.notice.connect(lambda text: self.status.showMessage(text, 8000))
         acts.find_similar_requested.connect(self._find_similar)
         acts.compare_requested.connect(self._compare_pair)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QContextMenuEvent, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
@@ -122,6 +122,11 @@ def test_shortcuts_act_on_the_focused_view_or_the_app_selection(qtbot, window) -
     assert window.image_actions.targets() == [str(emb.abs_path(7))]
     window.image_actions.window_actions["copy"].trigger()
     assert QGuiApplication.clipboard().text() == str(emb.abs_path(7))
+    # The map's own context menu offers the same actions for the app's selection.
+    window.session.select([9, 4])
+    window.map.web.customContextMenuRequested.emit(QPoint(20, 20))
+    _menu_action(window, "Copy path").trigger()
+    assert QGuiApplication.clipboard().text() == f"{emb.abs_path(9)}\n{emb.abs_path(4)}"
 
 
 def test_duplicates_rows_have_the_actions(qtbot, window) -> None:  # type: ignore[no-untyped-def]
