@@ -1,15 +1,12 @@
-"""Duplicates: groups of images closer than the threshold, one proposed to keep, the others moved away.
+"""Duplicates: groups of images closer than the threshold, largest first, one proposed to keep.
 
-Nothing is ever deleted: the others go to the system trash or a folder the user picks, after a
-confirmation, and the last move can be undone. The folder is then re-scanned, which also drops the
-moved files from its embedding cache.
+The others are moved away (trash or folder, confirmed, undoable) by the DuplicateMover.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
@@ -17,10 +14,8 @@ from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -28,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lookalike.engine.duplicate_groups import TooManyPairsError
 from lookalike.engine.duplicate_listing import DuplicateGroup, DuplicateListing, list_duplicates
-from lookalike.engine.file_moves import MoveError, MoveRecord, move_to_folder, move_to_trash, undo_move
 from lookalike.engine.keep_rules import KEEP_RULES, RULE_NAMES, KeepRule
 from lookalike.gui.controller import Controller
+from lookalike.gui.duplicate_mover import DuplicateMover
 from lookalike.gui.session import Session
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
 from lookalike.gui.workers import ProgressFn
@@ -39,7 +35,6 @@ from lookalike.gui.workers import ProgressFn
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path")
-MoveFn = Callable[[list[Path]], MoveRecord]
 ICON = 48  # thumbnails in the tree (scaled from the gallery's)
 REFRESH_MS = 400  # threshold slider settles before regrouping
 
@@ -48,8 +43,6 @@ class DuplicatesView(QWidget):
     """Lists the groups largest first; acts on the selected groups, or on all when none is selected."""
 
     listed = Signal(object)  # DuplicateListing
-    moved = Signal(object)  # MoveRecord
-    restored = Signal(list)
     open_requested = Signal(str)
 
     def __init__(
@@ -58,9 +51,8 @@ class DuplicatesView(QWidget):
         super().__init__(parent)
         self.session, self.controller, self.thumbs = session, controller, thumbs
         self.listing: DuplicateListing | None = None
-        self.last_record: MoveRecord | None = None
-        self.confirm_box: QMessageBox | None = None
-        self.folder_dialog: QFileDialog | None = None
+        self.mover = DuplicateMover(session, controller, self)
+        self.mover.undo_changed.connect(self._update_buttons)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._stale = True
         self._timer = QTimer(self)
@@ -80,11 +72,11 @@ class DuplicatesView(QWidget):
             self.rule.addItem(RULE_NAMES[rule], rule)
         self.rule.currentIndexChanged.connect(self._rule_changed)
         self.trash_button = QPushButton("Move others to trash…")
-        self.trash_button.clicked.connect(self.ask_trash)
+        self.trash_button.clicked.connect(lambda: self.mover.ask_trash(self.paths_to_move()))
         self.folder_button = QPushButton("Move others to folder…")
-        self.folder_button.clicked.connect(self.ask_folder)
+        self.folder_button.clicked.connect(lambda: self.mover.ask_folder(self.paths_to_move()))
         self.undo_button = QPushButton("Undo last move")
-        self.undo_button.clicked.connect(self.undo)
+        self.undo_button.clicked.connect(self.mover.undo)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Keep:"))
         for w in (self.rule, self.trash_button, self.folder_button, self.undo_button):
@@ -130,7 +122,10 @@ class DuplicatesView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.listing = None
         self._fill()
-        self.summary.setText(f"No duplicate groups: {exc}")
+        if isinstance(exc, TooManyPairsError):
+            self.summary.setText(f"No duplicate groups: {exc}")
+        else:
+            self.controller.failed.emit("Duplicates", f"{type(exc).__name__}: {exc}")
 
     def _invalidate(self, clear: bool) -> None:
         self._stale = True
@@ -219,88 +214,14 @@ class DuplicatesView(QWidget):
             return []
         return [emb.folder / rel for g in self.chosen_groups() for rel in g.others()]
 
-    def ask_trash(self) -> None:
-        """Confirm, then move the others of the chosen groups to the system trash."""
-        self._confirm(self.paths_to_move(), "the system trash", move_to_trash)
-
-    def ask_folder(self) -> None:
-        """Pick a folder, confirm, then move the others of the chosen groups there."""
-        start = str(self.session.folder.parent if self.session.folder else Path.home())
-        dialog = QFileDialog(self, "Move the others to this folder", start)
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(self._folder_chosen)
-        self.folder_dialog = dialog
-        dialog.open()
-
-    def _folder_chosen(self, folder: str) -> None:
-        dest = Path(folder)
-        if self.session.folder is not None and dest.resolve().is_relative_to(self.session.folder.resolve()):
-            self.controller.failed.emit("Move duplicates", "Pick a folder outside the open folder.")
-            return
-        root = self.session.folder
-        self._confirm(self.paths_to_move(), str(dest), lambda paths: move_to_folder(paths, dest, root))
-
-    def _confirm(self, paths: list[Path], where: str, move: MoveFn) -> None:
-        if not paths:
-            self.controller.notice.emit("Nothing to move")
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Move duplicates",
-            f"Move {len(paths)} image(s) to {where}?\nOne image of each group stays. "
-            "Nothing is deleted, and Undo puts them back.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        box.buttonClicked.connect(lambda b: self._do_move(paths, move) if b is yes else None)
-        self.confirm_box = box
-        box.open()
-
-    def _do_move(self, paths: list[Path], move: MoveFn) -> None:
-        self.confirm_box = None
-        try:
-            record: MoveRecord | None = move(paths)
-        except MoveError as exc:
-            record = exc.record
-            self.controller.failed.emit("Move duplicates", str(exc))
-        self.last_record = record if record is not None and record.moved else self.last_record
-        if record is not None and record.moved:
-            self.controller.notice.emit(f"Moved {len(record.moved)} image(s) to {record.destination}")
-            self.moved.emit(record)
-        self._rescan()
-
-    def undo(self) -> None:
-        """Put the files of the last move back and re-scan the folder."""
-        record, self.last_record = self.last_record, None
-        if record is None:
-            return
-        try:
-            restored = undo_move(record)
-        except MoveError as exc:
-            restored = []
-            self.controller.failed.emit("Undo", str(exc))
-        self.controller.notice.emit(f"Restored {len(restored)} image(s)")
-        self.restored.emit(restored)
-        self._rescan()
-
-    def _rescan(self) -> None:
-        self._update_buttons()
-        if self.session.folder is not None:
-            self.controller.open_folder(self.session.folder)
-
     def _update_buttons(self) -> None:
         has_groups = bool(self.listing and self.listing.groups)
         self.trash_button.setEnabled(has_groups)
         self.folder_button.setEnabled(has_groups)
-        self.undo_button.setEnabled(self.last_record is not None)
-        if self.last_record is not None:
-            self.undo_button.setText(f"Undo: put back {len(self.last_record.moved)} image(s)")
+        record = self.mover.last_record
+        self.undo_button.setEnabled(record is not None)
+        if record is not None:
+            self.undo_button.setText(f"Undo: put back {len(record.moved)} image(s)")
         else:
             self.undo_button.setText("Undo last move")
 

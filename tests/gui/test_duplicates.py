@@ -45,11 +45,11 @@ def _group_holding(window, rel: str):  # type: ignore[no-untyped-def]
 
 
 def _confirm(qtbot, view) -> None:  # type: ignore[no-untyped-def]
-    box = view.confirm_box
+    box = view.mover.confirm_box
     assert box is not None
     assert box.isVisible()
     assert "Nothing is deleted" in box.text()
-    with qtbot.waitSignal(view.moved, timeout=LONG):
+    with qtbot.waitSignal(view.mover.moved, timeout=LONG):
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), LEFT)
 
 
@@ -110,7 +110,7 @@ def test_trash_a_group_then_undo(qtbot, make_window, folder: Path, test_trash: P
     assert view.undo_button.isEnabled()
     with (
         qtbot.waitSignal(view.listed, timeout=LONG),
-        qtbot.waitSignal(view.restored, timeout=LONG) as restored,
+        qtbot.waitSignal(view.mover.restored, timeout=LONG) as restored,
     ):
         qtbot.mouseClick(view.undo_button, LEFT)
     assert restored.args[0] == [folder / EXACT[1]]
@@ -127,7 +127,7 @@ def test_cancel_moves_nothing_and_move_to_folder_undoes(
     view = window.duplicates
     before = sorted(p.name for p in folder.rglob("*") if p.is_file())
     qtbot.mouseClick(view.trash_button, LEFT)
-    qtbot.mouseClick(view.confirm_box.button(QMessageBox.StandardButton.Cancel), LEFT)
+    qtbot.mouseClick(view.mover.confirm_box.button(QMessageBox.StandardButton.Cancel), LEFT)
     assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == before
     to_move = view.paths_to_move()
     before_groups = view.listing.groups
@@ -135,7 +135,7 @@ def test_cancel_moves_nothing_and_move_to_folder_undoes(
     dest = tmp_path / "set-aside"
     dest.mkdir()
     qtbot.mouseClick(view.folder_button, LEFT)
-    dialog = view.folder_dialog
+    dialog = view.mover.folder_dialog
     dialog.setDirectory(str(dest))
     dialog.selectFile(str(dest))
     with qtbot.waitSignal(view.listed, timeout=LONG):
