@@ -6,6 +6,7 @@ The others are moved away (trash or folder, confirmed, undoable) by the Duplicat
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from lookalike.gui.workers import ProgressFn
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path")
+CHUNK_ROWS = 60  # tree rows added per event-loop turn
 ICON = 48  # thumbnails in the tree (scaled from the gallery's)
 REFRESH_MS = 400  # threshold slider settles before regrouping
 
@@ -42,7 +44,7 @@ REFRESH_MS = 400  # threshold slider settles before regrouping
 class DuplicatesView(QWidget):
     """Lists the groups largest first; acts on the selected groups, or on all when none is selected."""
 
-    listed = Signal(object)  # DuplicateListing
+    listed = Signal(object)  # DuplicateListing, once all its rows are in the tree
     open_requested = Signal(str)
 
     def __init__(
@@ -54,6 +56,14 @@ class DuplicatesView(QWidget):
         self.mover = DuplicateMover(session, controller, self)
         self.mover.undo_changed.connect(self._update_buttons)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._generation = 0
+        self._bold = QFont(self.font())
+        self._bold.setBold(True)
+        self._placeholder = QIcon(thumbs.placeholder)
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(0)
+        self._thumb_timer.timeout.connect(self._visible_thumbnails)
         self._stale = True
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -87,6 +97,8 @@ class DuplicatesView(QWidget):
         self.tree.setIconSize(QSize(ICON, ICON))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.tree.verticalScrollBar().valueChanged.connect(lambda _v: self._thumb_timer.start())
+        self.tree.itemExpanded.connect(lambda _i: self._thumb_timer.start())
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(bar)
@@ -145,9 +157,10 @@ class DuplicatesView(QWidget):
             return
         self.listing = listing
         self._fill()
-        self.listed.emit(listing)
 
     def _fill(self) -> None:
+        """Clear, then add the groups a chunk per event-loop turn: thousands of rows stay fluid."""
+        self._generation += 1
         self.tree.clear()
         self._items = {}
         listing, emb = self.listing, self.session.embeddings
@@ -155,11 +168,6 @@ class DuplicatesView(QWidget):
             self.summary.setText("Open a folder to find its duplicates.")
             self._update_buttons()
             return
-        for n, group in enumerate(listing.groups, start=1):
-            self.tree.addTopLevelItem(self._group_item(n, group))
-        self.tree.expandAll()
-        for col in range(len(COLUMNS) - 1):
-            self.tree.resizeColumnToContents(col)
         moving = sum(len(g.files) - 1 for g in listing.groups)
         self.summary.setText(
             f"{len(listing.groups)} group(s), {moving} image(s) proposed to move, at threshold "
@@ -168,21 +176,41 @@ class DuplicatesView(QWidget):
             else f"No duplicates at threshold {listing.threshold:.4f}."
         )
         self._update_buttons()
+        self._add_groups(self._generation, 0)
+
+    def _add_groups(self, generation: int, start: int) -> None:
+        listing = self.listing
+        if generation != self._generation or listing is None:
+            return
+        n, rows = start, 0
+        while n < len(listing.groups) and rows < CHUNK_ROWS:
+            item = self._group_item(n + 1, listing.groups[n])
+            self.tree.addTopLevelItem(item)
+            item.setExpanded(True)
+            rows += item.childCount() + 1
+            n += 1
+        if start == 0:
+            for col in range(len(COLUMNS) - 1):
+                self.tree.resizeColumnToContents(col)
+            self._thumb_timer.start()
+        if n < len(listing.groups):
+            QTimer.singleShot(0, self, lambda: self._add_groups(generation, n))
+        else:
+            self.listed.emit(listing)
 
     def _group_item(self, n: int, group: DuplicateGroup) -> QTreeWidgetItem:
         emb = self.session.embeddings
         assert emb is not None
         top = QTreeWidgetItem([f"Group {n} · {len(group.files)} images"])
         top.setData(0, GROUP_ROLE, n - 1)
-        font = QFont(top.font(0))
-        font.setBold(True)
-        top.setFont(0, font)
+        top.setFont(0, self._bold)
+        folder = str(emb.folder)
         for i, f in enumerate(group.files):
-            path = str(emb.folder / f.rel_path)
+            path = os.path.join(folder, *f.rel_path.split("/"))  # as emb.abs_path, without pathlib's cost
             when = dt.datetime.fromtimestamp(f.modified).strftime("%Y-%m-%d %H:%M")
             child = QTreeWidgetItem(
                 [
-                    Path(f.rel_path).name,
+                    f.rel_path.rsplit("/", 1)[-1],
                     "keep" if i == group.keep else "move",
                     _size(f.bytes),
                     f"{f.width}×{f.height}",
@@ -193,12 +221,23 @@ class DuplicatesView(QWidget):
             child.setData(0, PATH_ROLE, path)
             child.setData(0, GROUP_ROLE, n - 1)
             if i == group.keep:
-                child.setFont(1, font)
-            pix = self.thumbs.pixmap(path)
-            child.setIcon(0, QIcon(pix if pix is not None else self.thumbs.placeholder))
+                child.setFont(1, self._bold)
+            child.setIcon(0, self._placeholder)
             self._items[path] = child
             top.addChild(child)
         return top
+
+    def _visible_thumbnails(self) -> None:
+        """Ask for the thumbnails of the rows on screen only (a folder may have thousands grouped)."""
+        item = self.tree.itemAt(0, 0)
+        bottom = self.tree.viewport().height()
+        while item is not None and self.tree.visualItemRect(item).top() < bottom:
+            path = item.data(0, PATH_ROLE)
+            if path:
+                pix = self.thumbs.pixmap(str(path))
+                if pix is not None:
+                    item.setIcon(0, QIcon(pix))
+            item = self.tree.itemBelow(item)
 
     def chosen_groups(self) -> list[DuplicateGroup]:
         """The groups an action applies to: those with a selected row, else every group."""

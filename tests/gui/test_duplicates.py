@@ -60,6 +60,8 @@ def test_groups_listed_like_the_engine_and_the_cli(qtbot, make_window, folder: P
     expected = list_duplicates(emb, THRESHOLD, "largest")
     assert view.listing.groups == expected.groups
     assert view.tree.topLevelItemCount() == len(expected.groups) >= 2
+    first = view.tree.topLevelItem(0).child(0)  # on screen: its thumbnail arrives
+    qtbot.waitUntil(lambda: first.icon(0).cacheKey() != view._placeholder.cacheKey(), timeout=LONG)
     sizes = [view.tree.topLevelItem(n).childCount() for n in range(view.tree.topLevelItemCount())]
     assert sizes == sorted(sizes, reverse=True)
     for src, copy in (RESIZED, EXACT):
