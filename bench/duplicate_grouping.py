@@ -84,7 +84,7 @@ def _measure(
         too_many = f"> {MAX_CLOSE_PAIRS:,} pairs: refused"
         return [(f"{name} ({len(labels)})", f"{key} = {threshold:.3f}", "both", too_many, *["–"] * 6)]
     pair_seconds = time.perf_counter() - start
-    out = []
+    out: list[tuple[str, ...]] = []
     for method in METHODS:
         start = time.perf_counter()
         groups = groups_from_pairs(vectors, pairs, method)

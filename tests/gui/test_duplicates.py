@@ -58,6 +58,8 @@ def test_groups_listed_like_the_engine_and_the_cli(qtbot, make_window, folder: P
     view = window.duplicates
     emb = window.session.embeddings
     expected = list_duplicates(emb, THRESHOLD, "largest")
+    assert expected is not None
+    assert view.listing is not None
     assert view.listing.groups == expected.groups
     assert view.tree.topLevelItemCount() == len(expected.groups) >= 2
     first = view.tree.topLevelItem(0).child(0)  # on screen: its thumbnail arrives
@@ -122,9 +124,9 @@ def test_trash_a_group_then_undo(qtbot, make_window, folder: Path, test_trash: P
     assert not view.undo_button.isEnabled()
 
 
-def test_cancel_moves_nothing_and_move_to_folder_undoes(
+def test_cancel_moves_nothing_and_move_to_folder_undoes(  # type: ignore[no-untyped-def]
     qtbot, make_window, folder: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     window = _window_with_groups(qtbot, make_window, folder)
     view = window.duplicates
     before = sorted(p.name for p in folder.rglob("*") if p.is_file())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,9 @@ class UrlCatcher(QObject):
 
 
 @pytest.fixture
-def catcher() -> object:
+def catcher() -> Iterator[UrlCatcher]:
     c = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", c, "handle")
+    QDesktopServices.setUrlHandler("file", c, b"handle")
     yield c
     QDesktopServices.unsetUrlHandler("file")
 
