@@ -30,7 +30,7 @@ class UrlCatcher(QObject):
 @pytest.fixture
 def catcher() -> Iterator[UrlCatcher]:
     c = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", c, b"handle")
+    QDesktopServices.setUrlHandler("file", c, "handle")  # type: ignore[arg-type]  # stubs say bytes; runtime wants str
     yield c
     QDesktopServices.unsetUrlHandler("file")
 
