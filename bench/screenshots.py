@@ -90,7 +90,13 @@ class Tour:
 
     def _threshold(self) -> None:
         self.w.tabs.setCurrentWidget(self.w.threshold_view)
-        self._after(500, lambda: self._shot("threshold", self._map))
+        self._after(500, lambda: self._shot("threshold", self._duplicates))
+
+    def _duplicates(self) -> None:
+        self.w.duplicates.listed.connect(
+            lambda _l: self._after(1500, lambda: self._shot("duplicates", self._map))
+        )
+        self.w.tabs.setCurrentWidget(self.w.duplicates)
 
     def _map(self) -> None:
         self.w.map.page_ready.connect(self._hover)
