@@ -21,7 +21,7 @@ from lookalike.engine.interrupts import JobInterruptedError
 
 log = logging.getLogger("lookalike")
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_USAGE = 2
 
 
 class OneLineParser(argparse.ArgumentParser):

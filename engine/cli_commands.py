@@ -57,6 +57,14 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--clear", action="store_true", help="remove every cached embedding")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=_cache)
+    _register_duplicates(sub)
+
+
+def _register_duplicates(sub: argparse._SubParsersAction) -> None:
+    """`lookalike duplicates` lives in its own module; imported here to avoid an import cycle."""
+    from lookalike.engine.cli_duplicates import add_duplicates_arguments, run_duplicates
+
+    add_duplicates_arguments(_add(sub, "duplicates", "groups of near-identical images", run_duplicates))
 
 
 def _add(sub: argparse._SubParsersAction, name: str, help_: str, func: Any) -> Any:

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from lookalike.engine.cpu_split import inference_threads
-from lookalike.engine.errors import ManifestError, ModelError
+from lookalike.engine.errors import ManifestError, ModelError, first_line
 from lookalike.engine.image_loading import load_prepared
 from lookalike.engine.manifest import ModelManifest, manifest_from_metadata
 from lookalike.engine.model_bytes import ModelBytes, read_model
@@ -87,7 +87,7 @@ class Embedder:
         except ModelError as exc:
             raise ModelError(f"the model fails a test run: {exc}") from exc
         except Exception as exc:
-            raise ModelError(f"the model fails a test run: {_first_line(exc)}") from exc
+            raise ModelError(f"the model fails a test run: {first_line(exc)}") from exc
 
 
 def _open_session(loaded: ModelBytes, device: str) -> tuple[Any, ModelManifest]:
@@ -117,7 +117,7 @@ def _open_session(loaded: ModelBytes, device: str) -> tuple[Any, ModelManifest]:
                 )
             session = ort.InferenceSession(loaded.model, sess_options=options, providers=wanted)
     except Exception as exc:
-        raise ModelError(f"not a loadable ONNX model: {_first_line(exc)}") from exc
+        raise ModelError(f"not a loadable ONNX model: {first_line(exc)}") from exc
     meta = session.get_modelmeta().custom_metadata_map
     try:
         manifest = manifest_from_metadata(dict(meta))
@@ -166,8 +166,3 @@ def _check_output(out: np.ndarray, n: int, dim: int) -> np.ndarray:
         raise ModelError("the model returned NaN or infinite values")
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
