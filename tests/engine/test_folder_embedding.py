@@ -7,6 +7,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,20 +43,20 @@ class Recorder:
         self.loaded: list[str] = []
         self._lock = threading.Lock()
         real_batch = embedder.embed_batch
-        real_load = folder_embedding.load_image
+        real_load = folder_embedding.load_prepared
 
         def embed_batch(batch: np.ndarray) -> np.ndarray:
             self.rows += len(batch)
             self.calls += 1
             return real_batch(batch)
 
-        def load(path: str | os.PathLike[str], min_side: int | None = None) -> object:
+        def load(path: str | os.PathLike[str], prepare: Any, min_side: int | None = None) -> object:
             with self._lock:
                 self.loaded.append(Path(path).as_posix())
-            return real_load(path, min_side=min_side)
+            return real_load(path, prepare, min_side=min_side)
 
         monkeypatch.setattr(embedder, "embed_batch", embed_batch)
-        monkeypatch.setattr(folder_embedding, "load_image", load)
+        monkeypatch.setattr(folder_embedding, "load_prepared", load)
 
     def reset(self) -> None:
         self.rows, self.calls, self.loaded = 0, 0, []
