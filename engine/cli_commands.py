@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from lookalike.engine.bundled import default_model_path
-from lookalike.engine.cache_housekeeping import MAX_MB_VARIABLE, cache_info, clear_cache
+from lookalike.engine.cli_cache import register_cache_command
 from lookalike.engine.cli_output import (
     info,
     print_json,
@@ -20,7 +20,6 @@ from lookalike.engine.cli_output import (
     skipped_json,
 )
 from lookalike.engine.embedder import Embedder
-from lookalike.engine.embedding_cache import default_cache_dir
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
 from lookalike.engine.interrupts import JobInterruptedError, signals_set
@@ -51,12 +50,7 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path)
     p.add_argument("--html", type=Path, required=True, help="output page (OUT.html)")
     p.add_argument("--force", action="store_true", help="replace an existing file that is not ours")
-    p = sub.add_parser("cache", help="show or clear the embedding cache", description=_cache.__doc__)
-    group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--info", action="store_true", help="where it is, how many files, how big")
-    group.add_argument("--clear", action="store_true", help="remove every cached embedding")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    p.set_defaults(func=_cache)
+    register_cache_command(sub)
     _register_duplicates(sub)
 
 
@@ -266,29 +260,3 @@ def distance_threshold(text: str) -> float:
             f"{text!r}: distances between unit vectors lie from 0 to {MAX_DISTANCE:g}"
         )
     return value
-
-
-def _cache(args: argparse.Namespace) -> int:
-    """Show where the embedding cache is and how big (--info), or empty it (--clear)."""
-    directory = default_cache_dir()
-    if args.clear:
-        removed = clear_cache(directory)
-        info(f"removed {removed} cache file(s) from {shown(str(directory))}")
-    report = cache_info(directory)
-    if args.json:
-        print_json(
-            {
-                "directory": str(report.directory),
-                "files": report.files,
-                "bytes": report.total_bytes,
-                "max_bytes": report.max_bytes,
-            }
-        )
-    elif args.info:
-        print(f"cache folder   {shown(str(report.directory))}")
-        print(f"files          {report.files}")
-        print(
-            f"size           {report.total_bytes / 2**20:.1f} MiB of {report.max_bytes / 2**20:.0f} MiB "
-            f"(least recently used files are removed above; {MAX_MB_VARIABLE} sets the cap)"
-        )
-    return 0
