@@ -10,16 +10,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError, features
 
 from lookalike.engine.errors import ImageLoadError
 
 # Formats opened by content; no other decoder (EPS via Ghostscript, say) is ever started.
-ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF", "HEIF", "AVIF")
 # Refuse images whose declared size would need more memory than any real photo does.
 MAX_PIXELS = 100_000_000
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff", ".gif"}
+    | {".heic", ".heif", ".hif", ".avif"}
 )
 # Magic bytes, only to word the reason for a file Pillow could not open (never to pick a decoder).
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -36,6 +37,21 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x00\x00\x01\x00", "Windows icon"),
 )
 
+
+def _register_phone_formats() -> None:
+    """HEIC/HEIF (pillow-heif) and AVIF (Pillow's own when built with libavif, else the plugin).
+
+    pillow-heif applies the file's rotation itself and resets EXIF orientation to 1, so
+    exif_transpose below never turns a HEIC twice.
+    """
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    if not features.check("avif"):
+        import pillow_avif  # noqa: F401  (registers the AVIF plugin on import)
+
+
+_register_phone_formats()
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow refuses above 2x this at open; _decode refuses above 1x
 # Pillow only warns between 1x and 2x; _decode refuses those itself, so the warning is noise. (A
 # per-call catch_warnings would not do: it swaps process-wide state and decoding runs in threads.)
@@ -167,7 +183,7 @@ def _sniff(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
     if head[4:8] == b"ftyp":
-        return "HEIC/AVIF"
+        return "AVIF" if head[8:12] in (b"avif", b"avis") else "HEIF"
     for magic, kind in _SIGNATURES:
         if head.startswith(magic):
             return kind
