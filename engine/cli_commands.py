@@ -20,6 +20,7 @@ from lookalike.engine.cli_output import (
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.image_query import query_neighbours
 from lookalike.engine.neighbours import distance, knn
 
 
@@ -137,11 +138,8 @@ def _neighbours(args: argparse.Namespace) -> int:
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     if args.query is not None:
-        qvec = _embed_path(embedder, args.query)[None]
-        self_row = _row_of(result, args.query)
-        excl = None if self_row is None else np.array([self_row])
-        idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
-        rows = {str(args.query): (idx[0], dist[0])}
+        found = query_neighbours(embedder, result, args.query, args.k)
+        rows = {str(args.query): (found.rows, found.distances)}
     else:
         idx, dist = knn(result.vectors, args.k)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
@@ -157,14 +155,6 @@ def _neighbours(args: argparse.Namespace) -> int:
             for item in items:
                 print(f"  {item['distance']:.4f}  {item['path']}")
     return 0
-
-
-def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
-    try:
-        rel = query.resolve().relative_to(result.folder.resolve()).as_posix()
-    except ValueError:
-        return None
-    return result.paths.index(rel) if rel in result.paths else None
 
 
 def _evaluate(args: argparse.Namespace) -> int:

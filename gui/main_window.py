@@ -25,10 +25,12 @@ from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
 from lookalike.gui.drop_zone import dropped_files
+from lookalike.gui.folder_threshold_job import FolderThresholdJob
 from lookalike.gui.gallery_view import GalleryView
 from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
 from lookalike.gui.neighbours_view import NeighboursView
+from lookalike.gui.outside_search import OutsideSearch
 from lookalike.gui.session import Session
 from lookalike.gui.skipped_panel import SkippedPanel
 from lookalike.gui.status_bar import StatusBar
@@ -58,6 +60,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_menus()
         self._wire()
+        self._wire_tools()
         self._restore_layout()
 
     def _build_views(self) -> None:
@@ -97,6 +100,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
+        self._action(file_menu, "Find &similar…", QKeySequence("Ctrl+F"), self.choose_similar)
         self.recent_menu = file_menu.addMenu("Recent folders")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
@@ -133,6 +137,26 @@ class MainWindow(QMainWindow):
         self.thumbs.failed.connect(
             lambda path, why: self.status.showMessage(f"{Path(path).name}: {why}", 8000)
         )
+
+    def _wire_tools(self) -> None:
+        """Find similar, the folder's own thresholds (issue 11: search, thresholds)."""
+        s, c = self.session, self.controller
+        self.folder_threshold_job = FolderThresholdJob(s, c, self)
+        self.outside = OutsideSearch(s, c, self)
+        self.gallery.image_dropped.connect(self.find_similar)
+        self.outside.answered.connect(self.neighbours.show_query)
+        self.outside.answered.connect(lambda _a: self.tabs.setCurrentWidget(self.neighbours))
+
+    def find_similar(self, image: str | Path) -> None:
+        """Show the nearest neighbours in the open folder of any image file (dropped or chosen)."""
+        self.outside.k = self.neighbours.k.value()
+        self.outside.search(Path(image))
+
+    def choose_similar(self) -> None:
+        """File → Find similar…"""
+        path, _ = QFileDialog.getOpenFileName(self, "Find images similar to…", str(Path.home()))
+        if path:
+            self.find_similar(path)
 
     def open_folder(self, folder: str | Path) -> None:
         """Open (embed) a folder; it joins the recent list. Nothing inside it is ever written."""

@@ -9,7 +9,7 @@ from lookalike.engine.threshold_summary import threshold_for_far
 from lookalike.gui.marked_slider import MARK_NAMES, MarkedSlider
 from lookalike.gui.session import MAX_DISTANCE, Session
 
-FOLDER_FARS = (1e-4, 1e-3, 1e-2, 1e-1)
+FOLDER_FARS = (1e-4, 1e-1)  # best F1, 1e-3 and 1e-2 come precomputed (session.folder_thresholds)
 
 
 class ThresholdBar(QWidget):
@@ -30,6 +30,12 @@ class ThresholdBar(QWidget):
         self.far.setToolTip("Set the threshold from a calibrated value or a target false accept rate")
         self.far.activated.connect(self._far_chosen)
         self.summary = QLabel()
+        self.source = QLabel()
+        self.source.setToolTip(
+            "Where the current threshold comes from. The default is a false-accept-rate point of the "
+            "model's calibration, not balanced accuracy: with many classes almost every pair is an "
+            "impostor, so a balanced threshold would accept mostly wrong pairs."
+        )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(QLabel("Match threshold"))
@@ -37,9 +43,11 @@ class ThresholdBar(QWidget):
         layout.addWidget(self.spin)
         layout.addWidget(self.far)
         layout.addWidget(self.summary)
+        layout.addWidget(self.source)
         session.threshold_changed.connect(self._show)
         session.model_changed.connect(lambda _m: self._fill_targets())
         session.pairs_changed.connect(lambda _p: self._pairs_changed())
+        session.folder_thresholds_changed.connect(lambda _t: self._pairs_changed())
         self._fill_targets()
         self._show(session.threshold)
 
@@ -54,22 +62,36 @@ class ThresholdBar(QWidget):
         self.spin.blockSignals(True)
         self.spin.setValue(value)
         self.spin.blockSignals(False)
-        summary = self.session.summary()
-        if summary is None:
-            self.summary.setText("")
-        else:
-            approx = "≈" if summary.estimated else ""
-            self.summary.setText(f"{approx}{summary.matching_pairs:,} matching pairs")
+        self.summary.setText(summary_text(self.session))
+        self.source.setText(f"({self.session.threshold_source()})")
 
     def _fill_targets(self) -> None:
         self.far.clear()
         self.far.addItem("Set from…", None)
+        choice = self.session.default_choice()
         for key, value in self.session.calibrated_thresholds().items():
-            self.far.addItem(f"model: {MARK_NAMES.get(key, key)} ({value:.3f})", ("value", value))
+            default = " — default" if choice is not None and choice.key == key else ""
+            precision = self.session.calibration_precision(value)
+            note = "" if precision is None else f", calibration precision {precision:.2f}"
+            text = f"model: {MARK_NAMES.get(key, key)} ({value:.3f}{note}){default}"
+            self.far.addItem(text, ("value", value))
+        for item in self.session.folder_thresholds:
+            st = item.stats
+            stats = f"{st.threshold:.3f}, precision {st.precision:.2f}, VAL {st.val:.2f}"
+            text = f"this folder: {item.name} ({stats})"
+            self.far.addItem(text, ("value", st.threshold))
         if self.session.pairs is not None and self.session.pairs.labelled is not None:
             for far in FOLDER_FARS:
                 self.far.addItem(f"this folder: FAR ≤ {far:g}", ("far", far))
         self.slider.set_marks(self.session.calibrated_thresholds())
+
+    def choose(self, text_start: str) -> None:
+        """Pick the first entry of the 'Set from…' list whose text starts with `text_start`."""
+        for i in range(self.far.count()):
+            if self.far.itemText(i).startswith(text_start):
+                self._far_chosen(i)
+                return
+        raise KeyError(text_start)
 
     def _far_chosen(self, index: int) -> None:
         choice = self.far.itemData(index)
@@ -83,3 +105,18 @@ class ThresholdBar(QWidget):
                 return
         self.session.set_threshold(value)
         self.far.setCurrentIndex(0)
+
+
+def summary_text(session: Session) -> str:
+    """Matching pairs at the threshold, with precision, FAR and VAL wherever they are known."""
+    summary = session.summary()
+    if summary is None:
+        precision = session.calibration_precision(session.threshold)
+        return "" if precision is None else f"calibration precision {precision:.2f}"
+    approx = "≈" if summary.estimated else ""
+    text = f"{approx}{summary.matching_pairs:,} matching pairs"
+    if summary.stats is not None:
+        st = summary.stats
+        return text + f" · precision {st.precision:.2f} · FAR {st.far:.1e} · VAL {st.val:.2f}"
+    precision = session.calibration_precision(session.threshold)
+    return text + ("" if precision is None else f" · calibration precision {precision:.2f}")

@@ -1,0 +1,40 @@
+"""Computes the open folder's own thresholds (best F1, FAR targets) in the background once its
+labelled pair statistics are in, and hands them to the session."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject
+
+from lookalike.engine.folder_thresholds import FolderThreshold, folder_thresholds
+from lookalike.engine.threshold_summary import FolderPairs
+from lookalike.gui.controller import Controller
+from lookalike.gui.session import Session
+from lookalike.gui.workers import ProgressFn
+
+PHASE = "thresholds"
+
+
+class FolderThresholdJob(QObject):
+    """Listens for pair statistics; runs the F1/FAR scan as the controller's `thresholds` phase."""
+
+    def __init__(self, session: Session, controller: Controller, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.controller = session, controller
+        session.pairs_changed.connect(self._pairs_changed)
+
+    def _pairs_changed(self, pairs: FolderPairs | None) -> None:
+        if pairs is None or pairs.labelled is None:
+            self.controller.cancel(PHASE)
+            return
+        labelled = pairs.labelled
+
+        def job(progress: ProgressFn, cancel: threading.Event) -> list[FolderThreshold]:
+            return folder_thresholds(labelled)
+
+        def done(items: list[FolderThreshold]) -> None:
+            if self.session.pairs is pairs:  # still the same folder
+                self.session.set_folder_thresholds(items)
+
+        self.controller.run(PHASE, job, done)
