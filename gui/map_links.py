@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,7 +92,7 @@ class MapLinks(QObject):
             ("Lasso selection as CSV…", "csv"),
             ("Lasso selection as JSON…", "json"),
         ):
-            controls.export_menu.addAction(text, lambda k=kind: self.choose_export(k))
+            controls.export_menu.addAction(text, partial(self.choose_export, kind))
         view.page_ready.connect(self._page_ready)
         session.selection_changed.connect(lambda _rows: self._selection())
         session.threshold_changed.connect(lambda _t: self._colour() if self.mode == "match" else None)
