@@ -31,6 +31,7 @@ from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
 from lookalike.gui.neighbours_view import NeighboursView
 from lookalike.gui.outside_search import OutsideSearch
+from lookalike.gui.remembered_state import RememberedState
 from lookalike.gui.session import Session
 from lookalike.gui.skipped_panel import SkippedPanel
 from lookalike.gui.status_bar import StatusBar
@@ -139,10 +140,11 @@ class MainWindow(QMainWindow):
         )
 
     def _wire_tools(self) -> None:
-        """Find similar, the folder's own thresholds (issue 11: search, thresholds)."""
+        """Find similar, the folder's own thresholds, remembered state (issue 11)."""
         s, c = self.session, self.controller
         self.folder_threshold_job = FolderThresholdJob(s, c, self)
         self.outside = OutsideSearch(s, c, self)
+        self.remembered = RememberedState(self, self.settings.qs)
         self.gallery.image_dropped.connect(self.find_similar)
         self.outside.answered.connect(self.neighbours.show_query)
         self.outside.answered.connect(lambda _a: self.tabs.setCurrentWidget(self.neighbours))
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         if not self._closed:
             self._closed = True
             self.settings.set_layout(self.saveGeometry(), self.saveState())
+            self.remembered.save()
             self.settings.sync()
             self.controller.shutdown()
             self.thumbs.shutdown()
