@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from lookalike.engine.folder_thresholds import FolderThreshold, folder_thresholds
 from lookalike.engine.threshold_summary import FolderPairs
@@ -22,9 +22,12 @@ class FolderThresholdJob(QObject):
     def __init__(self, session: Session, controller: Controller, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session, self.controller = session, controller
-        session.pairs_changed.connect(self._pairs_changed)
+        # On the next event-loop turn: the turn the pair statistics land in is the views' own.
+        session.pairs_changed.connect(lambda pairs: QTimer.singleShot(0, self, lambda: self._start(pairs)))
 
-    def _pairs_changed(self, pairs: FolderPairs | None) -> None:
+    def _start(self, pairs: FolderPairs | None) -> None:
+        if pairs is not self.session.pairs:
+            return  # replaced meanwhile; its own turn will come
         if pairs is None or pairs.labelled is None:
             self.controller.cancel(PHASE)
             return
