@@ -73,3 +73,29 @@ def test_file_menu_query_of_an_image_inside_the_folder_leaves_it_out(  # type: i
     expected = cli_neighbours(folder, inside, window.neighbours.k.value(), capsys)
     assert [emb.paths[n.row] for n in window.neighbours.neighbours] == [e["path"] for e in expected]
     assert "8_of_spades/" + inside.name not in [e["path"] for e in expected]
+
+
+def test_heic_and_avif_photos_open_in_the_gallery_and_as_queries(  # type: ignore[no-untyped-def]
+    qtbot, make_window, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PIL import Image
+
+    folder = copy_samples(tmp_path / "samples")
+    source = sorted((folder / "flag_kr").iterdir())[0]
+    with Image.open(source) as img:
+        img.convert("RGB").save(folder / "flag_kr" / "phone.avif", quality=90)
+        img.convert("RGB").save(tmp_path / "query.heic", quality=90)
+    window = make_window(model=default_model_path())
+    open_folder(qtbot, window, folder)
+    emb = window.session.embeddings
+    assert "flag_kr/phone.avif" in emb.paths
+    assert not [s for s in emb.skipped if s.path.endswith(".avif")]
+    row = emb.paths.index("flag_kr/phone.avif")
+    path = str(emb.abs_path(row))
+    qtbot.waitUntil(lambda: window.thumbs.pixmap(path) is not None, timeout=LONG)  # decoded off-thread
+    assert window.thumbs.pixmap(path).width() > 16
+    with qtbot.waitSignal(window.outside.answered, timeout=LONG):
+        assert drop_files(window.gallery.list.viewport(), [tmp_path / "query.heic"])
+    shown = [emb.paths[n.row] for n in window.neighbours.neighbours]
+    assert shown == [e["path"] for e in cli_neighbours(folder, tmp_path / "query.heic", len(shown), capsys)]
+    assert shown[0].startswith("flag_kr/")
