@@ -6,10 +6,11 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QW
 
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.threshold_summary import threshold_for_far
+from lookalike.engine.verification import ThresholdStats, threshold_at_far, threshold_stats
 from lookalike.gui.marked_slider import MARK_NAMES, MarkedSlider
 from lookalike.gui.session import MAX_DISTANCE, Session
 
-FOLDER_FARS = (1e-4, 1e-1)  # best F1, 1e-3 and 1e-2 come precomputed (session.folder_thresholds)
+FOLDER_FARS = (1e-4, 1e-3, 1e-2, 1e-1)
 
 
 class ThresholdBar(QWidget):
@@ -76,13 +77,15 @@ class ThresholdBar(QWidget):
             text = f"model: {MARK_NAMES.get(key, key)} ({value:.3f}{note}){default}"
             self.far.addItem(text, ("value", value))
         for item in self.session.folder_thresholds:
-            st = item.stats
-            stats = f"{st.threshold:.3f}, precision {st.precision:.2f}, VAL {st.val:.2f}"
-            text = f"this folder: {item.name} ({stats})"
-            self.far.addItem(text, ("value", st.threshold))
-        if self.session.pairs is not None and self.session.pairs.labelled is not None:
+            if item.key == "best_f1":  # the F1 scan runs in the background; FAR points are instant
+                self.far.addItem(
+                    f"this folder: {item.name} ({_stats_text(item.stats)})", ("value", item.value)
+                )
+        labelled = self.session.pairs.labelled if self.session.pairs is not None else None
+        if labelled is not None:
             for far in FOLDER_FARS:
-                self.far.addItem(f"this folder: FAR ≤ {far:g}", ("far", far))
+                st = threshold_stats(labelled, threshold_at_far(labelled, far))
+                self.far.addItem(f"this folder: FAR ≤ {far:g} ({_stats_text(st)})", ("far", far))
         self.slider.set_marks(self.session.calibrated_thresholds())
 
     def choose(self, text_start: str) -> None:
@@ -105,6 +108,10 @@ class ThresholdBar(QWidget):
                 return
         self.session.set_threshold(value)
         self.far.setCurrentIndex(0)
+
+
+def _stats_text(st: ThresholdStats) -> str:
+    return f"{st.threshold:.3f}, precision {st.precision:.2f}, VAL {st.val:.2f}"
 
 
 def summary_text(session: Session) -> str:
