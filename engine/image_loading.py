@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 import warnings
@@ -38,8 +39,10 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def _register_phone_formats() -> None:
-    """HEIC/HEIF (pillow-heif) and AVIF (Pillow's own when built with libavif, else the plugin).
+@functools.cache
+def register_phone_formats() -> None:
+    """HEIC/HEIF (pillow-heif) and AVIF (Pillow's own when built with libavif, else the plugin),
+    on the first image load: importing them costs ~35 ms the app's start need not pay.
 
     pillow-heif applies the file's rotation itself and resets EXIF orientation to 1, so
     exif_transpose below never turns a HEIC twice.
@@ -51,7 +54,6 @@ def _register_phone_formats() -> None:
         import pillow_avif  # noqa: F401  (registers the AVIF plugin on import)
 
 
-_register_phone_formats()
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow refuses above 2x this at open; _decode refuses above 1x
 # Pillow only warns between 1x and 2x; _decode refuses those itself, so the warning is noise. (A
 # per-call catch_warnings would not do: it swaps process-wide state and decoding runs in threads.)
@@ -61,6 +63,7 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 def load_image(path: str | os.PathLike[str], min_side: int | None = None) -> Image.Image:
     """Open any allowed image file as upright RGB; min_side lets big JPEGs decode at reduced size."""
+    register_phone_formats()
     with _open_regular(path) as fh:
         try:
             with Image.open(fh, formats=ALLOWED_FORMATS) as img:

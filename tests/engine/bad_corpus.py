@@ -16,6 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from lookalike.engine.image_loading import register_phone_formats
+
+register_phone_formats()  # HEIC/AVIF files are written with the plugins' own encoders
 OK, SKIPPED = "ok", "skipped"
 Writer = Callable[[Path], object]
 

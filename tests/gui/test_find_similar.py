@@ -80,6 +80,9 @@ def test_heic_and_avif_photos_open_in_the_gallery_and_as_queries(  # type: ignor
 ) -> None:
     from PIL import Image
 
+    from lookalike.engine.image_loading import register_phone_formats
+
+    register_phone_formats()  # the HEIC encoder, too
     folder = copy_samples(tmp_path / "samples")
     source = sorted((folder / "flag_kr").iterdir())[0]
     with Image.open(source) as img:
