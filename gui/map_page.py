@@ -108,8 +108,11 @@ LINK_SCRIPT = r"""
   };
   window.lookalikeColourValues = function (values, cmin, cmax) {
     var colours = baseRows.map(function (rows) { return rows.map(function (r) { return values[r]; }); });
-    Plotly.restyle(gd, {'marker.color': colours, 'marker.colorscale': 'Viridis', 'marker.cmin': cmin,
-      'marker.cmax': cmax, 'marker.showscale': baseIdx.map(function (i) { return i === 0; })}, baseIdx);
+    // Near is bright (yellow); the scale sits bottom left, clear of the legend.
+    Plotly.restyle(gd, {'marker.color': colours, 'marker.colorscale': 'Viridis', 'marker.reversescale': true,
+      'marker.cmin': cmin, 'marker.cmax': cmax, 'marker.colorbar': {x: 0, xanchor: 'left', y: 0,
+      yanchor: 'bottom', len: 0.4, thickness: 12, title: {text: 'distance'}},
+      'marker.showscale': baseIdx.map(function (i) { return i === 0; })}, baseIdx);
     window.lookalikeColouring = 'values';
   };
   window.lookalikeColourList = function (byRow) {
