@@ -21,6 +21,7 @@ FULL: list[tuple[str, list[str]]] = [
     ("tsne_map", []),
     ("gui_responsiveness", []),
     ("gpu", []),
+    ("threshold_precision", []),
 ]
 QUICK: dict[str, list[str]] = {
     "folder_embedding": ["--images", "300", "--rounds", "1"],
@@ -29,6 +30,7 @@ QUICK: dict[str, list[str]] = {
     "tsne_map": ["--sizes", "1000", "--no-before"],
     "gui_responsiveness": ["--images", "500", "--slider-images", "2000", "--launches", "1"],
     "gpu": ["--images", "300", "--rounds", "1"],
+    "threshold_precision": [],
 }
 
 
