@@ -30,12 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    from PySide6.QtWidgets import QApplication
+
     from lookalike.gui.app import create_application
 
-    app = create_application()
+    create_application()
     tour = Tour(args.folder, args.model, args.out)
     tour.start()
-    code = int(app.exec())  # type: ignore[attr-defined]
+    code = QApplication.exec()
     return code or tour.code
 
 
@@ -88,7 +90,13 @@ class Tour:
 
     def _threshold(self) -> None:
         self.w.tabs.setCurrentWidget(self.w.threshold_view)
-        self._after(500, lambda: self._shot("threshold", self._map))
+        self._after(500, lambda: self._shot("threshold", self._duplicates))
+
+    def _duplicates(self) -> None:
+        self.w.duplicates.listed.connect(
+            lambda _l: self._after(1500, lambda: self._shot("duplicates", self._map))
+        )
+        self.w.tabs.setCurrentWidget(self.w.duplicates)
 
     def _map(self) -> None:
         self.w.map.page_ready.connect(self._hover)

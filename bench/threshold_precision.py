@@ -47,7 +47,7 @@ def held_out_folder(classes: list[str], datasets: Path, out: Path) -> Path:
 
 def rows_for(pairs: PairDistances, thresholds: dict[str, float], default_key: str) -> list[tuple[str, ...]]:
     """One table row per threshold: FAR, VAL, precision, F1 on these pairs."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for key, value in thresholds.items():
         st = threshold_stats(pairs, value)
         mark = " (app default)" if key == default_key else ""

@@ -29,13 +29,22 @@ class QueryAnswer:
 
 def query_neighbours(embedder: Embedder, folder: FolderEmbeddings, image: Path, k: int) -> QueryAnswer:
     """Embed `image` and find its k nearest images in `folder`."""
+    return answer_for(folder, image, embed_query(embedder, image), k)
+
+
+def embed_query(embedder: Embedder, image: Path) -> np.ndarray:
+    """The query's vector; a bad file's error names it (a command may take several)."""
     try:
-        vector = embedder.embed_file(image)[None]
+        return embedder.embed_file(image)
     except ImageLoadError as exc:
         raise ImageLoadError(f"{image}: {exc}") from exc
+
+
+def answer_for(folder: FolderEmbeddings, image: Path, vector: np.ndarray, k: int) -> QueryAnswer:
+    """The k nearest rows of `folder` to an embedded query (itself left out when it is a row)."""
     self_row = row_of(folder, image)
     exclude = None if self_row is None else np.array([self_row])
-    idx, dist = knn(folder.vectors, k, queries=vector, exclude_self=exclude)
+    idx, dist = knn(folder.vectors, k, queries=np.asarray(vector)[None], exclude_self=exclude)
     return QueryAnswer(image, tuple(map(int, idx[0])), tuple(map(float, dist[0])), self_row)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -179,6 +179,14 @@ class NeighboursView(QWidget):
                 pix = self.thumbs.pixmap(path)
                 if pix is not None:
                     self.list.item(i).setIcon(QIcon(pix))
+
+    def paths_of(self, indexes: list[QModelIndex]) -> list[str]:
+        """Absolute paths of neighbour rows (the per-image actions' view of this list)."""
+        emb = self.session.embeddings
+        if emb is None:
+            return []
+        rows = [i.data(ROW_ROLE) for i in indexes if i.isValid()]
+        return [str(emb.abs_path(int(r))) for r in rows if r is not None]
 
     def _open(self, item: QListWidgetItem) -> None:
         emb = self.session.embeddings

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtWidgets import QSplitter
 
 from lookalike.engine.bundled import sample_folder
 from lookalike.gui.main_window import MainWindow
@@ -27,6 +28,22 @@ def started(qtbot, ini: Path, model: Path | None = None) -> MainWindow:  # type:
     return window
 
 
+def splitter(window: MainWindow) -> QSplitter:
+    central = window.centralWidget()
+    assert isinstance(central, QSplitter)
+    return central
+
+
+def model_of(window: MainWindow) -> Path:
+    assert window.session.embedder is not None
+    return window.session.embedder.path.resolve()
+
+
+def folder_of(window: MainWindow) -> Path:
+    assert window.session.folder is not None
+    return window.session.folder.resolve()
+
+
 def close(window: MainWindow) -> None:
     window.close()
     assert window.pool.idle
@@ -44,19 +61,19 @@ def test_last_model_folder_and_view_state_come_back(  # type: ignore[no-untyped-
         start_window(first, folder, projection_model_path)
     first.neighbours.k.setValue(5)
     first.tabs.setCurrentWidget(first.compare)
-    first.centralWidget().setSizes([450, 826])
-    sizes = first.centralWidget().sizes()
+    splitter(first).setSizes([450, 826])
+    sizes = splitter(first).sizes()
     first.gallery.classes.setCurrentText("flag_jm")
     first.gallery.name_filter.setText("iso_")
     close(first)
 
     second = started(qtbot, ini)  # no folder, no model given: the remembered ones
-    assert second.session.embedder.path.resolve() == projection_model_path.resolve()
-    assert second.session.folder.resolve() == folder.resolve()
+    assert model_of(second) == projection_model_path.resolve()
+    assert folder_of(second) == folder.resolve()
     assert second.neighbours.k.value() == 5
     assert second.tabs.currentWidget() is second.compare
     second.resize(first.size())  # the offscreen screen (800x600) clamps a restored window
-    qtbot.waitUntil(lambda: second.centralWidget().sizes() == sizes)  # the same split of the width
+    qtbot.waitUntil(lambda: splitter(second).sizes() == sizes)  # the same split of the width
     assert second.gallery.classes.currentText() == "flag_jm"
     assert second.gallery.name_filter.text() == "iso_"
     shown = {second.gallery.proxy.index(i, 0).data() for i in range(second.gallery.proxy.rowCount())}
@@ -65,8 +82,8 @@ def test_last_model_folder_and_view_state_come_back(  # type: ignore[no-untyped-
 
     shutil.rmtree(folder)  # the folder is gone: the bundled samples open instead, no error
     third = started(qtbot, ini)
-    assert third.session.folder.resolve() == sample_folder().resolve()
+    assert folder_of(third) == sample_folder().resolve()
     assert third.last_error is None
-    assert third.session.embedder.path.resolve() == projection_model_path.resolve()
+    assert model_of(third) == projection_model_path.resolve()
     close(third)
     assert QThreadPool.globalInstance().activeThreadCount() == 0
