@@ -113,6 +113,14 @@ class Session(QObject):
         hist = self.embedder.manifest.histograms if self.embedder is not None else None
         return histogram_precision(hist, threshold) if hist is not None else None
 
+    def precision_note(self) -> str:
+        """'precision 0.57 (…)' at the current threshold: the folder's labels, else the calibration."""
+        summary = self.summary()
+        if summary is not None and summary.stats is not None:
+            return f"precision {summary.stats.precision:.2f} on this folder"
+        precision = self.calibration_precision(self.threshold)
+        return "" if precision is None else f"precision {precision:.2f} on the model's calibration"
+
     def threshold_source(self) -> str:
         """Which named threshold the current one is: the model's default, a folder choice, or custom."""
         t = self.threshold

@@ -50,3 +50,11 @@ def test_default_is_a_far_point_and_folder_thresholds_come_with_precision(  # ty
     assert view.fields["precision"].text() == f"{st.precision:.3f}"
     bar.spin.setValue(0.7777)
     assert bar.source.text() == "(custom)"
+
+    emb = window.session.embeddings
+    with qtbot.waitSignal(window.compare.compared, timeout=LONG):
+        window.compare.load("a", emb.abs_path(0))
+        window.compare.load("b", emb.abs_path(1))
+    qtbot.waitUntil(lambda: window.compare.distance is not None, timeout=LONG)
+    st = threshold_stats(labelled, 0.7777)
+    assert f"precision {st.precision:.2f} on this folder" in window.compare.distance_label.text()
