@@ -104,7 +104,7 @@ class Tour:
 
     def _hover(self) -> None:
         self.w.map.bridge.thumbnailReady.connect(
-            lambda *_: self._after(800, lambda: self._shot("map", self._done))
+            lambda *_: self._after(800, lambda: self._shot("map", self._linked_map))
         )
         self._after(
             800,
@@ -112,6 +112,13 @@ class Tour:
                 HOVER.replace("{i}", "7").replace("{{", "{").replace("}}", "}")
             ),
         )
+
+    def _linked_map(self) -> None:
+        """The gallery's selection on the map, points coloured by distance to it, a name searched."""
+        self.w.session.select([len(self.w.session.embeddings or []) // 3])
+        self.w.map.links.set_mode("distance")
+        self.w.map.controls.search.setText("iso_")
+        self._after(1200, lambda: self._shot("linked_map", self._done))
 
     def _done(self) -> None:
         print(f"screenshots saved in {self.out}")

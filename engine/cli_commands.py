@@ -22,6 +22,7 @@ from lookalike.engine.cli_output import (
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.image_query import answer_for, embed_query
 from lookalike.engine.interrupts import JobInterruptedError, signals_set
 from lookalike.engine.manifest import MAX_DISTANCE
 from lookalike.engine.neighbours import distance, knn
@@ -169,13 +170,12 @@ def _neighbours(args: argparse.Namespace) -> int:
         raise LookalikeError("-k must be at least 1")
     embedder = _load_folder_model(args)
     # The query first: a bad one fails in a second, not after the whole folder is embedded.
-    qvec = None if args.query is None else _embed_path(embedder, args.query)[None]
+    qvec = None if args.query is None else embed_query(embedder, args.query)
     result = _embed_folder(args, embedder)
+    rows: dict[str, tuple[Any, Any]]  # (rows, distances) per query
     if args.query is not None and qvec is not None:
-        self_row = _row_of(result, args.query)
-        excl = None if self_row is None else np.array([self_row])
-        idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
-        rows = {str(args.query): (idx[0], dist[0])}
+        found = answer_for(result, args.query, qvec, args.k)
+        rows = {str(args.query): (found.rows, found.distances)}
     else:
         idx, dist = knn(result.vectors, args.k)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
@@ -191,14 +191,6 @@ def _neighbours(args: argparse.Namespace) -> int:
             for item in items:
                 print(f"  {item['distance']:.4f}  {shown(item['path'])}")
     return 0
-
-
-def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
-    try:
-        rel = query.resolve().relative_to(result.folder.resolve()).as_posix()
-    except ValueError:
-        return None
-    return result.paths.index(rel) if rel in result.paths else None
 
 
 def _evaluate(args: argparse.Namespace) -> int:

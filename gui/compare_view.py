@@ -131,7 +131,10 @@ class CompareView(QWidget):
             self.histogram.set_marks(t, None)
             return
         self.distance = distance(a.vector, b.vector)
-        self.distance_label.setText(f"Distance {self.distance:.4f}   (threshold {t:.4f})")
+        note = self.session.precision_note()
+        self.distance_label.setText(
+            f"Distance {self.distance:.4f}   (threshold {t:.4f}" + (f", {note})" if note else ")")
+        )
         match = self.distance < t
         self.verdict.setText("MATCH" if match else "NO MATCH")
         colour = MATCH if match else NO_MATCH

@@ -27,12 +27,15 @@ from lookalike.gui.controller import Controller
 from lookalike.gui.drop_zone import dropped_files
 from lookalike.gui.duplicates_view import DuplicatesView, duplicate_paths
 from lookalike.gui.export_menu import ExportMenu
+from lookalike.gui.folder_threshold_job import FolderThresholdJob
 from lookalike.gui.gallery_model import PATH_ROLE
 from lookalike.gui.gallery_view import GalleryView
 from lookalike.gui.image_actions import ImageActions
 from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
 from lookalike.gui.neighbours_view import NeighboursView
+from lookalike.gui.outside_search import OutsideSearch
+from lookalike.gui.remembered_state import RememberedState
 from lookalike.gui.session import Session
 from lookalike.gui.skipped_panel import SkippedPanel
 from lookalike.gui.status_bar import StatusBar
@@ -62,6 +65,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_menus()
         self._wire()
+        self._wire_tools()
         self._restore_layout()
 
     def _build_views(self) -> None:
@@ -103,6 +107,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
+        self._action(file_menu, "Find &similar…", QKeySequence("Ctrl+F"), self.choose_similar)
         self.recent_menu = file_menu.addMenu("Recent folders")
         self._build_image_tools(file_menu.addMenu("&Export"))
         file_menu.addSeparator()
@@ -154,6 +159,27 @@ class MainWindow(QMainWindow):
         self.thumbs.failed.connect(
             lambda path, why: self.status.showMessage(f"{Path(path).name}: {why}", 8000)
         )
+
+    def _wire_tools(self) -> None:
+        """Find similar, the folder's own thresholds, remembered state (issue 11)."""
+        s, c = self.session, self.controller
+        self.folder_threshold_job = FolderThresholdJob(s, c, self)
+        self.outside = OutsideSearch(s, c, self)
+        self.remembered = RememberedState(self, self.settings.qs)
+        self.gallery.image_dropped.connect(self.find_similar)
+        self.outside.answered.connect(self.neighbours.show_query)
+        self.outside.answered.connect(lambda _a: self.tabs.setCurrentWidget(self.neighbours))
+
+    def find_similar(self, image: str | Path) -> None:
+        """Show the nearest neighbours in the open folder of any image file (dropped or chosen)."""
+        self.outside.k = self.neighbours.k.value()
+        self.outside.search(Path(image))
+
+    def choose_similar(self) -> None:
+        """File → Find similar…"""
+        path, _ = QFileDialog.getOpenFileName(self, "Find images similar to…", str(Path.home()))
+        if path:
+            self.find_similar(path)
 
     def _wire_image_tools(self) -> None:
         acts = self.image_actions
@@ -236,6 +262,7 @@ class MainWindow(QMainWindow):
         if not self._closed:
             self._closed = True
             self.settings.set_layout(self.saveGeometry(), self.saveState())
+            self.remembered.save()
             self.settings.sync()
             self.controller.shutdown()
             self.thumbs.shutdown()
