@@ -42,7 +42,8 @@ def marked(qtbot, window, name: str) -> list[int]:  # type: ignore[no-untyped-de
 
 def test_gallery_selection_colours_and_search_show_on_the_map(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window(model=default_model_path())
-    open_folder(qtbot, window, copy_samples(tmp_path / "samples"))
+    folder = copy_samples(tmp_path / "samples")
+    open_folder(qtbot, window, folder)
     emb = window.session.embeddings
     show_map(qtbot, window)
     assert marked(qtbot, window, "selection") == []
@@ -69,9 +70,10 @@ def test_gallery_selection_colours_and_search_show_on_the_map(qtbot, make_window
 
     window.map.controls.search.setText("FLAG_JM/")
     expected = [i for i, p in enumerate(emb.paths) if p.startswith("flag_jm/")]
-    assert len(expected) == 7
+    n_files = len(list((folder / "flag_jm").iterdir()))
+    assert len(expected) == n_files > 0
     assert marked(qtbot, window, "search") == expected
-    assert window.map.controls.found.text() == "7 found"
+    assert window.map.controls.found.text() == f"{n_files} found"
     assert window.map.page.console_errors == []
 
 
