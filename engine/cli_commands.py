@@ -17,6 +17,7 @@ from lookalike.engine.cli_output import (
     report_skipped,
     skipped_json,
 )
+from lookalike.engine.cli_explain import register_explain
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
@@ -41,6 +42,7 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "map", "write a standalone interactive t-SNE page", _map)
     p.add_argument("folder", type=Path)
     p.add_argument("--html", type=Path, required=True, help="output page (OUT.html)")
+    register_explain(sub, _add)
 
 
 def _add(sub: argparse._SubParsersAction, name: str, help_: str, func: Any) -> Any:
