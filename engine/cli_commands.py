@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from lookalike.engine.bundled import default_model_path
+from lookalike.engine.cli_explain import register_explain
 from lookalike.engine.cli_output import (
     info,
     print_json,
@@ -17,7 +18,6 @@ from lookalike.engine.cli_output import (
     report_skipped,
     skipped_json,
 )
-from lookalike.engine.cli_explain import register_explain
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder

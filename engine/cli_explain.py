@@ -8,8 +8,8 @@ from pathlib import Path
 from PIL import Image
 
 from lookalike.engine.cli_output import info, print_json, progress_printer
-from lookalike.engine.heat_overlay import overlay, side_by_side
 from lookalike.engine.errors import ImageLoadError
+from lookalike.engine.heat_overlay import overlay, side_by_side
 from lookalike.engine.image_loading import load_image
 from lookalike.engine.occlusion import explain_pair, hot_box
 

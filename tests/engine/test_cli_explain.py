@@ -21,9 +21,12 @@ def test_explain_writes_overlay_and_json(tmp_path: Path, capsys: pytest.CaptureF
     compared = json.loads(capsys.readouterr().out)
     assert answer["distance"] == pytest.approx(compared["distance"], abs=0.35)  # working size differs
     with Image.open(out) as pic:
-        assert pic.height == 320 and pic.width > 320
+        assert pic.height == 320
+        assert pic.width > 320
     box = answer["hot_box_a"]
-    assert box is not None and 0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1
+    assert box is not None
+    assert 0 <= box[0] < box[2] <= 1
+    assert 0 <= box[1] < box[3] <= 1
 
 
 def test_explain_missing_file_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -32,13 +32,18 @@ def test_remark_unmark_and_undo(tmp_path: Path) -> None:
     marks = PairMarks(tmp_path)
     marks.mark("x", "y", is_match=True)
     marks.mark("y", "x", is_match=False)
-    assert len(marks) == 1 and marks.verdict("x", "y") is False
+    assert len(marks) == 1
+    assert marks.verdict("x", "y") is False
     marks.unmark("x", "y")
     assert marks.verdict("x", "y") is None
-    assert marks.undo() and marks.verdict("x", "y") is False
-    assert marks.undo() and marks.verdict("x", "y") is True
-    assert marks.undo() and marks.verdict("x", "y") is None
-    assert not marks.undo() and not marks.can_undo
+    assert marks.undo()
+    assert marks.verdict("x", "y") is False
+    assert marks.undo()
+    assert marks.verdict("x", "y") is True
+    assert marks.undo()
+    assert marks.verdict("x", "y") is None
+    assert not marks.undo()
+    assert not marks.can_undo
     assert PairMarks(tmp_path).verdict("x", "y") is None  # the undo was saved too
 
 
