@@ -65,7 +65,8 @@ def with_marks(
     if conflicts:
         log(f"{conflicts} mark(s) contradict the class folders and were left out")
     log(
-        f"marks: {len(pairs.matches)} match, {len(pairs.non_matches)} not-a-match; {len(added)} image(s) joined a class"
+        f"marks: {len(pairs.matches)} match, {len(pairs.non_matches)} not-a-match; "
+        f"{len(added)} image(s) joined a class"
     )
     paths = listing.paths + tuple(added)
     return FolderListing(paths, listing.labels + tuple(added.values()), listing.skipped)
