@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.teach_run import teachable, train_options
 from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
@@ -28,10 +29,15 @@ from lookalike.gui.drop_zone import dropped_files
 from lookalike.gui.gallery_view import GalleryView
 from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
+from lookalike.gui.marks_dialog import MarksDialog
+from lookalike.gui.model_history import ModelHistory
 from lookalike.gui.neighbours_view import NeighboursView
+from lookalike.gui.pair_marks_model import PairMarksModel
 from lookalike.gui.session import Session
 from lookalike.gui.skipped_panel import SkippedPanel
 from lookalike.gui.status_bar import StatusBar
+from lookalike.gui.teach_dialog import TeachDialog
+from lookalike.gui.teacher import Teacher
 from lookalike.gui.threshold_bar import ThresholdBar
 from lookalike.gui.threshold_view import ThresholdView
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
@@ -52,6 +58,10 @@ class MainWindow(QMainWindow):
         self.pool = WorkerPool(2, self)
         self.controller = Controller(self.session, self.pool, self)
         self.controller.remembered_threshold = self.settings.threshold
+        self.marks = PairMarksModel(self.session, self)
+        self.models = ModelHistory(self.session, settings, self)
+        self.teacher = Teacher(self.session, self.controller, self)
+        self.teach_dialog: TeachDialog | None = None
         self.thumbs = ThumbnailLoader(parent=self)
         self.last_error: tuple[str, str] | None = None
         self._closed = False
@@ -63,8 +73,8 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         s, c, t = self.session, self.controller, self.thumbs
         self.gallery = GalleryView(s, t)
-        self.neighbours = NeighboursView(s, t)
-        self.compare = CompareView(s, c)
+        self.neighbours = NeighboursView(s, t, self.marks)
+        self.compare = CompareView(s, c, self.marks)
         self.map = MapView(s, c, t)
         self.threshold_view = ThresholdView(s)
         self.skipped = SkippedPanel()
@@ -98,11 +108,17 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
         self.recent_menu = file_menu.addMenu("Recent folders")
+        self._action(file_menu, "&Previous model", QKeySequence("Ctrl+Shift+P"), self.previous_model)
+        self.models_menu = file_menu.addMenu("Recent models")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         work = self.menuBar().addMenu("&Work")
         self._action(work, "&Stop", QKeySequence(Qt.Key.Key_Escape), self.controller.stop)
         self._action(work, "Compute &map", QKeySequence("Ctrl+M"), self._show_map)
+        work.addSeparator()
+        self._action(work, "&Teach the model on this folder…", QKeySequence("Ctrl+T"), self.teach)
+        self._action(work, "Marked &pairs…", QKeySequence("Ctrl+Shift+M"), self.show_marks)
+        self._action(work, "&Undo last mark", QKeySequence.StandardKey.Undo, self.marks.undo)
         view = self.menuBar().addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(
@@ -112,6 +128,7 @@ class MainWindow(QMainWindow):
                 partial(self.tabs.setCurrentIndex, i),
             )
         self._fill_recent()
+        self._fill_models()
 
     def _action(
         self, menu: QMenu, text: str, key: QKeySequence | QKeySequence.StandardKey, slot: Callable[[], object]
@@ -124,6 +141,11 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.controller.failed.connect(self.show_error)
+        self.marks.failed.connect(self.show_error)
+        self.models.changed.connect(self._fill_models)
+        self.teacher.finished.connect(
+            lambda r: self.status.showMessage(f"Taught model saved: {r.model}", 15000)
+        )
         self.controller.embedded.connect(self._embedded)
         self.session.model_changed.connect(self._model_changed)
         self.session.threshold_changed.connect(self._remember_threshold)
@@ -196,6 +218,7 @@ class MainWindow(QMainWindow):
             self._closed = True
             self.settings.set_layout(self.saveGeometry(), self.saveState())
             self.settings.sync()
+            self.teacher.shutdown()
             self.controller.shutdown()
             self.thumbs.shutdown()
             self.map.shutdown()
@@ -231,3 +254,52 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         if state is not None:
             self.restoreState(state)
+
+    # Teaching, pair marks and model history (issue 13) ------------------------------------------
+
+    def teach(self) -> TeachDialog | None:
+        """Work → Teach the model on this folder: the dialog that runs training in a child process."""
+        emb = self.session.embeddings
+        if emb is None or self.session.embedder is None:
+            self.show_error("Teach the model", "Open a folder (and let it finish embedding) first.")
+            return None
+        reason = teachable(emb, len(self.marks.marks()))
+        if reason is not None:
+            self.show_error("Teach the model", reason)
+            return None
+        store = self.marks.store
+        marks_file = store.path if store is not None and len(store) else None
+        classes = len({lab for lab in emb.labels if lab is not None})
+        summary = (
+            f"{emb.folder.name}: {len(emb)} images, {classes} classes, {len(self.marks.marks())} marked "
+            f"pairs. Starting model: {self.session.embedder.path.name}."
+        )
+        dialog = TeachDialog(self.teacher, emb.folder, summary, marks_file, self)
+        dialog.switch_requested.connect(self.open_model)
+        self.controller.run(
+            "train-options", lambda p, c: train_options(), dialog.offer_backbones, lambda e: None
+        )
+        self.teach_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def show_marks(self) -> MarksDialog:
+        """Work → Marked pairs: list, remove, undo, export."""
+        dialog = MarksDialog(self.marks, self)
+        dialog.show()
+        return dialog
+
+    def previous_model(self) -> None:
+        """File → Previous model: back to the model used before this one."""
+        previous = self.models.previous()
+        if previous is None:
+            self.status.showMessage("No previous model yet", 5000)
+        else:
+            self.open_model(previous)
+
+    def _fill_models(self) -> None:
+        self.models_menu.clear()
+        for path in self.models.recent():
+            action = self.models_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_model(p))
+        self.models_menu.setEnabled(bool(self.models.recent()))

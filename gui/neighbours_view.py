@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.engine.neighbours import knn, pairwise_distances
 from lookalike.gui.heatmap_widget import HeatmapWidget
+from lookalike.gui.pair_marks_model import PairMarksModel
 from lookalike.gui.palette import MATCH, NO_MATCH, OTHER_CLASS
 from lookalike.gui.session import Session
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
@@ -37,6 +39,7 @@ class Neighbour:
     distance: float
     match: bool
     other_class: bool
+    marked: bool | None = None  # the user's own verdict on this pair, shown at any threshold
 
 
 class NeighboursView(QWidget):
@@ -44,10 +47,17 @@ class NeighboursView(QWidget):
 
     open_requested = Signal(str)
 
-    def __init__(self, session: Session, thumbs: ThumbnailLoader, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        thumbs: ThumbnailLoader,
+        marks: PairMarksModel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.thumbs = thumbs
+        self.marks = marks
         self.neighbours: list[Neighbour] = []
         self._query: int | None = None
         self._build()
@@ -55,6 +65,8 @@ class NeighboursView(QWidget):
         session.threshold_changed.connect(lambda _t: self._refresh_marks())
         session.folder_changed.connect(lambda _e: self._selection_changed([]))
         thumbs.ready.connect(self._thumbnail_ready)
+        if marks is not None:
+            marks.changed.connect(self._refresh_marks)
 
     def _build(self) -> None:
         self.title = QLabel("Select an image in the gallery to see its nearest neighbours.")
@@ -75,6 +87,8 @@ class NeighboursView(QWidget):
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
         self.list.itemDoubleClicked.connect(self._open)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
         self.heatmap = HeatmapWidget()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.list)
@@ -120,7 +134,11 @@ class NeighboursView(QWidget):
         other = (
             emb.has_labels and qlab is not None and emb.labels[row] is not None and emb.labels[row] != qlab
         )
-        return Neighbour(row, dist, dist < self.session.threshold, bool(other))
+        marked = None
+        if self.marks is not None and q is not None:
+            marked = self.marks.verdict(emb.paths[q], emb.paths[row])
+        match = dist < self.session.threshold if marked is None else marked
+        return Neighbour(row, dist, match, bool(other), marked)
 
     def _item(self, emb: FolderEmbeddings, n: Neighbour) -> QListWidgetItem:
         item = QListWidgetItem()
@@ -137,6 +155,8 @@ class NeighboursView(QWidget):
 
     def _style(self, item: QListWidgetItem, emb: FolderEmbeddings, n: Neighbour) -> None:
         verdict = "match" if n.match else "no match"
+        if n.marked is not None:
+            verdict = "✓ marked match" if n.marked else "✗ marked not a match"
         extra = f"\n≠ {emb.labels[n.row]}" if n.other_class else ""
         item.setText(f"{n.distance:.3f} · {verdict}{extra}")
         colour = OTHER_CLASS if n.other_class and n.match else (MATCH if n.match else NO_MATCH)
@@ -168,3 +188,24 @@ class NeighboursView(QWidget):
         emb = self.session.embeddings
         if emb is not None:
             self.open_requested.emit(str(emb.abs_path(int(item.data(ROW_ROLE)))))
+
+    def mark_neighbour(self, index: int, is_match: bool | None) -> None:
+        """Mark the pair (query, neighbour `index`) as a match / not a match, or clear it (None)."""
+        emb = self.session.embeddings
+        if emb is None or self.marks is None or self._query is None:
+            return
+        a, b = emb.paths[self._query], emb.paths[self.neighbours[index].row]
+        if is_match is None:
+            self.marks.unmark(a, b)
+        else:
+            self.marks.mark(a, b, is_match)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        if item is None or self.marks is None:
+            return
+        index = self.list.row(item)
+        menu = QMenu(self)
+        for text, verdict in (("Is a match", True), ("Not a match", False), ("Clear mark", None)):
+            menu.addAction(text).triggered.connect(lambda _=False, v=verdict: self.mark_neighbour(index, v))
+        menu.popup(self.list.viewport().mapToGlobal(pos))
