@@ -1,0 +1,86 @@
+"""Pair marks in neighbours and compare (any threshold, undo, list, export) and Explain in compare."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lookalike.engine.bundled import sample_folder
+from lookalike.engine.pair_marks import read_marks
+from tests.gui.conftest import LONG, open_folder
+from tests.gui.drag_drop import drop_files
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    folder = tmp_path / "samples"
+    shutil.copytree(sample_folder(), folder, ignore=shutil.ignore_patterns("*.md"))
+    return folder
+
+
+def test_neighbour_marks_hold_at_any_threshold_and_undo(
+    qtbot, make_window, samples: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    open_folder(qtbot, window, samples)
+    window.session.select([0])
+    view = window.neighbours
+    window.session.set_threshold(2.0)  # every neighbour is a match by distance
+    assert "match" in view.list.item(0).text()
+    view.mark_neighbour(0, is_match=False)
+    assert "✗ marked not a match" in view.list.item(0).text()
+    assert view.neighbours[0].match is False
+    window.session.set_threshold(0.0)
+    view.mark_neighbour(1, is_match=True)
+    assert "✓ marked match" in view.list.item(1).text()
+    assert view.neighbours[1].match is True
+    dialog = window.show_marks()
+    assert dialog.table.rowCount() == 2
+    out = tmp_path / "marks.csv"
+    window.marks.export(out)
+    assert sorted(m.is_match for m in read_marks(out)) == [False, True]
+    window.marks.undo()
+    assert dialog.table.rowCount() == 1
+    assert "marked" not in view.list.item(1).text()
+    dialog.table.selectRow(0)
+    dialog.remove_selected()
+    assert window.marks.marks() == []
+    assert "marked" not in view.list.item(0).text()
+    dialog.close()
+
+
+def test_compare_marks_and_explains_a_pair(qtbot, make_window, samples: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    open_folder(qtbot, window, samples)
+    compare = window.compare
+    a, b = sorted((samples / "flag_it").iterdir())[:2]
+    with qtbot.waitSignal(compare.compared, timeout=LONG):
+        assert drop_files(compare.zones["a"], [a, b])
+        qtbot.waitUntil(lambda: compare.loaded["b"] is not None, timeout=LONG)
+    bar = compare.pair_bar
+    assert bar.buttons[True].isEnabled()
+    window.session.set_threshold(0.0)
+    assert compare.is_match is False
+    bar.buttons[True].click()
+    assert compare.is_match is True
+    assert "your mark" in compare.verdict.text()
+    assert window.marks.verdict(f"flag_it/{a.name}", f"flag_it/{b.name}") is True
+
+    with qtbot.waitSignal(bar.explained, timeout=LONG):
+        bar.explain_button.click()
+    faint = bar.overlays()
+    bar.opacity.setValue(100)
+    strong = bar.overlays()
+    assert faint is not None
+    assert strong is not None
+    assert faint[0] != strong[0]
+    assert "heat" in compare.zones["a"].caption.text()
+
+    outside = tmp_path / "outside.jpg"
+    shutil.copy2(a, outside)
+    with qtbot.waitSignal(compare.compared, timeout=LONG):
+        compare.load("b", outside)
+    assert not bar.buttons[True].isEnabled()
+    assert compare.is_match is False  # the mark belongs to the other pair
