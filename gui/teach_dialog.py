@@ -57,7 +57,7 @@ class TeachDialog(QDialog):
         self.resize(640, 560)
         self.teacher, self.folder, self.marks_file = teacher, folder, marks_file
         self.run_dir, model_out = new_run_paths(folder)
-        self.result: TeachResult | None = None
+        self.taught: TeachResult | None = None
         self.before: HeldOutFigures | None = None
         self._started_at = 0.0
         self._build(summary, model_out)
@@ -167,7 +167,7 @@ class TeachDialog(QDialog):
         self.table.scrollToBottom()
 
     def _finished(self, result: TeachResult) -> None:
-        self.result = result
+        self.taught = result
         self.timer.stop()
         self.stop_button.setEnabled(False)
         self.switch_button.setEnabled(True)
@@ -180,8 +180,8 @@ class TeachDialog(QDialog):
         self.outcome.setText(f"Not taught: {message}")
 
     def _switch(self) -> None:
-        if self.result is not None:
-            self.switch_requested.emit(str(self.result.model))
+        if self.taught is not None:
+            self.switch_requested.emit(str(self.taught.model))
             self.switch_button.setEnabled(False)
             self.switch_button.setText("Switched (File → Previous model goes back)")
 

@@ -17,7 +17,7 @@ from lookalike.engine.teach_run import child_env, parse_event
 class ChildProcess(QObject):
     """One command run with QProcess: events from stdout JSON lines, a stderr tail for errors."""
 
-    event = Signal(dict)
+    event_received = Signal(dict)
     ended = Signal(int, str)  # exit code (-1: crashed or stopped), last stderr lines
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -62,7 +62,7 @@ class ChildProcess(QObject):
             event = parse_event(raw.decode("utf-8", "replace"))
             if event is not None:
                 self.events.append(event)
-                self.event.emit(event)
+                self.event_received.emit(event)
 
     def _stderr(self) -> None:
         text = bytes(self.process.readAllStandardError().data()).decode("utf-8", "replace")

@@ -98,7 +98,7 @@ class Teacher(QObject):
 
     def _run_child(self, command: list[str], on_end: Any) -> None:
         self.child = ChildProcess(self)
-        self.child.event.connect(self._event)
+        self.child.event_received.connect(self._event)
         self.child.ended.connect(on_end)
         self.child.start(command)
 

@@ -32,8 +32,8 @@ def resolve_marks(marks_file: str, roots: Sequence[str]) -> MarkedPairs:
     resolved = [(m, _find(m.a, roots), _find(m.b, roots)) for m in marks]
     kept = [(m, a, b) for m, a, b in resolved if a is not None and b is not None]
     return MarkedPairs(
-        tuple((a, b) for m, a, b in kept if m.is_match),  # type: ignore[misc]
-        tuple((a, b) for m, a, b in kept if not m.is_match),  # type: ignore[misc]
+        tuple((a, b) for m, a, b in kept if m.is_match),
+        tuple((a, b) for m, a, b in kept if not m.is_match),
     )
 
 
