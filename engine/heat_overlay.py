@@ -22,10 +22,14 @@ def colour_map(heat: np.ndarray) -> np.ndarray:
 
 
 def overlay(image: Image.Image, heat: np.ndarray, opacity: float = 0.5) -> Image.Image:
-    """The image with its heat map blended on top at `opacity` (0: image only, 1: heat only)."""
+    """The image with its heat map on top: hot regions at `opacity` (0: image only), cold ones clear."""
     rgb = image.convert("RGB")
     colours = Image.fromarray(colour_map(heat)).resize(rgb.size, Image.Resampling.BILINEAR)
-    return Image.blend(rgb, colours, float(np.clip(opacity, 0.0, 1.0)))
+    # Opacity follows the heat too: regions that do not matter keep their own colours.
+    peak = float(heat.max())
+    weight = np.clip(heat / peak, 0.0, 1.0) if peak > 0 else np.zeros(heat.shape, dtype=np.float32)
+    alpha = Image.fromarray((weight * 255 * float(np.clip(opacity, 0.0, 1.0))).astype(np.uint8))
+    return Image.composite(colours, rgb, alpha.resize(rgb.size, Image.Resampling.BILINEAR))
 
 
 def side_by_side(left: Image.Image, right: Image.Image, height: int = 320, gap: int = 8) -> Image.Image:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -109,6 +110,8 @@ class TeachDialog(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.outcome.setStyleSheet("font-size: 12pt;")
@@ -152,7 +155,7 @@ class TeachDialog(QDialog):
     def _show_before(self, figures: HeldOutFigures | None) -> None:
         self.before = figures
         self.table.insertRow(0)
-        values = ("start", *_cells(figures), "")
+        values = ("starting model", *_cells(figures), "")
         for col, text in enumerate(values):
             self.table.setItem(0, col, QTableWidgetItem(text))
 
@@ -169,6 +172,7 @@ class TeachDialog(QDialog):
     def _finished(self, result: TeachResult) -> None:
         self.taught = result
         self.timer.stop()
+        self._tick()
         self.stop_button.setEnabled(False)
         self.switch_button.setEnabled(True)
         self.outcome.setText(outcome_text(result))
@@ -208,7 +212,8 @@ def _cells(fig: HeldOutFigures | None) -> tuple[str, str]:
 def outcome_text(result: TeachResult) -> str:
     """Before/after on the held-out classes, in one sentence per model."""
     b, a = result.before, result.after
-    lines = [f"Held out from this run: {len(result.held_out)} classes ({', '.join(result.held_out[:6])}…)"]
+    names = ", ".join(result.held_out[:6]) + ("…" if len(result.held_out) > 6 else "")
+    lines = [f"Held out from this run: {len(result.held_out)} classes ({names})"]
     if b is not None:
         lines.append(f"Before (starting model): precision@1 {b.precision_at_1:.3f}, MAP@R {b.map_at_r:.3f}")
     if a is not None:

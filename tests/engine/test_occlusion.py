@@ -94,5 +94,6 @@ def test_overlay_blends_heat_by_opacity() -> None:
     none, full = overlay(img, heat, 0.0), overlay(img, heat, 1.0)
     assert np.array_equal(np.asarray(none), np.asarray(img))
     arr = np.asarray(full)
-    assert arr[10, 35].tolist() != arr[10, 2].tolist()  # hot right half, cold left half
+    assert arr[10, 35].tolist() != [255, 255, 255]  # the hot right half is coloured
+    assert arr[10, 2].tolist() == [255, 255, 255]  # the cold left half keeps the image
     assert side_by_side(none, full, height=30).size == (60 + 8 + 60, 30)
