@@ -15,14 +15,17 @@ def card_text(
     before: HeldOutFigures | None,
     after: HeldOutFigures | None,
     starting_model: str,
+    n_marks: int = 0,
 ) -> str:
     """Markdown card: source folder, held-out classes, before/after figures, the manifest's facts."""
     training = model.manifest.training
     lines = [
         f"# {model.path.name}",
         "",
-        f"Taught in Lookalike on the folder `{folder.name}` (class folders and the user's pair marks).",
-        f"Starting model: `{starting_model}`. Input {model.manifest.preprocessing.input_size} px, "
+        f"Taught in Lookalike on the folder `{folder.name}` by `lookalike train` (its class folders"
+        + (f" and {n_marks} pair marks)." if n_marks else ")."),
+        f"Compared with the model in use when teaching began: `{starting_model}`. "
+        f"Input {model.manifest.preprocessing.input_size} px, "
         f"embedding size {model.dim}, SHA-256 `{model.sha256[:16]}`.",
         f"Training: {training.get('epochs_run', '?')} epoch(s), "
         f"best epoch {training.get('best_epoch', '?')}, "

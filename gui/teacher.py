@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.pair_marks import read_marks
 from lookalike.engine.taught_card import card_path, card_text
 from lookalike.engine.teach_run import (
     HeldOutFigures,
@@ -158,8 +159,16 @@ class Teacher(QObject):
     def _scored(self, value: tuple[Embedder, HeldOutFigures | None]) -> None:
         embedder, after = value
         assert self.plan is not None
+        marks = self.plan.marks_file
+        n_marks = len(read_marks(marks)) if marks is not None and marks.is_file() else 0
         text = card_text(
-            embedder, self.plan.folder, self.held_out, self.before_figures, after, self.starting_model
+            embedder,
+            self.plan.folder,
+            self.held_out,
+            self.before_figures,
+            after,
+            self.starting_model,
+            n_marks,
         )
         card = card_path(embedder.path)
         card.write_text(text, encoding="utf-8")
