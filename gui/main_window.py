@@ -277,7 +277,10 @@ class MainWindow(QMainWindow):
         dialog = TeachDialog(self.teacher, emb.folder, summary, marks_file, self)
         dialog.switch_requested.connect(self.open_model)
         self.controller.run(
-            "train-options", lambda p, c: train_options(), dialog.offer_backbones, lambda e: None
+            "train-options",
+            lambda p, c: train_options(),
+            dialog.offer_backbones,
+            lambda e: (dialog.offer_backbones(""), self.status.showMessage(f"train options: {e}", 8000)),
         )
         self.teach_dialog = dialog
         dialog.show()

@@ -31,6 +31,7 @@ from lookalike.engine.teach_run import HeldOutFigures, TeachPlan, new_run_paths
 from lookalike.gui.teacher import Teacher, TeachResult
 
 DEFAULT_MINUTES = 3.0
+DEFAULT_BACKBONE = "(the training command's default)"
 COLUMNS = ("Epoch", "Held-out p@1", "Held-out MAP@R", "Images/s")
 
 
@@ -44,6 +45,7 @@ class TeachDialog(QDialog):
     """Shows one teaching run; the Teacher does the work."""
 
     switch_requested = Signal(str)  # path of the new model
+    options_read = Signal(list)  # the --backbone choices found (empty: the option does not exist)
 
     def __init__(
         self,
@@ -128,13 +130,14 @@ class TeachDialog(QDialog):
         """Fill the backbone choice from `lookalike train --help` (read off the UI thread)."""
         choices = backbones(train_help)
         self.backbone.clear()
-        self.backbone.addItems(choices or ["(the training command's default)"])
+        self.backbone.addItems([DEFAULT_BACKBONE, *choices])
         self.backbone.setEnabled(bool(choices))
+        self.options_read.emit(choices)
 
     def plan(self) -> TeachPlan:
         """The run as set up in the dialog."""
         extra = shlex.split(self.extra.text())
-        if self.backbone.isEnabled() and self.backbone.currentText():
+        if self.backbone.isEnabled() and self.backbone.currentText() != DEFAULT_BACKBONE:
             extra = ["--backbone", self.backbone.currentText(), *extra]
         return TeachPlan(self.folder, self.run_dir, self.minutes.value(), self.marks_file, tuple(extra))
 

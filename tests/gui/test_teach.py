@@ -15,7 +15,7 @@ from lookalike.engine.pair_marks import PairMarks
 from tests.gui.conftest import open_folder
 
 TINY = (
-    "--epochs 2 --val-classes 3 --image-size 32 --width 8 --dim 16 "
+    "--epochs 1 --val-classes 3 --image-size 32 --width 8 --dim 16 "
     "--batch-classes 4 --batch-images 2 --device cpu --threads 1"
 )
 TEACH_TIMEOUT = 240_000
@@ -46,6 +46,10 @@ def test_teach_switch_and_back(qtbot, make_window, samples: Path, tmp_path: Path
     dialog = window.teach()
     assert dialog is not None
     assert dialog.marks_file == PairMarks(samples).path
+    with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
+        pass
+    if "compact" in read.args[0]:  # the small network where the pretrained backbone exists (issue 14)
+        dialog.backbone.setCurrentText("compact")
     dialog.minutes.setValue(0.5)
     dialog.extra.setText(TINY)
     dialog.save_to.setText(str(tmp_path / "mine" / "taught.onnx"))
@@ -79,3 +83,27 @@ def test_teach_switch_and_back(qtbot, make_window, samples: Path, tmp_path: Path
         code = "import sys, lookalike.gui.main_window, lookalike.gui.teacher; print('torch' in sys.modules)"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "False"
+
+
+def test_stop_keeps_the_best_epoch_so_far(qtbot, make_window, samples: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    open_folder(qtbot, window, samples)
+    dialog = window.teach()
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
+        pass
+    if "compact" in read.args[0]:
+        dialog.backbone.setCurrentText("compact")
+    dialog.minutes.setValue(30.0)
+    dialog.extra.setText(TINY.replace("--epochs 1", "--epochs 500 --patience 500"))
+    dialog.save_to.setText(str(tmp_path / "stopped.onnx"))
+    with qtbot.waitSignal(window.teacher.epoch, timeout=TEACH_TIMEOUT):
+        dialog.start_button.click()
+    with qtbot.waitSignal(window.teacher.finished, timeout=TEACH_TIMEOUT) as done:
+        dialog.stop_button.click()
+    result = done.args[0]
+    assert result.stopped
+    assert result.after is not None
+    assert Embedder(result.model).dim == 16
+    assert "stopped early" in dialog.outcome.text()
+    dialog.close()
