@@ -280,11 +280,15 @@ class MainWindow(QMainWindow):
             "train-options",
             lambda p, c: train_options(),
             dialog.offer_backbones,
-            lambda e: (dialog.offer_backbones(""), self.status.showMessage(f"train options: {e}", 8000)),
+            partial(self._no_train_options, dialog),
         )
         self.teach_dialog = dialog
         dialog.show()
         return dialog
+
+    def _no_train_options(self, dialog: TeachDialog, exc: BaseException) -> None:
+        dialog.offer_backbones("")
+        self.status.showMessage(f"Could not read `lookalike train --help`: {exc}", 8000)
 
     def show_marks(self) -> MarksDialog:
         """Work → Marked pairs: list, remove, undo, export."""
