@@ -125,6 +125,7 @@ class Tour:
 
     def _dialog_shot(self, dialog: object) -> None:
         path = self.out / "teach.png"
+        dialog.table.scrollToTop()  # type: ignore[attr-defined]  (the starting model's row)
         dialog.grab().save(str(path))  # type: ignore[attr-defined]
         print(f"saved {path}")
         dialog.close()  # type: ignore[attr-defined]
