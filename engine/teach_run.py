@@ -21,7 +21,8 @@ from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import CancelledError, MetricsError
 from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.engine.image_loading import load_image
-from lookalike.engine.pair_marks import default_data_dir
+from lookalike.engine.marked_groups import group_by_marks
+from lookalike.engine.pair_marks import PairMark, default_data_dir
 from lookalike.engine.retrieval_metrics import retrieval_metrics
 
 MIN_CLASSES = 4  # the training split needs classes to train on and classes to hold out
@@ -115,10 +116,18 @@ def new_run_paths(folder: Path, data_dir: Path | None = None) -> tuple[Path, Pat
     return base / "runs" / name, base / "models" / f"{name}.onnx"
 
 
-def held_out_rows(emb: FolderEmbeddings, classes: Sequence[str]) -> list[int]:
+def labels_with_marks(emb: FolderEmbeddings, marks: Sequence[PairMark]) -> list[str | None]:
+    """The folder's labels plus the classes its match marks make, as training makes them."""
+    labels = {p: lab for p, lab in zip(emb.paths, emb.labels, strict=True) if lab is not None}
+    matches = [(m.a, m.b) for m in marks if m.is_match]
+    added = group_by_marks(labels, matches).added
+    return [lab if lab is not None else added.get(p) for p, lab in zip(emb.paths, emb.labels, strict=True)]
+
+
+def held_out_rows(labels: Sequence[str | None], classes: Sequence[str]) -> list[int]:
     """Rows of the folder's images in the held-out classes."""
     wanted = set(classes)
-    return [i for i, lab in enumerate(emb.labels) if lab is not None and lab in wanted]
+    return [i for i, lab in enumerate(labels) if lab is not None and lab in wanted]
 
 
 def figures(vectors: np.ndarray, labels: Sequence[str | None]) -> HeldOutFigures | None:
@@ -130,21 +139,26 @@ def figures(vectors: np.ndarray, labels: Sequence[str | None]) -> HeldOutFigures
     return HeldOutFigures(m.precision_at_1, m.mean_average_precision_at_r, m.n_images, m.n_classes)
 
 
-def before_figures(emb: FolderEmbeddings, classes: Sequence[str]) -> HeldOutFigures | None:
+def before_figures(
+    emb: FolderEmbeddings, classes: Sequence[str], labels: Sequence[str | None] | None = None
+) -> HeldOutFigures | None:
     """The starting model on the held-out classes, from the vectors the app already has."""
-    rows = held_out_rows(emb, classes)
-    return figures(emb.vectors[rows], [emb.labels[r] for r in rows])
+    labels = emb.labels if labels is None else labels
+    rows = held_out_rows(labels, classes)
+    return figures(emb.vectors[rows], [labels[r] for r in rows])
 
 
 def after_figures(
     embedder: Embedder,
     emb: FolderEmbeddings,
     classes: Sequence[str],
+    labels: Sequence[str | None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> HeldOutFigures | None:
     """A new model on the same held-out images, embedded the way the app embeds them."""
-    rows = held_out_rows(emb, classes)
+    labels = emb.labels if labels is None else labels
+    rows = held_out_rows(labels, classes)
     size = embedder.manifest.preprocessing.input_size
     vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
     for start in range(0, len(rows), 32):
@@ -155,4 +169,4 @@ def after_figures(
         vectors[start : start + len(chunk)] = embedder.embed_batch(batch)
         if progress is not None:
             progress(min(start + 32, len(rows)), len(rows))
-    return figures(vectors, [emb.labels[r] for r in rows])
+    return figures(vectors, [labels[r] for r in rows])

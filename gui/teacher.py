@@ -24,6 +24,7 @@ from lookalike.engine.teach_run import (
     after_figures,
     before_figures,
     export_command,
+    labels_with_marks,
     teach_command,
 )
 from lookalike.gui.controller import Controller
@@ -65,6 +66,7 @@ class Teacher(QObject):
         self.stopping = False
         self.embeddings: FolderEmbeddings | None = None
         self.starting_model = ""
+        self.labels: list[str | None] = []
 
     @property
     def running(self) -> bool:
@@ -77,6 +79,8 @@ class Teacher(QObject):
             return
         self.plan, self.save_to, self.stopping = plan, save_to, False
         self.embeddings = self.session.embeddings
+        marks = read_marks(plan.marks_file) if plan.marks_file is not None else []
+        self.labels = labels_with_marks(self.embeddings, marks) if self.embeddings is not None else []
         embedder = self.session.embedder
         self.starting_model = embedder.path.name if embedder is not None else "?"
         self.held_out, self.before_figures = [], None
@@ -109,7 +113,7 @@ class Teacher(QObject):
             self.held_out = [str(c) for c in event.get("val", [])]
             self.split.emit(self.held_out)
             if self.embeddings is not None:
-                self.before_figures = before_figures(self.embeddings, self.held_out)
+                self.before_figures = before_figures(self.embeddings, self.held_out, self.labels)
             self.before.emit(self.before_figures)
             self.status.emit("Training…")
         elif kind == "epoch":
@@ -147,12 +151,13 @@ class Teacher(QObject):
         self.save_to.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(model, self.save_to)
         self.status.emit("Scoring the new model on the held-out classes…")
-        emb, classes, target = self.embeddings, list(self.held_out), self.save_to
+        emb, classes, target, labels = self.embeddings, list(self.held_out), self.save_to, self.labels
 
         def job(progress: ProgressFn, cancel: threading.Event) -> tuple[Embedder, HeldOutFigures | None]:
             embedder = Embedder(target)
-            after = after_figures(embedder, emb, classes, progress, cancel) if emb is not None else None
-            return embedder, after
+            if emb is None:
+                return embedder, None
+            return embedder, after_figures(embedder, emb, classes, labels, progress, cancel)
 
         self.controller.run("held-out", job, self._scored, lambda exc: self._fail(str(exc)))
 

@@ -1,8 +1,7 @@
 """The user's pair marks as training data: "is a match" adds positives, "not a match" hard negatives.
 
-A "match" mark puts an image without a class into its partner's class, or joins two unclassed
-images into a new class ("marked-N"), so a folder with no class folders but enough marks can be
-taught. A mark that contradicts the class folders is left out and reported.
+The grouping rules live in engine.marked_groups (the app scores held-out marked classes with the
+same rules); here the marks file becomes extra labelled images and hard-negative index pairs.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lookalike.engine.marked_groups import group_by_marks
 from lookalike.engine.pair_marks import read_marks
 from lookalike.train.data import FolderListing
 
@@ -53,15 +53,8 @@ def with_marks(
         return listing
     pairs = resolve_marks(marks_file, roots)
     labels = dict(zip(listing.paths, listing.labels, strict=True))
-    groups = _UnionFind()
-    for path, label in labels.items():
-        groups.union(path, f"class:{label}")
-    conflicts = 0
-    for a, b in pairs.matches:
-        if not groups.union(a, b):
-            conflicts += 1
-    added = _new_labels(groups, [p for pair in pairs.matches for p in pair], labels)
-    conflicts += sum(1 for a, b in pairs.non_matches if groups.find(a) == groups.find(b))
+    grouped = group_by_marks(labels, pairs.matches, pairs.non_matches)
+    added, conflicts = grouped.added, grouped.conflicts
     if conflicts:
         log(f"{conflicts} mark(s) contradict the class folders and were left out")
     log(
@@ -70,52 +63,6 @@ def with_marks(
     )
     paths = listing.paths + tuple(added)
     return FolderListing(paths, listing.labels + tuple(added.values()), listing.skipped)
-
-
-def _new_labels(groups: _UnionFind, marked: list[str], labels: dict[str, str]) -> dict[str, str]:
-    """Classes for marked images without one: their group's class, else a new marked-N class."""
-    unclassed = [p for p in dict.fromkeys(marked) if p not in labels]
-    sizes: dict[str, int] = {}
-    for path in unclassed:
-        root = groups.find(path)
-        sizes[root] = sizes.get(root, 0) + 1
-    names: dict[str, str] = {}
-    out: dict[str, str] = {}
-    for path in unclassed:
-        root = groups.find(path)
-        cls = groups.classes[root]
-        if cls is not None:
-            out[path] = cls[len("class:") :]
-        elif sizes[root] >= 2:
-            out[path] = names.setdefault(root, f"marked-{len(names) + 1}")
-    return out
-
-
-class _UnionFind:
-    """Groups of paths; a group holds at most one class (a union that would join two is refused)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-        self.classes: dict[str, str | None] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        self.classes.setdefault(x, x if x.startswith("class:") else None)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return True
-        ca, cb = self.classes[ra], self.classes[rb]
-        if ca is not None and cb is not None:
-            return False
-        self.parent[rb] = ra
-        self.classes[ra] = ca or cb
-        return True
 
 
 def marked_negatives(

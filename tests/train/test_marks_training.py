@@ -122,3 +122,20 @@ def test_train_command_with_marks_and_json_progress(
     assert len(split["val"]) == 2
     assert all(v.startswith("marked-") for v in split["val"])
     assert Path(events[-1]["model"]).is_file()
+
+
+def test_app_and_training_name_marked_classes_alike(unsorted_folder: tuple[Path, Path]) -> None:
+    """The app scores held-out marked-N classes with the labels training gave them."""
+    from lookalike.engine.bundled import default_model_path
+    from lookalike.engine.embedder import Embedder
+    from lookalike.engine.folder_embedding import embed_folder
+    from lookalike.engine.pair_marks import read_marks
+    from lookalike.engine.teach_run import labels_with_marks
+
+    folder, marks = unsorted_folder
+    listing = with_marks(list_dataset([str(folder)]), [str(folder)], str(marks), lambda m: None)
+    trained = {Path(p).name: lab for p, lab in zip(listing.paths, listing.labels, strict=True)}
+    emb = embed_folder(folder, Embedder(default_model_path(), device="cpu"))
+    app = dict(zip(emb.paths, labels_with_marks(emb, read_marks(marks)), strict=True))
+    assert app == trained
+    assert len(set(app.values())) == CLASSES
