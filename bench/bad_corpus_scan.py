@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from lookalike.engine.bundled import default_model_path
 from tests.engine.bad_corpus import OK, SKIPPED, make_bad_corpus, unlock_corpus
@@ -45,9 +46,9 @@ def run_scan(folder: Path, model: Path, cache: Path) -> tuple[int, dict[str, obj
     return proc.returncode, answer, proc.stderr
 
 
-def check(expected: dict[str, str], answer: dict[str, object]) -> list[str]:
+def check(expected: dict[str, str], answer: dict[str, Any]) -> list[str]:
     """Problems: a bad file not listed, a good file not embedded, or a reason that is empty."""
-    skipped = {str(s["path"]): str(s["reason"]) for s in answer.get("skipped", [])}  # type: ignore[attr-defined]
+    skipped = {str(s["path"]): str(s["reason"]) for s in answer.get("skipped", [])}
     problems = [f"not listed: {p!r}" for p, v in expected.items() if v == SKIPPED and p not in skipped]
     problems += [
         f"good file skipped: {p!r} ({skipped[p]})" for p, v in expected.items() if v == OK and p in skipped

@@ -7,7 +7,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -60,7 +60,7 @@ class Report:
             print(line, flush=True)
             self.lines.append(line)
 
-    def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    def table(self, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
         """A markdown table."""
         self.add("| " + " | ".join(header) + " |", "|" + "---|" * len(header))
         self.add(*("| " + " | ".join(row) + " |" for row in rows))

@@ -87,7 +87,9 @@ def model_only(embedder: Embedder, net: Any, batch: np.ndarray, repeats: int) ->
 
 def ort_defaults_session(embedder: Embedder) -> Any:
     """A session with ONNX Runtime's default threading (all cores, spinning): the setting before the fix."""
-    import onnxruntime as ort
+    from lookalike.engine.onnx_runtime import import_onnxruntime
+
+    ort = import_onnxruntime()
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -22,7 +22,9 @@ from bench.photo_folder import bench_dir, ensure_photo_folder
 
 def gpu_available() -> str | None:
     """None when both ONNX Runtime and torch can use CUDA here, else why not."""
-    import onnxruntime as ort
+    from lookalike.engine.onnx_runtime import import_onnxruntime
+
+    ort = import_onnxruntime()
     import torch
 
     if "CUDAExecutionProvider" not in ort.get_available_providers():

@@ -135,7 +135,12 @@ def wait_for(signal: Any, accept: Any = lambda *a: True) -> None:
             loop.quit()
 
     signal.connect(fired)
-    QTimer.singleShot(TIMEOUT_S * 1000, lambda: (timed_out.append(True), loop.quit()))
+
+    def give_up() -> None:
+        timed_out.append(True)
+        loop.quit()
+
+    QTimer.singleShot(TIMEOUT_S * 1000, give_up)
     loop.exec()
     signal.disconnect(fired)
     if timed_out:

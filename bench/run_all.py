@@ -21,6 +21,7 @@ FULL: list[tuple[str, list[str]]] = [
     ("tsne_map", []),
     ("gui_responsiveness", []),
     ("gpu", []),
+    ("duplicate_grouping", []),
 ]
 QUICK: dict[str, list[str]] = {
     "folder_embedding": ["--images", "300", "--rounds", "1"],
@@ -29,6 +30,7 @@ QUICK: dict[str, list[str]] = {
     "tsne_map": ["--sizes", "1000", "--no-before"],
     "gui_responsiveness": ["--images", "500", "--slider-images", "2000", "--launches", "1"],
     "gpu": ["--images", "300", "--rounds", "1"],
+    "duplicate_grouping": ["--sets", "flags"],
 }
 
 
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=[name for name, _ in FULL], help="run just these")
     args = parser.parse_args(argv)
     print(f"Lookalike benchmarks — {machine_line()}", flush=True)
-    failed, done = [], []
+    failed: list[str] = []
+    done: list[str] = []
     for name, extra in FULL:
         if args.only and name not in args.only:
             continue

@@ -12,8 +12,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lookalike.engine.bundled import default_model_path, sample_folder
+
+if TYPE_CHECKING:
+    from lookalike.gui.teach_dialog import TeachDialog
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 HOVER = (
@@ -31,12 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    from PySide6.QtWidgets import QApplication
+
     from lookalike.gui.app import create_application
 
-    app = create_application()
+    create_application()
     tour = Tour(args.folder, args.model, args.out)
     tour.start()
-    code = int(app.exec())  # type: ignore[attr-defined]
+    code = QApplication.exec()
     return code or tour.code
 
 
@@ -97,7 +103,13 @@ class Tour:
 
     def _threshold(self) -> None:
         self.w.tabs.setCurrentWidget(self.w.threshold_view)
-        self._after(500, lambda: self._shot("threshold", self._map))
+        self._after(500, lambda: self._shot("threshold", self._duplicates))
+
+    def _duplicates(self) -> None:
+        self.w.duplicates.listed.connect(
+            lambda _l: self._after(1500, lambda: self._shot("duplicates", self._map))
+        )
+        self.w.tabs.setCurrentWidget(self.w.duplicates)
 
     def _map(self) -> None:
         self.w.map.page_ready.connect(self._hover)
@@ -123,12 +135,12 @@ class Tour:
         self.w.teacher.finished.connect(lambda _r: self._after(500, lambda: self._dialog_shot(dialog)))
         dialog.start_button.click()
 
-    def _dialog_shot(self, dialog: object) -> None:
+    def _dialog_shot(self, dialog: TeachDialog) -> None:
         path = self.out / "teach.png"
-        dialog.table.scrollToTop()  # type: ignore[attr-defined]  (the starting model's row)
-        dialog.grab().save(str(path))  # type: ignore[attr-defined]
+        dialog.table.scrollToTop()  # the starting model's row
+        dialog.grab().save(str(path))
         print(f"saved {path}")
-        dialog.close()  # type: ignore[attr-defined]
+        dialog.close()
         self._done()
 
     def _done(self) -> None:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.embedder import Embedder
@@ -55,7 +56,7 @@ def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, objec
     window = MainWindow(settings)
     window.show()
     loop = QEventLoop()
-    window.session.pairs_changed.connect(lambda p: p is not None and loop.quit())
+    window.session.pairs_changed.connect(lambda p: _quit_if(loop, p is not None))
     window.session.model_changed.connect(lambda _m: window.open_folder(folder))
     window.open_model(default_model_path())
     loop.exec()
@@ -64,8 +65,8 @@ def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, objec
     dialog.minutes.setValue(minutes)
     dialog.save_to.setText(str(save_to))
     done: dict[str, object] = {}
-    window.teacher.finished.connect(lambda r: (done.update(result=r), loop.quit()))
-    window.teacher.failed.connect(lambda m: (done.update(error=m), loop.quit()))
+    window.teacher.finished.connect(lambda r: _quit_if(loop, True, done, result=r))
+    window.teacher.failed.connect(lambda m: _quit_if(loop, True, done, error=m))
     dialog.start_button.click()
     loop.exec()
     text = dialog.outcome.text()
@@ -74,6 +75,13 @@ def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, objec
     if "error" in done:
         raise SystemExit(f"teaching failed: {done['error']}")
     return {"result": done["result"], "dialog": text}
+
+
+def _quit_if(loop: Any, condition: bool, into: dict[str, object] | None = None, **found: object) -> None:
+    if into is not None:
+        into.update(found)
+    if condition:
+        loop.quit()
 
 
 def evaluate(folder: Path, model: Path) -> dict[str, float]:

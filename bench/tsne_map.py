@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def run(sizes: list[int], dim: int, with_before: bool) -> Report:
         t: dict[str, float] = {}
         tw: dict[str, float] = {}
         for name, fn in methods.items():
-            t[name], points = timed(lambda fn=fn, x=x: fn(x))
+            t[name], points = timed(partial(fn, x))
             tw[name] = trust(x, points)
             print(f"  N={n} {name}: {t[name]:.1f} s, trustworthiness {tw[name]:.4f}", flush=True)
         speed = t["sklearn"] / t["app"]

@@ -1,4 +1,4 @@
-"""The engine's subcommands: embed, compare, neighbours, evaluate, map (stable for scripting)."""
+"""The engine's subcommands: embed, compare, neighbours, evaluate, map, cache (stable for scripting)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,24 @@ from typing import Any
 import numpy as np
 
 from lookalike.engine.bundled import default_model_path
+from lookalike.engine.cache_housekeeping import MAX_MB_VARIABLE, cache_info, clear_cache
 from lookalike.engine.cli_explain import register_explain
 from lookalike.engine.cli_output import (
     info,
     print_json,
     progress_printer,
     report_skipped,
+    shown,
     skipped_json,
 )
 from lookalike.engine.embedder import Embedder
+from lookalike.engine.embedding_cache import default_cache_dir
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.interrupts import JobInterruptedError, signals_set
+from lookalike.engine.manifest import MAX_DISTANCE
 from lookalike.engine.neighbours import distance, knn
+from lookalike.engine.output_paths import check_output_path, is_lookalike_html, is_lookalike_npz, write_output
 
 
 def register_engine_commands(sub: argparse._SubParsersAction) -> None:
@@ -29,10 +35,13 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "embed", "embed a folder's images (incremental, cached)", _embed)
     p.add_argument("folder", type=Path)
     p.add_argument("--out", type=Path, help="also write paths, labels and vectors to FILE.npz")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file that is not ours")
     p = _add(sub, "compare", "distance between two images and the verdict", _compare)
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
-    p.add_argument("--threshold", type=float, help="match below this distance (default: model's)")
+    p.add_argument(
+        "--threshold", type=distance_threshold, help="match below this distance, 0 to 2 (default: model's)"
+    )
     p = _add(sub, "neighbours", "nearest neighbours in a folder", _neighbours)
     p.add_argument("folder", type=Path)
     p.add_argument("--query", type=Path, help="an image (inside the folder or not)")
@@ -42,7 +51,22 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "map", "write a standalone interactive t-SNE page", _map)
     p.add_argument("folder", type=Path)
     p.add_argument("--html", type=Path, required=True, help="output page (OUT.html)")
+    p.add_argument("--force", action="store_true", help="replace an existing file that is not ours")
+    p = sub.add_parser("cache", help="show or clear the embedding cache", description=_cache.__doc__)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--info", action="store_true", help="where it is, how many files, how big")
+    group.add_argument("--clear", action="store_true", help="remove every cached embedding")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=_cache)
+    _register_duplicates(sub)
     register_explain(sub, _add)
+
+
+def _register_duplicates(sub: argparse._SubParsersAction) -> None:
+    """`lookalike duplicates` lives in its own module; imported here to avoid an import cycle."""
+    from lookalike.engine.cli_duplicates import add_duplicates_arguments, run_duplicates
+
+    add_duplicates_arguments(_add(sub, "duplicates", "groups of near-identical images", run_duplicates))
 
 
 def _add(sub: argparse._SubParsersAction, name: str, help_: str, func: Any) -> Any:
@@ -82,11 +106,17 @@ def _embed_path(embedder: Embedder, path: Path) -> np.ndarray:
 
 
 def _embed_folder(args: argparse.Namespace, embedder: Embedder) -> FolderEmbeddings:
-    """Embed with terminal progress; Ctrl+C stops the scan but keeps what was cached so far."""
+    """Embed with terminal progress; Ctrl+C or SIGTERM stops the scan, saves what was embedded, exits."""
     cancel = threading.Event()
-    result = embed_folder(args.folder, embedder, progress=progress_printer("embedding"), cancel=cancel)
+    with signals_set(cancel) as received:
+        result = embed_folder(args.folder, embedder, progress=progress_printer("embedding"), cancel=cancel)
     for notice in result.notices:
         info(notice)
+    if received:
+        done = result.n_embedded + result.n_cached
+        raise JobInterruptedError(
+            f"interrupted: {done} image(s) embedded and saved in the cache", received[0]
+        )
     info(f"{len(result)} image(s): {result.n_embedded} embedded, {result.n_cached} from cache")
     report_skipped(result.skipped)
     return result
@@ -102,16 +132,25 @@ def _base_json(result: FolderEmbeddings, embedder: Embedder) -> dict[str, Any]:
 
 
 def _embed(args: argparse.Namespace) -> int:
+    if args.out:
+        check_output_path(
+            args.out,
+            reads=[args.folder],
+            suffixes=[".npz"],
+            flag="--out",
+            force=args.force,
+            is_ours=is_lookalike_npz,
+        )
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     if args.out:
-        np.savez(
-            args.out,
-            paths=np.asarray(result.paths, dtype=np.str_),
-            labels=np.asarray([lab or "" for lab in result.labels], dtype=np.str_),
-            vectors=result.vectors,
+        paths = np.asarray(result.paths, dtype=np.str_)
+        labels = np.asarray([lab or "" for lab in result.labels], dtype=np.str_)
+        # Written to a handle, so numpy adds no ".npz" to the name the user gave.
+        write_output(
+            args.out, lambda fh: np.savez(fh, paths=paths, labels=labels, vectors=result.vectors), "--out"
         )
-        info(f"wrote {args.out}")
+        info(f"wrote {shown(str(args.out))}")
     if args.json:
         print_json(
             _base_json(result, embedder) | {"n_embedded": result.n_embedded, "n_cached": result.n_cached}
@@ -137,9 +176,10 @@ def _neighbours(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise LookalikeError("-k must be at least 1")
     embedder = _load_folder_model(args)
+    # The query first: a bad one fails in a second, not after the whole folder is embedded.
+    qvec = None if args.query is None else _embed_path(embedder, args.query)[None]
     result = _embed_folder(args, embedder)
-    if args.query is not None:
-        qvec = _embed_path(embedder, args.query)[None]
+    if args.query is not None and qvec is not None:
         self_row = _row_of(result, args.query)
         excl = None if self_row is None else np.array([self_row])
         idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
@@ -155,9 +195,9 @@ def _neighbours(args: argparse.Namespace) -> int:
         print_json(_base_json(result, embedder) | {"k": args.k, "neighbours": answer})
     else:
         for q, items in answer.items():
-            print(q)
+            print(shown(q))
             for item in items:
-                print(f"  {item['distance']:.4f}  {item['path']}")
+                print(f"  {item['distance']:.4f}  {shown(item['path'])}")
     return 0
 
 
@@ -197,12 +237,60 @@ def _map(args: argparse.Namespace) -> int:
     from lookalike.engine.map_figure import map_figure, map_html
     from lookalike.engine.projection import tsne_2d
 
+    check_output_path(
+        args.html,
+        reads=[args.folder],
+        suffixes=[".html", ".htm"],
+        flag="--html",
+        force=args.force,
+        is_ours=is_lookalike_html,
+    )
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
     proj = tsne_2d(result.vectors, progress=progress_printer("t-SNE"))
     fig = map_figure(proj, result.paths, result.labels, title=f"t-SNE map of {args.folder.name}")
-    args.html.write_text(map_html(fig), encoding="utf-8")
-    info(f"wrote {args.html}" + (" (random sample of the images)" if proj.subsampled else ""))
+    page = map_html(fig).encode("utf-8", "surrogateescape")
+    write_output(args.html, lambda fh: fh.write(page), "--html")
+    info(f"wrote {shown(str(args.html))}" + (" (random sample of the images)" if proj.subsampled else ""))
     if args.json:
         print_json(_base_json(result, embedder) | {"html": str(args.html), "mapped": len(proj.indices)})
+    return 0
+
+
+def distance_threshold(text: str) -> float:
+    """argparse type: a distance between unit vectors, so a finite number from 0 to 2."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= MAX_DISTANCE:  # also false for NaN
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: distances between unit vectors lie from 0 to {MAX_DISTANCE:g}"
+        )
+    return value
+
+
+def _cache(args: argparse.Namespace) -> int:
+    """Show where the embedding cache is and how big (--info), or empty it (--clear)."""
+    directory = default_cache_dir()
+    if args.clear:
+        removed = clear_cache(directory)
+        info(f"removed {removed} cache file(s) from {shown(str(directory))}")
+    report = cache_info(directory)
+    if args.json:
+        print_json(
+            {
+                "directory": str(report.directory),
+                "files": report.files,
+                "bytes": report.total_bytes,
+                "max_bytes": report.max_bytes,
+            }
+        )
+    elif args.info:
+        print(f"cache folder   {shown(str(report.directory))}")
+        print(f"files          {report.files}")
+        print(
+            f"size           {report.total_bytes / 2**20:.1f} MiB of {report.max_bytes / 2**20:.0f} MiB "
+            f"(least recently used files are removed above; {MAX_MB_VARIABLE} sets the cap)"
+        )
     return 0

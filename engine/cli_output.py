@@ -32,6 +32,11 @@ def progress_printer(label: str) -> Callable[[int, int], None] | None:
     return show
 
 
+def shown(name: str) -> str:
+    """A file name as one printable line: newlines, control characters and undecodable bytes escaped."""
+    return name if name.isprintable() else repr(name)[1:-1]
+
+
 def info(message: str) -> None:
     """A human line on stderr (stdout is kept for results)."""
     print(message, file=sys.stderr)

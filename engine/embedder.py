@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ import numpy as np
 from PIL import Image
 
 from lookalike.engine.cpu_split import inference_threads
-from lookalike.engine.errors import ManifestError, ModelError
-from lookalike.engine.image_loading import load_image
+from lookalike.engine.errors import ManifestError, ModelError, first_line
+from lookalike.engine.image_loading import load_prepared
 from lookalike.engine.manifest import ModelManifest, manifest_from_metadata
+from lookalike.engine.model_bytes import ModelBytes, read_model
+from lookalike.engine.onnx_runtime import import_onnxruntime
 from lookalike.engine.preprocessing import fit_to_input, normalize
 
 log = logging.getLogger(__name__)
@@ -39,8 +42,9 @@ class Embedder:
         if device not in DEVICES:
             raise ModelError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
         self.path = Path(model_path)
-        self.sha256 = _hash_or_fail(self.path)
-        self.session, self.manifest = _open_session(self.path, device)
+        loaded = read_model(self.path)  # hashed and loaded from the same bytes, read once
+        self.sha256 = loaded.sha256
+        self.session, self.manifest = _open_session(loaded, device)
         self.provider = _PROVIDER_NAMES.get(self.session.get_providers()[0], "CPU")
         if device == "cuda" and self.provider != "CUDA":
             raise ModelError("CUDA was asked for but ONNX Runtime cannot run on a GPU here")
@@ -73,7 +77,7 @@ class Embedder:
     def embed_file(self, path: str | os.PathLike[str]) -> np.ndarray:
         """One image file → its embedding; raises ImageLoadError for a file that cannot be read."""
         min_side = self.manifest.preprocessing.input_size
-        return self.embed_image(load_image(path, min_side=min_side))
+        return self.embed_batch(load_prepared(path, self.prepare, min_side=min_side)[None])[0]
 
     def _probe(self) -> None:
         """Run one blank image now, so a model that emits NaN or the wrong shape fails at load."""
@@ -83,21 +87,12 @@ class Embedder:
         except ModelError as exc:
             raise ModelError(f"the model fails a test run: {exc}") from exc
         except Exception as exc:
-            raise ModelError(f"the model fails a test run: {_first_line(exc)}") from exc
+            raise ModelError(f"the model fails a test run: {first_line(exc)}") from exc
 
 
-def _hash_or_fail(path: Path) -> str:
-    if not path.is_file():
-        raise ModelError(f"model file not found: {path}")
-    try:
-        return file_sha256(path)
-    except OSError as exc:
-        raise ModelError(f"cannot read model file {path}: {exc.strerror or exc}") from exc
-
-
-def _open_session(path: Path, device: str) -> tuple[Any, ModelManifest]:
+def _open_session(loaded: ModelBytes, device: str) -> tuple[Any, ModelManifest]:
     """Create the session quietly (ORT logs CUDA load failures as errors) and read the manifest."""
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     ort.set_default_logger_severity(3 if log.isEnabledFor(logging.DEBUG) else 4)
     options = ort.SessionOptions()
@@ -110,9 +105,19 @@ def _open_session(path: Path, device: str) -> tuple[Any, ModelManifest]:
     if device != "cpu" and "CUDAExecutionProvider" in ort.get_available_providers():
         wanted = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=wanted)
+        with tempfile.TemporaryDirectory(prefix="lookalike-no-external-") as nowhere:
+            # Every external file comes from memory; any reference the scan missed fails here
+            # (an empty folder) instead of being read from disk a second time.
+            options.add_session_config_entry("session.model_external_initializers_file_folder_path", nowhere)
+            if loaded.external:
+                names = list(loaded.external)
+                buffers = [loaded.external[n] for n in names]
+                options.add_external_initializers_from_files_in_memory(
+                    names, buffers, [len(b) for b in buffers]
+                )
+            session = ort.InferenceSession(loaded.model, sess_options=options, providers=wanted)
     except Exception as exc:
-        raise ModelError(f"not a loadable ONNX model: {_first_line(exc)}") from exc
+        raise ModelError(f"not a loadable ONNX model: {first_line(exc)}") from exc
     meta = session.get_modelmeta().custom_metadata_map
     try:
         manifest = manifest_from_metadata(dict(meta))
@@ -161,8 +166,3 @@ def _check_output(out: np.ndarray, n: int, dim: int) -> np.ndarray:
         raise ModelError("the model returned NaN or infinite values")
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]

@@ -1,8 +1,9 @@
 """Per-(folder, model) embedding cache in the user's cache directory, written atomically.
 
-Keyed by relative path + size + mtime_ns, under a file named for the folder and the model's hash,
-so a changed file or a retrained model is never served a stale vector. A corrupt or foreign cache
-file is detected, reported and rebuilt.
+Keyed by relative path + size + mtime + ctime + inode (+ a content digest for files with future
+timestamps; see folder_scan.entry_for), under a file named for the folder and the hash of the model
+bytes that were loaded, so a changed file or another model is never served a stale vector. A
+corrupt or foreign cache file is detected, reported and rebuilt.
 """
 
 from __future__ import annotations
@@ -18,20 +19,24 @@ from typing import Any
 
 import numpy as np
 
-CACHE_VERSION = 1
+from lookalike.engine.folder_scan import FileKey
+
+CACHE_VERSION = 2
+# Integer columns of the key, in FileKey order; inode numbers may use all 64 bits.
+_KEY_ARRAYS = {"sizes": np.int64, "mtimes": np.int64, "ctimes": np.int64, "inodes": np.uint64}
 
 
 @dataclass
 class CachedVectors:
-    """What a cache file holds: vectors by (rel_path, size, mtime_ns)."""
+    """What a cache file holds: vectors by file key (folder_scan.FileKey)."""
 
-    keys: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    keys: dict[FileKey, int] = field(default_factory=dict)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     notice: str | None = None
 
-    def get(self, rel_path: str, size: int, mtime_ns: int) -> np.ndarray | None:
+    def get(self, key: FileKey) -> np.ndarray | None:
         """The cached vector for this exact file version, or None."""
-        row = self.keys.get((rel_path, size, mtime_ns))
+        row = self.keys.get(key)
         return None if row is None else self.vectors[row]
 
 
@@ -60,10 +65,13 @@ def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             version = int(data["version"])
             model = str(data["model_sha256"])
+            _check_version(version)
             paths = [str(p) for p in data["paths"]]
-            sizes, mtimes = data["sizes"].astype(np.int64), data["mtimes"].astype(np.int64)
+            ints = [data[name].astype(dtype).tolist() for name, dtype in _KEY_ARRAYS.items()]
+            digests = [str(d) for d in data["digests"]]
             vectors = np.asarray(data["vectors"], dtype=np.float32)
-        _validate(version, model, model_sha256, vectors, dim, len(paths), len(sizes), len(mtimes))
+        lengths = (len(paths), len(digests), *(len(a) for a in ints))
+        _validate(model, model_sha256, vectors, dim, *lengths)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, _StaleCacheError) as exc:
         return CachedVectors(
             vectors=np.zeros((0, dim), dtype=np.float32),
@@ -71,7 +79,7 @@ def load_cache(path: Path, dim: int, model_sha256: str) -> CachedVectors:
         )
     if len(paths) == 0:
         return CachedVectors(vectors=np.zeros((0, dim), dtype=np.float32))
-    keys = {(p, int(s), int(m)): i for i, (p, s, m) in enumerate(zip(paths, sizes, mtimes, strict=True))}
+    keys = {key: i for i, key in enumerate(zip(paths, *ints, digests, strict=True))}
     return CachedVectors(keys=keys, vectors=vectors)
 
 
@@ -79,11 +87,12 @@ class _StaleCacheError(Exception):
     pass
 
 
-def _validate(
-    version: int, model: str, want_model: str, vectors: np.ndarray, dim: int, *lengths: int
-) -> None:
+def _check_version(version: int) -> None:
     if version != CACHE_VERSION:
         raise _StaleCacheError(f"cache format {version}, expected {CACHE_VERSION}")
+
+
+def _validate(model: str, want_model: str, vectors: np.ndarray, dim: int, *lengths: int) -> None:
     if model != want_model:
         raise _StaleCacheError("cache belongs to another model")
     if vectors.shape == (0, 0) and set(lengths) == {0}:
@@ -94,21 +103,18 @@ def _validate(
         raise _StaleCacheError("cache arrays are inconsistent")
 
 
-def save_cache(
-    path: Path,
-    model_sha256: str,
-    paths: list[str],
-    sizes: list[int],
-    mtimes: list[int],
-    vectors: np.ndarray,
-) -> str | None:
+def save_cache(path: Path, model_sha256: str, keys: list[FileKey], vectors: np.ndarray) -> str | None:
     """Write the cache atomically; a disk that refuses (full, read-only) gives a notice, not a crash."""
+    columns: list[tuple[Any, ...]] = list(zip(*keys, strict=True)) if keys else [() for _ in range(6)]
     arrays: dict[str, Any] = {
         "version": np.int64(CACHE_VERSION),
         "model_sha256": np.str_(model_sha256),
-        "paths": np.asarray(paths, dtype=np.str_),
-        "sizes": np.asarray(sizes, dtype=np.int64),
-        "mtimes": np.asarray(mtimes, dtype=np.int64),
+        "paths": np.asarray(columns[0], dtype=np.str_),
+        **{
+            name: np.asarray(col, dtype=dtype)
+            for (name, dtype), col in zip(_KEY_ARRAYS.items(), columns[1:5], strict=True)
+        },
+        "digests": np.asarray(columns[5], dtype=np.str_),
         "vectors": np.asarray(vectors, dtype=np.float32),
     }
     try:

@@ -27,3 +27,10 @@ class MetricsError(LookalikeError):
 
 class CancelledError(LookalikeError):
     """A long computation stopped because its cancel flag was set (not a failure)."""
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's message (its type when empty), cut short: the part a
+    user-facing message can quote from a library's multi-line error."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:limit]

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from lookalike.engine import cpu_split
+from lookalike.engine.cache_housekeeping import mark_used, prune_cache
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.embedding_cache import (
     cache_path,
@@ -26,7 +27,7 @@ from lookalike.engine.embedding_cache import (
 )
 from lookalike.engine.errors import ImageLoadError
 from lookalike.engine.folder_scan import ImageEntry, SkippedFile, scan_folder
-from lookalike.engine.image_loading import load_image
+from lookalike.engine.image_loading import load_prepared
 
 ProgressCallback = Callable[[int, int], None]
 CHECKPOINT_SECONDS = 10.0
@@ -87,7 +88,7 @@ def embed_folder(
     vectors: dict[str, np.ndarray] = {}
     todo: list[ImageEntry] = []
     for e in entries:
-        hit = cache.get(e.rel_path, e.size, e.mtime_ns)
+        hit = cache.get(e.key)
         if hit is None:
             todo.append(e)
         else:
@@ -106,7 +107,7 @@ def embed_folder(
         if progress:
             progress(len(vectors) + n_skipped, total)
         saver.maybe_save(vectors)
-        if cancel is not None and cancel.is_set():
+        if _is_set(cancel):
             break
     # Cancelled means work was left undone, also when the flag was set before the first batch.
     cancelled = bool(cancel is not None and cancel.is_set() and len(vectors) + n_skipped < total)
@@ -114,6 +115,8 @@ def embed_folder(
         saver.save(vectors)  # an unchanged folder's cache is already exact: no rewrite, no fsync
     else:
         remove_orphaned_temps(cpath)  # a writer killed after its last save may have left a temp file
+    mark_used(cpath)
+    prune_cache(cpath.parent, keep=cpath)
     notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
     return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, notice)
 
@@ -134,14 +137,7 @@ class _Checkpointer:
         kept = [e for e in self.entries if e.rel_path in vectors]
         rows = [vectors[e.rel_path] for e in kept]
         stack = np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
-        self.notice = save_cache(
-            self.path,
-            self.model_sha,
-            [e.rel_path for e in kept],
-            [e.size for e in kept],
-            [e.mtime_ns for e in kept],
-            stack,
-        )
+        self.notice = save_cache(self.path, self.model_sha, [e.key for e in kept], stack)
         self.last = time.monotonic()
 
 
@@ -159,25 +155,29 @@ def _embed_entries(
 
     def prepare(entry: ImageEntry) -> np.ndarray | str:
         try:
-            return embedder.prepare(load_image(root / entry.rel_path, min_side=min_side))
+            return load_prepared(root / entry.rel_path, embedder.prepare, min_side=min_side)
         except ImageLoadError as exc:
             return str(exc)
 
-    with ThreadPoolExecutor(max_workers=decode_workers(), thread_name_prefix="decode") as pool:
+    pool = ThreadPoolExecutor(max_workers=decode_workers(), thread_name_prefix="decode")
+    try:
         lookahead = batch_size * 3
         pending: list[tuple[ImageEntry, Future[np.ndarray | str]]] = []
         it = iter(todo)
         for entry in _take(it, lookahead):
             pending.append((entry, pool.submit(prepare, entry)))
-        while pending:
-            if cancel is not None and cancel.is_set():
-                for _, fut in pending:
-                    fut.cancel()
-                return
+        while pending and not _is_set(cancel):
             head, pending = pending[:batch_size], pending[batch_size:]
             for entry in _take(it, len(head)):
                 pending.append((entry, pool.submit(prepare, entry)))
-            yield _run_batch(head, embedder)
+            yield _run_batch(head, embedder, cancel)
+    finally:
+        # Queued decodes are dropped, running ones are not waited for: a cancel returns at once.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _is_set(cancel: CancelFlag | None) -> bool:
+    return cancel is not None and cancel.is_set()
 
 
 def _take(it: Iterator[ImageEntry], n: int) -> list[ImageEntry]:
@@ -190,12 +190,15 @@ def _take(it: Iterator[ImageEntry], n: int) -> list[ImageEntry]:
 
 
 def _run_batch(
-    head: list[tuple[ImageEntry, Future[np.ndarray | str]]], embedder: Embedder
+    head: list[tuple[ImageEntry, Future[np.ndarray | str]]], embedder: Embedder, cancel: CancelFlag | None
 ) -> tuple[list[ImageEntry], np.ndarray, list[SkippedFile]]:
+    """Embed a batch; once cancelled, only the images already decoded (the rest stay to do)."""
     ok: list[ImageEntry] = []
     arrays: list[np.ndarray] = []
     skips: list[SkippedFile] = []
     for entry, fut in head:
+        if _is_set(cancel) and not fut.done():
+            continue
         result = fut.result()
         if isinstance(result, str):
             skips.append(SkippedFile(entry.rel_path, result))

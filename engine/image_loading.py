@@ -6,13 +6,16 @@ import errno
 import os
 import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from lookalike.engine.decode_budget import DECODE_BUDGET, peak_decode_bytes
 from lookalike.engine.errors import ImageLoadError
+
+T = TypeVar("T")
 
 # Formats opened by content; no other decoder (EPS via Ghostscript, say) is ever started.
 ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
@@ -45,10 +48,25 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 def load_image(path: str | os.PathLike[str], min_side: int | None = None) -> Image.Image:
     """Open any allowed image file as upright RGB; min_side lets big JPEGs decode at reduced size."""
+    return load_prepared(path, _same, min_side)
+
+
+def _same(img: Image.Image) -> Image.Image:
+    return img
+
+
+def load_prepared(
+    path: str | os.PathLike[str], prepare: Callable[[Image.Image], T], min_side: int | None = None
+) -> T:
+    """Decode and `prepare` (e.g. resize to the model input) inside one reservation of the shared
+    decode budget, so full-size pixels never outnumber the budget, however many threads decode."""
     with _open_regular(path) as fh:
         try:
-            with Image.open(fh, formats=ALLOWED_FORMATS) as img:
-                return _to_rgb(_decode(img, min_side))
+            with (
+                Image.open(fh, formats=ALLOWED_FORMATS) as img,
+                DECODE_BUDGET.reserve(_reservation(img, min_side)),
+            ):
+                return prepare(_to_rgb(_decode(img, min_side)))
         except ImageLoadError:
             raise
         except UnidentifiedImageError as exc:
@@ -59,6 +77,15 @@ def load_image(path: str | os.PathLike[str], min_side: int | None = None) -> Ima
             raise ImageLoadError(f"corrupt or truncated image: {_short(exc)}") from exc
         except Exception as exc:
             raise ImageLoadError(f"cannot decode image: {type(exc).__name__}: {_short(exc)}") from exc
+
+
+def _reservation(img: Image.Image, min_side: int | None) -> int:
+    """Peak bytes for this image, counting the reduced JPEG decode that _decode will ask for."""
+    w, h = img.size
+    if min_side and img.format == "JPEG" and min(w, h) > 2 * min_side:
+        shrink = min(8, 1 << max(0, int(min(w, h) / min_side).bit_length() - 1))
+        w, h = -(-w // shrink), -(-h // shrink)
+    return peak_decode_bytes(w, h, img.mode)
 
 
 @contextmanager
@@ -130,18 +157,25 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 
 
 def _wide_to_l(img: Image.Image) -> Image.Image:
-    """Scale 16/32-bit grey to 8 bits by its real range (Pillow's convert would clip at 255)."""
+    """Map 16/32-bit grey to 8 bits. 16-bit data (every I;16 mode, and 16-bit PNGs that Pillow opens
+    as I) always keeps its high byte, as Pillow does for 48-bit RGB: the same picture gives the same
+    pixels whatever its maximum. Only 32-bit and float data, which have no fixed white, are
+    stretched by their range. Row blocks keep the temporaries small (no float64 copy of the image)."""
     import numpy as np
 
-    arr = np.asarray(img, dtype=np.float64)
-    lo, hi = float(arr.min()), float(arr.max())
-    if hi <= 255 and lo >= 0:
-        scaled = arr
-    elif img.mode.startswith("I;16"):
-        scaled = arr / 257.0
-    else:
-        scaled = (arr - lo) * (255.0 / max(hi - lo, 1e-12))
-    return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8), mode="L")
+    arr = np.asarray(img)
+    out = np.empty(arr.shape, dtype=np.uint8)
+    sixteen_bit = img.mode.startswith("I;16") or (img.mode == "I" and img.format == "PNG")
+    lo, hi = (0.0, 65535.0) if sixteen_bit else (float(arr.min()), float(arr.max()))
+    rows = max(1, (1 << 22) // max(1, arr.shape[1]))
+    for start in range(0, arr.shape[0], rows):
+        block = arr[start : start + rows]
+        if sixteen_bit:
+            out[start : start + rows] = np.clip(block, 0, 65535).astype(np.uint16) >> 8
+        else:
+            scaled = (block.astype(np.float32) - lo) * np.float32(255.0 / max(hi - lo, 1e-12))
+            out[start : start + rows] = np.clip(scaled + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(out, mode="L")
 
 
 def _unidentified_reason(fh: BinaryIO) -> str:

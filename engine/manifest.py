@@ -16,6 +16,8 @@ from lookalike.engine.preprocessing import RESIZE_POLICIES, Preprocessing
 METADATA_KEY = "lookalike.manifest"
 FORMAT_VERSION = 1
 DISTANCES = ("euclidean",)
+# Embeddings are L2-normalised, so euclidean distances lie in [0, 2]; a threshold above means nothing.
+MAX_DISTANCE = 2.0
 THRESHOLD_KEYS = ("best_accuracy", "far_1e-3", "far_1e-2")
 REQUIRED_FIELDS = ("format_version", "preprocessing", "embedding_dim", "distance", "thresholds")
 # Bounds that keep a hostile manifest from making the load-time test run allocate gigabytes.
@@ -172,8 +174,10 @@ def _thresholds(raw: Any) -> dict[str, float]:
     if missing:
         raise ManifestError("the model's manifest thresholds are missing: " + ", ".join(missing))
     out = {str(k): _finite(v, f"thresholds.{k}") for k, v in raw.items()}
-    if any(v < 0 for v in out.values()):
-        raise ManifestError("thresholds must be non-negative distances")
+    if any(not 0 <= v <= MAX_DISTANCE for v in out.values()):
+        raise ManifestError(
+            f"thresholds must be distances from 0 to {MAX_DISTANCE:g} (the vectors are unit length)"
+        )
     return out
 
 

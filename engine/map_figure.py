@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from lookalike.engine.output_paths import HTML_MARKER
 from lookalike.engine.projection import Projection
 
 WEBGL_ABOVE = 3000
@@ -74,8 +75,8 @@ def _title(title: str, projection: Projection, webgl: bool) -> str:
 
 
 def map_html(fig: Any, extra_script: str = "") -> str:
-    """A standalone page with plotly.js inlined (no CDN, works offline)."""
-    return str(
+    """A standalone page with plotly.js inlined (no CDN, works offline), marked as Lookalike's."""
+    page = str(
         fig.to_html(
             include_plotlyjs=True,
             full_html=True,
@@ -84,3 +85,5 @@ def map_html(fig: Any, extra_script: str = "") -> str:
             div_id="map",
         )
     )
+    # The marker lets `map --html` replace its own earlier page but refuse any other file.
+    return page.replace("<head>", f"<head>{HTML_MARKER}", 1)

@@ -1,6 +1,6 @@
-"""Genuine (same class) and impostor (different class) pair distances of a labelled set.
-
-All pairs when that is affordable, else a seeded sample, so calibration stays bounded at 100k.
+"""Pair distances of a folder: every pair's, and the genuine (same class) / impostor (different
+class) split of its labelled pairs, measured in one pass. The one sampling policy lives here:
+all pairs when that is affordable, else a seeded sample, so calibration stays bounded at 100k.
 Work goes in small blocks: the GUI runs this in a worker thread, and a numpy call over millions
 of elements can hold the GIL long enough to stall the UI thread; small blocks let it run between them.
 """
@@ -30,23 +30,43 @@ class PairDistances:
     sampled: bool
 
 
+@dataclass(frozen=True)
+class MeasuredPairs:
+    """One pass over a folder's pairs: every distance (unsorted, row-major when not sampled) and,
+    when the labels allow it, the genuine/impostor split of the labelled pairs among them."""
+
+    distances: np.ndarray
+    n_pairs: int
+    sampled: bool
+    labelled: PairDistances | None
+
+
+def measure_pairs(vectors: np.ndarray, labels: Sequence[str | None], seed: int = 0) -> MeasuredPairs:
+    """Every pair's distance (or a seeded sample), labelled pairs split by class, computed once."""
+    v = np.asarray(vectors, np.float32)
+    codes = encode_labels(labels)
+    n = len(v)
+    n_pairs = n * (n - 1) // 2
+    sampled = n_pairs > MAX_ALL_PAIRS
+    if sampled:
+        dist, genuine, impostor = _sampled_pairs(v, codes, np.random.default_rng(seed))
+    else:
+        dist, genuine, impostor = _all_pairs(v, codes)
+    usable = len(genuine) > 0 and len(np.unique(codes[codes >= 0])) >= 2
+    labelled = PairDistances(np.sort(genuine), np.sort(impostor), sampled) if usable else None
+    return MeasuredPairs(dist, n_pairs, sampled, labelled)
+
+
 def pair_distances(vectors: np.ndarray, labels: Sequence[str | None], seed: int = 0) -> PairDistances:
     """Every labelled pair's distance, split by whether the two share a class."""
     codes = encode_labels(labels)
     keep = np.flatnonzero(codes >= 0)
-    v, c = np.asarray(vectors, np.float32)[keep], codes[keep]
-    n = len(keep)
-    if n < 2 or len(np.unique(c)) < 2:
+    if len(keep) < 2 or len(np.unique(codes[keep])) < 2:
         raise MetricsError("pair statistics need labelled images from at least 2 classes")
-    if n * (n - 1) // 2 <= MAX_ALL_PAIRS:
-        genuine, impostor = _all_pairs(v, c)
-        sampled = False
-    else:
-        genuine, impostor = _sampled_pairs(v, c, np.random.default_rng(seed))
-        sampled = True
-    if len(genuine) == 0:
+    measured = measure_pairs(np.asarray(vectors)[keep], [labels[int(i)] for i in keep], seed)
+    if measured.labelled is None:
         raise MetricsError("no class has two images, so there are no genuine pairs")
-    return PairDistances(np.sort(genuine), np.sort(impostor), sampled)
+    return measured.labelled
 
 
 def triangle_blocks(v: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
@@ -74,32 +94,49 @@ def pair_norms(v: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return out
 
 
-def _all_pairs(v: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _all_pairs(v: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(all, genuine, impostor) distances; unlabelled images (code -1) are in `all` only."""
+    every: list[np.ndarray] = []
     gen: list[np.ndarray] = []
     imp: list[np.ndarray] = []
     for start, upper, d in triangle_blocks(v):
-        same = c[start : start + len(d), None] == c[None, start:]
-        gen.append(d[upper & same])
-        imp.append(d[upper & ~same])
-    return np.concatenate(gen).astype(np.float32), np.concatenate(imp).astype(np.float32)
+        rows, cols = c[start : start + len(d), None], c[None, start:]
+        labelled = upper & (rows >= 0) & (cols >= 0)
+        same = rows == cols
+        every.append(d[upper])
+        gen.append(d[labelled & same])
+        imp.append(d[labelled & ~same])
+    return _joined(every), _joined(gen), _joined(imp)
 
 
-def _sampled_pairs(v: np.ndarray, c: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+
+
+def _sampled_pairs(
+    v: np.ndarray, c: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A uniform sample of pairs (their impostors are the impostor sample), plus same-class pairs
+    drawn on purpose: uniform sampling would find too few of them."""
     i = rng.integers(0, len(v), SAMPLE_PAIRS)
     j = rng.integers(0, len(v), SAMPLE_PAIRS)
     ok = i != j
     i, j = i[ok], j[ok]
-    imp_mask = c[i] != c[j]
+    dist = pair_norms(v, i, j)
+    impostor = dist[(c[i] >= 0) & (c[j] >= 0) & (c[i] != c[j])]
     gi, gj = _sample_same_class(c, rng)
-    return pair_norms(v, gi, gj), pair_norms(v, i[imp_mask], j[imp_mask])
+    return dist, pair_norms(v, gi, gj), impostor
 
 
 def _sample_same_class(c: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Random same-class pairs, drawn class by class in proportion to their pair counts."""
-    order = np.argsort(c, kind="stable")
+    """Random same-class pairs of labelled images, drawn class by class in proportion to their pair counts."""
+    labelled = np.flatnonzero(c >= 0)
+    order = labelled[np.argsort(c[labelled], kind="stable")]
     sorted_c = c[order]
+    if len(order) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     starts = np.flatnonzero(np.r_[True, sorted_c[1:] != sorted_c[:-1]])
-    sizes = np.diff(np.r_[starts, len(c)])
+    sizes = np.diff(np.r_[starts, len(order)])
     weights = sizes * (sizes - 1.0)
     if weights.sum() == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)

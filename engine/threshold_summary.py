@@ -13,7 +13,7 @@ import numpy as np
 
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.manifest import Histograms
-from lookalike.engine.pair_distances import PairDistances, pair_distances, pair_norms, triangle_blocks
+from lookalike.engine.pair_distances import PairDistances, measure_pairs
 from lookalike.engine.verification import (
     ThresholdStats,
     histograms,
@@ -22,8 +22,6 @@ from lookalike.engine.verification import (
     threshold_stats,
 )
 
-MAX_ALL_PAIRS = 8_000_000
-SAMPLE_PAIRS = 2_000_000
 ROC_POINTS = 400
 
 
@@ -52,18 +50,16 @@ class ThresholdSummary:
 
 def folder_pairs(vectors: np.ndarray, labels: Sequence[str | None], seed: int = 0) -> FolderPairs:
     """Compute the folder's pair distances once, so threshold look-ups are instant afterwards."""
-    v = np.asarray(vectors, dtype=np.float32)
-    n = len(v)
-    n_pairs = n * (n - 1) // 2
-    sampled = n_pairs > MAX_ALL_PAIRS
-    dist = _sampled(v, np.random.default_rng(seed)) if sampled else _all_pairs(v)
-    labelled = _labelled(v, labels)
+    measured = measure_pairs(vectors, labels, seed)
+    labelled = measured.labelled
     far = val = np.zeros(0)
     hist = None
     if labelled is not None:
         far, val = _roc(labelled)
         hist = histograms(labelled)
-    return FolderPairs(np.sort(dist), n_pairs, sampled, labelled, far, val, hist)
+    return FolderPairs(
+        np.sort(measured.distances), measured.n_pairs, measured.sampled, labelled, far, val, hist
+    )
 
 
 def summarize(pairs: FolderPairs, threshold: float) -> ThresholdSummary:
@@ -80,32 +76,6 @@ def threshold_for_far(pairs: FolderPairs, far: float) -> float:
     if pairs.labelled is None:
         raise MetricsError("a target FAR needs a folder with labels (one sub-folder per class)")
     return threshold_at_far(pairs.labelled, far)
-
-
-def _all_pairs(v: np.ndarray) -> np.ndarray:
-    """Upper-triangle distances in row-major order, filled block by block (see triangle_blocks)."""
-    n = len(v)
-    out = np.empty(n * (n - 1) // 2, np.float32)
-    at = 0
-    for _, upper, d in triangle_blocks(v):
-        block = d[upper]
-        out[at : at + len(block)] = block
-        at += len(block)
-    return out
-
-
-def _sampled(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    i = rng.integers(0, len(v), SAMPLE_PAIRS)
-    j = rng.integers(0, len(v), SAMPLE_PAIRS)
-    keep = i != j
-    return pair_norms(v, i[keep], j[keep])
-
-
-def _labelled(v: np.ndarray, labels: Sequence[str | None]) -> PairDistances | None:
-    try:
-        return pair_distances(v, labels)
-    except MetricsError:
-        return None
 
 
 def _roc(pairs: PairDistances) -> tuple[np.ndarray, np.ndarray]:

@@ -19,13 +19,24 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the app; Qt is imported only now, so other commands stay fast."""
-    problem = missing_screen(os.environ, sys.platform)
+    problem = bad_paths(args.folder, args.model) or missing_screen(os.environ, sys.platform)
     if problem:
         print(f"lookalike: error: {problem}", file=sys.stderr)
         return 2
     from lookalike.gui.app import run_app
 
     return run_app(args.folder, args.model)
+
+
+def bad_paths(folder: Path | None, model: Path | None) -> str | None:
+    """A folder or model named on the command line that cannot be opened: say so before any window."""
+    if folder is not None and not folder.is_dir():
+        return f"{'not a folder' if folder.exists() else 'folder not found'}: {folder}"
+    if model is not None and model.is_dir():
+        return f"{model} is a folder, not a model file (give the .onnx file inside it)"
+    if model is not None and not model.is_file():
+        return f"model file not found: {model}"
+    return None
 
 
 def missing_screen(environ: Any, platform: str) -> str | None:

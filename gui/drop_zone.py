@@ -30,8 +30,6 @@ class DropZone(QFrame):
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.title = QLabel(f"<b>{title}</b>")
-        # Widget properties are set by setters: PySide6 6.12 mis-counts references to True/False
-        # passed as constructor keywords (the interpreter then aborts at exit).
         self.image = QLabel(HINT)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from lookalike.gui.controller import Controller
@@ -14,6 +15,7 @@ from lookalike.gui.thumbnail_loader import load_qimage
 from lookalike.gui.workers import ProgressFn
 
 LARGE = 1600
+_viewer_numbers = itertools.count(1)
 
 
 class ImageViewer(QDialog):
@@ -38,14 +40,22 @@ class ImageViewer(QDialog):
         def job(progress: ProgressFn, cancel: threading.Event) -> QImage:
             return load_qimage(path, LARGE)
 
+        # A phase of its own: a job replaces only its own phase's job, and other viewers may be open.
+        self.phase = f"viewer-{next(_viewer_numbers)}"
+        self.controller = controller
         controller.run(
-            "viewer", job, self._loaded, lambda exc: self.label.setText(f"Cannot show this image: {exc}")
+            self.phase, job, self._loaded, lambda exc: self.label.setText(f"Cannot show this image: {exc}")
         )
 
     def _loaded(self, image: QImage) -> None:
         self.pixmap = QPixmap.fromImage(image)
         self.caption.setText(f"{self.caption.text()}  ({image.width()}×{image.height()} shown)")
         self._fit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """A closed viewer wants no image any more."""
+        self.controller.cancel(self.phase)
+        super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         """Rescale with the window."""

@@ -26,7 +26,11 @@ from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
 from lookalike.gui.drop_zone import dropped_files
+from lookalike.gui.duplicates_view import DuplicatesView, duplicate_paths
+from lookalike.gui.export_menu import ExportMenu
+from lookalike.gui.gallery_model import PATH_ROLE
 from lookalike.gui.gallery_view import GalleryView
+from lookalike.gui.image_actions import ImageActions
 from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
 from lookalike.gui.marks_dialog import MarksDialog
@@ -77,6 +81,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(s, c, self.marks)
         self.map = MapView(s, c, t)
         self.threshold_view = ThresholdView(s)
+        self.duplicates = DuplicatesView(s, c, t)
         self.skipped = SkippedPanel()
         self.tabs = QTabWidget()
         for widget, name in (
@@ -84,6 +89,7 @@ class MainWindow(QMainWindow):
             (self.compare, "Compare"),
             (self.map, "Map"),
             (self.threshold_view, "Threshold"),
+            (self.duplicates, "Duplicates"),
             (self.skipped, "Skipped files"),
         ):
             self.tabs.addTab(widget, name)
@@ -110,6 +116,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Recent folders")
         self._action(file_menu, "&Previous model", QKeySequence("Ctrl+Shift+P"), self.previous_model)
         self.models_menu = file_menu.addMenu("Recent models")
+        self._build_image_tools(file_menu.addMenu("&Export"))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         work = self.menuBar().addMenu("&Work")
@@ -117,7 +124,7 @@ class MainWindow(QMainWindow):
         self._action(work, "Compute &map", QKeySequence("Ctrl+M"), self._show_map)
         work.addSeparator()
         self._action(work, "&Teach the model on this folder…", QKeySequence("Ctrl+T"), self.teach)
-        self._action(work, "Marked &pairs…", QKeySequence("Ctrl+Shift+M"), self.show_marks)
+        self._action(work, "Marked &pairs…", QKeySequence("Ctrl+Alt+M"), self.show_marks)
         self._action(work, "&Undo last mark", QKeySequence.StandardKey.Undo, self.marks.undo)
         view = self.menuBar().addMenu("&View")
         for i in range(self.tabs.count()):
@@ -129,6 +136,20 @@ class MainWindow(QMainWindow):
             )
         self._fill_recent()
         self._fill_models()
+
+    def _build_image_tools(self, export_menu: QMenu) -> None:
+        """Per-image actions (Image menu, context menus) and File → Export."""
+        self.image_actions = ImageActions(self.session, self)
+        self.image_actions.fill_menu(self.menuBar().addMenu("&Image"))
+        self.exports = ExportMenu(
+            self.session,
+            self.controller,
+            self.neighbours.k.value,
+            lambda: self.duplicates.listing,
+            lambda: self.duplicates.keep_rule,
+            self,
+        )
+        self.exports.fill(export_menu)
 
     def _action(
         self, menu: QMenu, text: str, key: QKeySequence | QKeySequence.StandardKey, slot: Callable[[], object]
@@ -149,12 +170,32 @@ class MainWindow(QMainWindow):
         self.controller.embedded.connect(self._embedded)
         self.session.model_changed.connect(self._model_changed)
         self.session.threshold_changed.connect(self._remember_threshold)
-        self.session.folder_changed.connect(lambda _e: None)
         self.gallery.open_requested.connect(self.open_image)
         self.neighbours.open_requested.connect(self.open_image)
+        self._wire_image_tools()
         self.thumbs.failed.connect(
             lambda path, why: self.status.showMessage(f"{Path(path).name}: {why}", 8000)
         )
+
+    def _wire_image_tools(self) -> None:
+        acts = self.image_actions
+        acts.register(self.gallery.list, lambda idx: [str(i.data(PATH_ROLE)) for i in idx if i.isValid()])
+        acts.register(self.neighbours.list, self.neighbours.paths_of, self.neighbours.add_mark_actions)
+        acts.register(self.duplicates.tree, duplicate_paths)
+        acts.register_widget(self.map.web)
+        acts.notice.connect(lambda text: self.status.showMessage(text, 8000))
+        acts.find_similar_requested.connect(self._find_similar)
+        acts.compare_requested.connect(self._compare_pair)
+        self.duplicates.open_requested.connect(self.open_image)
+
+    def _find_similar(self, row: int) -> None:
+        self.session.select([row])
+        self.tabs.setCurrentWidget(self.neighbours)
+
+    def _compare_pair(self, a: str, b: str) -> None:
+        self.compare.load("a", Path(a))
+        self.compare.load("b", Path(b))
+        self.tabs.setCurrentWidget(self.compare)
 
     def open_folder(self, folder: str | Path) -> None:
         """Open (embed) a folder; it joins the recent list. Nothing inside it is ever written."""

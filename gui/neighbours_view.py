@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -87,8 +87,6 @@ class NeighboursView(QWidget):
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
         self.list.itemDoubleClicked.connect(self._open)
-        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list.customContextMenuRequested.connect(self._context_menu)
         self.heatmap = HeatmapWidget()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.list)
@@ -184,6 +182,14 @@ class NeighboursView(QWidget):
                 if pix is not None:
                     self.list.item(i).setIcon(QIcon(pix))
 
+    def paths_of(self, indexes: list[QModelIndex]) -> list[str]:
+        """Absolute paths of neighbour rows (the per-image actions' view of this list)."""
+        emb = self.session.embeddings
+        if emb is None:
+            return []
+        rows = [i.data(ROW_ROLE) for i in indexes if i.isValid()]
+        return [str(emb.abs_path(int(r))) for r in rows if r is not None]
+
     def _open(self, item: QListWidgetItem) -> None:
         emb = self.session.embeddings
         if emb is not None:
@@ -200,12 +206,11 @@ class NeighboursView(QWidget):
         else:
             self.marks.mark(a, b, is_match)
 
-    def _context_menu(self, pos: QPoint) -> None:
-        item = self.list.itemAt(pos)
-        if item is None or self.marks is None:
+    def add_mark_actions(self, menu: QMenu, index: QModelIndex) -> None:
+        """Is a match / Not a match / Clear mark for (query, this neighbour), in its context menu."""
+        if self.marks is None or self._query is None or not index.isValid():
             return
-        index = self.list.row(item)
-        menu = QMenu(self)
+        row = index.row()
+        menu.addSeparator()
         for text, verdict in (("Is a match", True), ("Not a match", False), ("Clear mark", None)):
-            menu.addAction(text).triggered.connect(lambda _=False, v=verdict: self.mark_neighbour(index, v))
-        menu.popup(self.list.viewport().mapToGlobal(pos))
+            menu.addAction(text).triggered.connect(lambda _=False, v=verdict: self.mark_neighbour(row, v))

@@ -1,13 +1,13 @@
 """Background work the superqt way: a QRunnable plus a QObject carrying its signals.
 
-A job is a plain function `fn(progress, cancel)`; a generator that yields (done, total) and
-returns its result works too. Results, errors and progress come back to the UI thread by signals.
+A job is a plain function `fn(progress, cancel)` that reports (done, total) and polls the cancel
+flag; results, errors and progress come back to the UI thread by signals.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -35,35 +35,10 @@ class Worker(QRunnable):
         self.name = name
         self.signals = WorkerSignals()
         self.cancel_flag = threading.Event()
-        self.done = threading.Event()
-
-    @classmethod
-    def from_generator(
-        cls, gen_fn: Callable[[threading.Event], Generator[tuple[int, int], None, Any]], name: str = "job"
-    ) -> Worker:
-        """Wrap a generator that yields (done, total): progress and cancel come for free."""
-
-        def run(progress: ProgressFn, cancel: threading.Event) -> Any:
-            gen = gen_fn(cancel)
-            try:
-                while True:
-                    progress(*next(gen))
-                    if cancel.is_set():
-                        gen.close()
-                        return None
-            except StopIteration as stop:
-                return stop.value
-
-        return cls(run, name)
 
     def cancel(self) -> None:
         """Ask the job to stop at its next check; its result is then ignored by the owner."""
         self.cancel_flag.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """True once cancel() was called."""
-        return self.cancel_flag.is_set()
 
     def run(self) -> None:
         """Pool-thread entry point: every outcome becomes a signal, nothing escapes."""
@@ -74,7 +49,6 @@ class Worker(QRunnable):
         else:
             self.signals.result.emit(value)
         finally:
-            self.done.set()
             self.signals.finished.emit()
 
 

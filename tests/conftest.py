@@ -1,4 +1,4 @@
-"""Shared fixtures: real data from ../shared/datasets, real ONNX models on disk, isolated caches."""
+"""Shared fixtures: real data from ../shared/image_data, real ONNX models on disk, isolated caches."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-REPO = Path(__file__).resolve().parents[1]
-DATASETS = REPO.parent / "shared" / "datasets"
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +20,11 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 
 @pytest.fixture(scope="session")
-def datasets() -> Path:
-    """The shared real datasets (cards, flags, fashion-mnist)."""
-    if not DATASETS.is_dir():
-        pytest.fail(f"shared datasets not found at {DATASETS}")
-    return DATASETS
+def image_data() -> Path:
+    """The real images the suite carries (tests/data: cards, flags, fashion-mnist; see PROVENANCE.md)."""
+    from tests.real_data import DATA
+
+    return DATA
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from lookalike.engine.errors import first_line
 from lookalike.train.config import TrainConfig
 
 
@@ -59,9 +60,9 @@ def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu") -> dict[s
 
     try:
         payload: dict[str, Any] = torch.load(path, map_location=device, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"{path} is not a readable training checkpoint ({first[:120]})") from exc
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, IndexError, KeyError, ValueError) as exc:
+        # torch.load on a file that is not a checkpoint fails in many ways (a text file: IndexError)
+        raise ValueError(f"{path} is not a readable training checkpoint ({first_line(exc, 120)})") from exc
     if not isinstance(payload, dict):
         raise ValueError(f"{path} is not a Lookalike training checkpoint")
     missing = [k for k in ("model", "optimizer", "state", "config", "split") if k not in payload]

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,11 @@ class ClassSplit:
 
 def load_split(path: Path) -> ClassSplit:
     """Read a split.json written by `ClassSplit.save`."""
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    return split_from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def split_from_dict(raw: dict[str, Any]) -> ClassSplit:
+    """The split from its saved form (split.json, or the copy inside a checkpoint)."""
     return ClassSplit(tuple(raw["train"]), tuple(raw["val"]), int(raw["seed"]))
 
 

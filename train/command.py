@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from lookalike.engine.errors import LookalikeError
+from lookalike.engine.output_paths import check_output_folder, check_output_path, is_lookalike_onnx
 from lookalike.train.config import DEVICES, MINERS, AugmentConfig, TrainConfig
 
 EXIT_USAGE = 2
@@ -54,6 +56,7 @@ def register_export(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("checkpoint", metavar="CKPT", help="best.pt or last.pt of a run")
     p.add_argument("--out", required=True, help="the .onnx file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing file that is not ours")
     p.set_defaults(func=_export)
 
 
@@ -90,7 +93,8 @@ def _train(args: argparse.Namespace) -> int:
         return _fail(problem)
     try:
         cfg = config_from_args(args)
-    except ValueError as exc:
+        check_output_folder(Path(args.out), reads=[Path(d) for d in args.data], flag="--out")
+    except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
     if args.progress_json:
         from lookalike.train.progress_json import train_with_json_progress
@@ -113,6 +117,17 @@ def _export(args: argparse.Namespace) -> int:
     problem = _missing([args.checkpoint])
     if problem:
         return _fail(problem)
+    try:
+        check_output_path(
+            Path(args.out),
+            reads=[Path(args.checkpoint)],
+            suffixes=[".onnx"],
+            flag="--out",
+            force=args.force,
+            is_ours=is_lookalike_onnx,
+        )
+    except LookalikeError as exc:
+        return _fail(str(exc))
     from lookalike.train.export_checkpoint import export_checkpoint
     from lookalike.train.report import comparison_table
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,9 @@ def _problems(cfg: TrainConfig) -> list[str]:
         out.append(f"distance must be one of {', '.join(DISTANCES)}, not {cfg.distance!r}")
     if cfg.device not in DEVICES:
         out.append(f"--device must be one of {', '.join(DEVICES)}, not {cfg.device!r}")
-    if cfg.val_classes <= 0:
+    if not math.isfinite(cfg.val_classes) or cfg.val_classes <= 0:  # NaN passes every comparison
         out.append("--val-classes must be a fraction in (0, 1) or a count >= 1")
-    if cfg.val_classes >= 1 and cfg.val_classes != int(cfg.val_classes):
+    elif cfg.val_classes >= 1 and cfg.val_classes != int(cfg.val_classes):
         out.append("--val-classes above 1 must be a whole number of classes")
     checks = [
         (cfg.epochs >= 1, "--epochs must be >= 1"),

@@ -53,7 +53,7 @@ def list_dataset(roots: Sequence[str]) -> FolderListing:
     skipped: list[SkippedFile] = []
     for root in roots:
         entries, bad = scan_folder(root)
-        prefix = f"{_root_name(root)}/" if len(roots) > 1 else ""
+        prefix = f"{root_name(root)}/" if len(roots) > 1 else ""
         skipped += [SkippedFile(os.path.join(root, s.path), s.reason) for s in bad]
         for entry in entries:
             if entry.label is None:
@@ -64,7 +64,7 @@ def list_dataset(roots: Sequence[str]) -> FolderListing:
     return FolderListing(tuple(paths), tuple(labels), tuple(skipped))
 
 
-def _root_name(root: str) -> str:
+def root_name(root: str) -> str:
     """A short dataset name: the folder name, or its parent's when it is a generic 'folder'."""
     path = Path(root).resolve()
     return path.parent.name if path.name in ("folder", "images", "data") else path.name

@@ -124,7 +124,9 @@ def _quiet_export() -> Iterator[None]:
 
 def parity(model: torch.nn.Module, path: Path, images: np.ndarray, prep: Preprocessing) -> float:
     """Max abs difference between ONNX Runtime and torch outputs on real images (batch 1 and N)."""
-    import onnxruntime as ort
+    from lookalike.engine.onnx_runtime import import_onnxruntime
+
+    ort = import_onnxruntime()
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     x = normalize_torch(torch.from_numpy(images), prep)

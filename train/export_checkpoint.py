@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from lookalike.train.checkpoint import load_checkpoint, state_from
-from lookalike.train.class_split import ClassSplit
+from lookalike.train.class_split import split_from_dict
 from lookalike.train.config import config_from_dict
 from lookalike.train.export_run import ExportReport, export_trained, training_summary
 from lookalike.train.loop import log_stderr
@@ -18,8 +18,7 @@ def export_checkpoint(checkpoint: Path, out: Path) -> ExportReport:
     """Load weights and config, reload the held-out classes from the saved split, export."""
     payload = load_checkpoint(checkpoint)
     cfg = config_from_dict(json.loads(payload["config"]))
-    raw = payload["split"]
-    split = ClassSplit(tuple(raw["train"]), tuple(raw["val"]), int(raw["seed"]))
+    split = split_from_dict(payload["split"])
     data = prepare(cfg, log_stderr, split)
     model = EmbeddingNet(cfg.dim, cfg.width)
     model.load_state_dict(payload["model"])

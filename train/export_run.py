@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 from lookalike.engine.errors import MetricsError
+from lookalike.engine.pair_distances import pair_distances
 from lookalike.engine.retrieval_metrics import retrieval_metrics
-from lookalike.engine.verification import calibrate
+from lookalike.engine.verification import calibrate_pairs
 from lookalike.train.baseline import raw_pixel_vectors
 from lookalike.train.checkpoint import RunState
 from lookalike.train.config import TrainConfig
@@ -21,7 +22,7 @@ from lookalike.train.embed import embed_images
 from lookalike.train.export import build_manifest, export_onnx
 from lookalike.train.model import count_parameters
 from lookalike.train.prepared import PreparedData, preprocessing_for
-from lookalike.train.validation import headline, held_out_metrics, per_dataset
+from lookalike.train.validation import headline, headline_of, per_dataset
 
 PARITY_IMAGES = 16
 
@@ -61,11 +62,12 @@ def export_trained(
     prep = preprocessing_for(cfg)
     model = model.cpu().eval()
     vectors = embed_images(model, val.images, prep, torch.device("cpu"))
-    metrics = headline(held_out_metrics(vectors, val.labels))
+    pairs = pair_distances(vectors, val.labels)  # measured once: headline and calibration share them
+    metrics = headline_of(vectors, val.labels, pairs)
     raw, raw_labels = _raw(val, cfg.resize)
     baseline = _retrieval(raw, raw_labels)
     datasets = _per_dataset(vectors, val.labels, raw, raw_labels)
-    calibration = calibrate(vectors, val.labels)
+    calibration = calibrate_pairs(pairs)
     manifest_metrics = {
         "held_out": metrics,
         "raw_pixels_32": baseline,

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from lookalike.train.checkpoint import RunState, load_checkpoint, save_checkpoint, state_from
-from lookalike.train.class_split import ClassSplit
+from lookalike.train.class_split import split_from_dict
 from lookalike.train.config import TrainConfig, config_from_dict, with_changes
 from lookalike.train.embed import embed_images
 from lookalike.train.epoch import EpochResult, train_epoch
@@ -80,7 +80,7 @@ def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
     device = pick_device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    split = ClassSplit(**_split_lists(payload)) if payload else None
+    split = split_from_dict(payload["split"]) if payload else None
     data = prepare(cfg, log, split)
     data.split.save(out / "split.json")
     log(_describe(data, cfg, device))
@@ -99,11 +99,6 @@ def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
     if cfg.dry_run or not cfg.export or state.best_epoch < 0:
         return RunResult(out, state, None, speed)
     return RunResult(out, state, _export_best(model, data, cfg, state, log), speed)
-
-
-def _split_lists(payload: dict[str, Any]) -> dict[str, Any]:
-    raw = payload["split"]
-    return {"train": tuple(raw["train"]), "val": tuple(raw["val"]), "seed": int(raw["seed"])}
 
 
 def _describe(data: PreparedData, cfg: TrainConfig, device: torch.device) -> str:

@@ -54,10 +54,11 @@ def prepare(cfg: TrainConfig, log: Log, split: ClassSplit | None = None) -> Prep
     if cfg.max_classes is not None:
         keep_classes = set(sorted(set(labels))[: cfg.max_classes])
         labels = [lab for lab in labels if lab in keep_classes]
-    if len(set(labels)) < 4:
+    classes = set(labels)  # built once: a set per path made this quadratic in the image count
+    if len(classes) < 4:
         raise DataError(f"{', '.join(cfg.data)}: need at least 4 class folders with images")
     split = split or split_classes(labels, cfg.val_classes, cfg.seed)
-    paths = [p for p, lab in zip(listing.paths, listing.labels, strict=True) if lab in set(labels)]
+    paths = [p for p, lab in zip(listing.paths, listing.labels, strict=True) if lab in classes]
     prep = preprocessing_for(cfg)
     with progress_bar(len(paths), "loading images") as bar:
         images, unreadable = preload(paths, labels, prep, progress=bar)
@@ -72,7 +73,8 @@ def _assemble(images: ImageSet, split: ClassSplit, skipped: int, log: Log) -> Pr
     tiny = set(small_classes([lab for lab in images.labels if lab in train_classes]))
     if tiny:
         log(f"{len(tiny)} training class(es) with < 2 images left out: {', '.join(sorted(tiny))}")
-    train_idx = [i for i, lab in enumerate(images.labels) if lab in train_classes - tiny]
+    trainable = train_classes - tiny
+    train_idx = [i for i, lab in enumerate(images.labels) if lab in trainable]
     val_idx = [i for i, lab in enumerate(images.labels) if lab in val_classes]
     train, val = images.subset(train_idx), images.subset(val_idx)
     if len(set(train.labels)) < 2:

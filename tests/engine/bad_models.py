@@ -149,7 +149,7 @@ def _table() -> dict[str, tuple[Builder, str]]:
         "integer output": (int_output_model, "must be float"),
         "two inputs": (two_input_model, "takes 2"),
         "nan output": (lambda p: projection_model(p, SIZE, DIM, output_scale=nan), "NaN"),
-        "directory": (_dir, "not found"),
+        "directory": (_dir, "is a folder, not a model file"),
         "missing": (lambda p: p, "not found"),
     }
 

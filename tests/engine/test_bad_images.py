@@ -250,18 +250,19 @@ def test_cli_on_an_empty_or_single_image_folder_explains_instead_of_failing(
 ) -> None:
     from lookalike.engine.cli import main
 
-    (tmp_path / "cats").mkdir()
+    photos = tmp_path / "photos"  # the map is written beside it: never inside the folder read
+    (photos / "cats").mkdir(parents=True)
     for i in range(n_images):
-        (tmp_path / "cats" / f"{i}.png").write_bytes(encoded(sample_rgb(seed=i), "PNG"))
+        (photos / "cats" / f"{i}.png").write_bytes(encoded(sample_rgb(seed=i), "PNG"))
     model = ["--model", str(projection_model_path), "--device", "cpu"]
-    assert main(["embed", str(tmp_path), *model]) == 0
-    assert main(["neighbours", str(tmp_path), *model]) == 0
+    assert main(["embed", str(photos), *model]) == 0
+    assert main(["neighbours", str(photos), *model]) == 0
     capsys.readouterr()
     for argv, why in (
         (["evaluate"], "at least 2 classes"),
         (["map", "--html", str(tmp_path / "m.html")], "3 images"),
     ):
-        assert main([argv[0], str(tmp_path), *argv[1:], *model]) == 2
+        assert main([argv[0], str(photos), *argv[1:], *model]) == 2
         last = capsys.readouterr().err.strip().splitlines()[-1]
         assert last.startswith("lookalike: error: ")
         assert why in last

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,27 +16,60 @@ from lookalike.engine.embedding_cache import CACHE_VERSION, cache_path, load_cac
 from lookalike.engine.folder_embedding import embed_folder
 
 REPO = Path(__file__).resolve().parents[2]
-KILLS = 24  # scans killed with SIGKILL; every 4th scan is left to finish, then the cache is dropped
+CYCLES = 3  # each: kills at start, after progress and inside a write, then a scan that finishes
 N_IMAGES = 300
 
+# The child stops at a chosen point and waits; the parent then kills it there with SIGKILL:
+# "start" (model loaded, scan not begun), "progress" (after the AT-th progress report: earlier
+# batches are checkpointed), "write" (inside the AT-th cache write: temp file written, not renamed),
+# "finish" (never stops).
 CHILD = """
+import os
 import sys
 import lookalike.engine.folder_embedding as fe
 from lookalike.engine.embedder import Embedder
 
-fe.CHECKPOINT_SECONDS = 0.0  # checkpoint after every batch, so kills land between and inside writes
-embedder = Embedder(sys.argv[2], device="cpu")
-print("ready", flush=True)
-result = fe.embed_folder(sys.argv[1], embedder, progress=lambda d, t: print(d, flush=True), batch_size=8)
+folder, model, mode, at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+fe.CHECKPOINT_SECONDS = 0.0  # checkpoint after every batch
+
+
+def stop_here(what):
+    print(what, flush=True)
+    sys.stdin.readline()  # blocks until the parent kills this process
+
+
+if mode == "write":
+    real_fsync, writes = os.fsync, []
+
+    def fsync(fd):
+        writes.append(fd)
+        if len(writes) == at:
+            stop_here("stopped")
+        real_fsync(fd)
+
+    os.fsync = fsync
+embedder = Embedder(model, device="cpu")
+if mode == "start":
+    stop_here("stopped")
+reports = []
+
+
+def progress(done, total):
+    reports.append(done)
+    if mode == "progress" and len(reports) == at:
+        stop_here("stopped")
+
+
+result = fe.embed_folder(folder, embedder, progress=progress, batch_size=8)
 print("done", len(result), flush=True)
 """
 
 
 @pytest.fixture(scope="module")
-def folder(datasets: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(image_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few hundred small real images (Fashion-MNIST), ten classes."""
     root = tmp_path_factory.mktemp("fashion")
-    for cls in sorted((datasets / "fashion-mnist" / "folder").iterdir())[:10]:
+    for cls in sorted((image_data / "fashion-mnist").iterdir())[:10]:
         (root / cls.name).mkdir()
         for img in sorted(cls.iterdir())[: N_IMAGES // 10]:
             shutil.copy2(img, root / cls.name / img.name)
@@ -57,32 +89,25 @@ def fresh(
     return {p.relative_to(folder).as_posix(): embedder.embed_file(p) for p in sorted(folder.rglob("*.png"))}
 
 
-def _scan_and_kill(folder: Path, model: Path, cache: Path, rng: np.random.Generator, finish: bool) -> str:
-    """Run a scan in a child process and SIGKILL it at a random point; return how far it got."""
+def _scan_and_kill(folder: Path, model: Path, cache: Path, mode: str, at: int = 0) -> str:
+    """Run a scan in a child process that stops where `mode` says, and SIGKILL it there."""
     env = {**os.environ, "LOOKALIKE_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-c", CHILD, str(folder), str(model)]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO) as proc:
+    cmd = [sys.executable, "-c", CHILD, str(folder), str(model), mode, str(at)]
+    with subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO
+    ) as proc:
         assert proc.stdout is not None
-        # Kill after a random number of progress lines (-1: while starting and loading the cache),
-        # then a random few milliseconds more, to land inside decoding, inference or a cache write.
-        target = -1 if finish else int(rng.integers(-1, N_IMAGES // 8 + 2))
         last = ""
         for line in proc.stdout:
             last = line.strip()
-            if last.startswith("done") or (not finish and _reached(last, target)):
+            if last == "stopped" or last.startswith("done"):
                 break
-        if not finish:
-            time.sleep(float(rng.uniform(0.0, 0.03)))
+        if mode != "finish":
+            assert last == "stopped", f"the scan ended before its stop point ({mode} {at})"
             proc.kill()
         code = proc.wait(timeout=60)
-    assert finish is False or code == 0, f"the scan after the kills failed with {code}"
+    assert mode != "finish" or code == 0, f"the scan after the kills failed with {code}"
     return last
-
-
-def _reached(line: str, target: int) -> bool:
-    if target < 0:
-        return line == "ready"
-    return line.isdigit() and int(line) >= target * 8
 
 
 def _check_cache(
@@ -95,7 +120,7 @@ def _check_cache(
         return 0
     cached = load_cache(path, embedder.dim, embedder.sha256)
     assert cached.notice is None, cached.notice
-    for (rel, size, _stamp), row in cached.keys.items():
+    for (rel, size, *_stamps), row in cached.keys.items():
         assert rel in fresh
         assert (folder / rel).stat().st_size == size
         np.testing.assert_allclose(cached.vectors[row], fresh[rel], atol=1e-5, err_msg=rel)
@@ -104,26 +129,27 @@ def _check_cache(
     return len(cached.keys)
 
 
-@pytest.mark.timeout(120)
-def test_kill_9_at_random_points_never_corrupts_the_cache(
+@pytest.mark.timeout(240)
+def test_kill_9_at_every_kind_of_point_never_corrupts_the_cache(
     folder: Path, embedder: Embedder, fresh: dict[str, np.ndarray], tmp_path: Path
 ) -> None:
-    rng = np.random.default_rng(20261123)
     cache = tmp_path / "cache"
-    grew = 0
-    orphans: set[str] = set()
-    for kill in range(KILLS):
-        before = _check_cache(folder, embedder, cache, fresh, complete=False)
-        _scan_and_kill(folder, embedder.path, cache, rng, finish=False)
-        grew += _check_cache(folder, embedder, cache, fresh, complete=False) > before
-        orphans |= set(_temp_files(cache))
-        if kill % 4 == 3:  # the next scan finishes from whatever the kills left
-            _scan_and_kill(folder, embedder.path, cache, rng, finish=True)
-            _check_cache(folder, embedder, cache, fresh, complete=True)
-            assert _temp_files(cache) == []  # what killed writers left is removed by the next save
-            shutil.rmtree(cache)
-    print(f"{KILLS} kills: {grew} after progress was saved, {len(orphans)} inside a cache write")
-    assert grew > 0  # kills landed after progress was saved, not only during start-up
+    batches = len(fresh) // 8
+    for cycle in range(CYCLES):
+        count = _check_cache(folder, embedder, cache, fresh, complete=False)
+        _scan_and_kill(folder, embedder.path, cache, "start")
+        assert _check_cache(folder, embedder, cache, fresh, complete=False) == count
+        # Stop after a few new batches (each checkpointed); the first report is the cache's count.
+        _scan_and_kill(folder, embedder.path, cache, "progress", at=3 + cycle % (batches // 4))
+        grown = _check_cache(folder, embedder, cache, fresh, complete=False)
+        assert grown > count
+        _scan_and_kill(folder, embedder.path, cache, "write", at=2 + cycle)
+        assert _temp_files(cache) != []  # killed inside a write: its temp file is left behind...
+        assert _check_cache(folder, embedder, cache, fresh, complete=False) >= grown  # ...the cache is whole
+        _scan_and_kill(folder, embedder.path, cache, "finish")
+        _check_cache(folder, embedder, cache, fresh, complete=True)
+        assert _temp_files(cache) == []  # what killed writers left is removed by the next save
+        shutil.rmtree(cache)
 
 
 def _temp_files(cache: Path) -> list[str]:
@@ -217,11 +243,12 @@ def test_save_then_load_round_trips_awkward_names(tmp_path: Path) -> None:
     names = ["new\nline.png", "ünï 画像.png", "bad\udcffbyte.png", "-dash.png", "<script>/x.png"]
     vectors = np.random.default_rng(0).standard_normal((len(names), 4)).astype(np.float32)
     path = tmp_path / "c.npz"
-    assert save_cache(path, "sha", names, [1, 2, 3, 4, 5], [6, 7, 8, 9, 10], vectors) is None
+    keys = [(name, i + 1, i + 6, i + 11, 2**64 - 1 - i, "d" * i) for i, name in enumerate(names)]
+    assert save_cache(path, "sha", keys, vectors) is None
     loaded = load_cache(path, 4, "sha")
     assert loaded.notice is None
-    for i, name in enumerate(names):
-        got = loaded.get(name, i + 1, i + 6)
+    for i, key in enumerate(keys):
+        got = loaded.get(key)
         assert got is not None
         np.testing.assert_array_equal(got, vectors[i])
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from lookalike.engine.cpu_split import cpu_cores, decode_workers, inference_threads
+from lookalike.engine.cpu_split import decode_workers, inference_threads
 from lookalike.engine.embedder import Embedder
 
 
@@ -24,9 +26,15 @@ def test_two_core_machine_gets_two_decoders_and_one_inference_thread() -> None:
 
 
 def test_cores_follow_the_affinity_mask() -> None:
-    import os
-
-    assert cpu_cores() == len(os.sched_getaffinity(0))
+    """A process pinned to one core (as by taskset or a container's cpuset) counts one core."""
+    script = (
+        "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+        "from lookalike.engine.cpu_split import cpu_cores; print(cpu_cores())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "1"
 
 
 def test_embedder_session_uses_the_split_and_does_not_spin(projection_model_path: Path) -> None:

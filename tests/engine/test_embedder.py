@@ -25,9 +25,9 @@ def embedder(projection_model_path: Path) -> Embedder:
 
 
 @pytest.fixture(scope="module")
-def card_batch(datasets: Path, embedder: Embedder) -> np.ndarray:
+def card_batch(image_data: Path, embedder: Embedder) -> np.ndarray:
     """64 real card images prepared for the model (uint8 NHWC)."""
-    files = sorted((datasets / "cards").rglob("*.jpg"))[::29][:64]
+    files = sorted((image_data / "cards").rglob("*.jpg"))[::2][:64]
     assert len(files) == 64
     return np.stack([embedder.prepare(load_image(f, min_side=24)) for f in files])
 
@@ -89,12 +89,12 @@ def test_empty_batch(embedder: Embedder) -> None:
     assert embedder.embed_batch(np.zeros((0, 24, 24, 3), np.uint8)).shape == (0, 48)
 
 
-def test_embed_file_equals_prepare_then_embed(datasets: Path, embedder: Embedder) -> None:
+def test_embed_file_equals_prepare_then_embed(image_data: Path, embedder: Embedder) -> None:
     path = (
-        datasets
+        image_data
         / "cards"
         / "1_of_spades"
-        / sorted(p.name for p in (datasets / "cards/1_of_spades").iterdir())[0]
+        / sorted(p.name for p in (image_data / "cards/1_of_spades").iterdir())[0]
     )
     img = load_image(path, min_side=24)
     prepared = embedder.prepare(img)

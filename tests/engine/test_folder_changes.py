@@ -23,13 +23,13 @@ def embedder(projection_model_path: Path) -> Embedder:
 
 
 @pytest.fixture
-def folder(datasets: Path, tmp_path: Path) -> Path:
+def folder(image_data: Path, tmp_path: Path) -> Path:
     """Four real card images per class; spare ones to swap in live under `spare/`."""
     root = tmp_path / "cards"
     spare = tmp_path / "spare"
     spare.mkdir()
     for cls in CLASSES:
-        files = sorted((datasets / "cards" / cls).iterdir())
+        files = sorted((image_data / "cards" / cls).iterdir())
         (root / cls).mkdir(parents=True)
         for src in files[:4]:
             shutil.copy2(src, root / cls / src.name)

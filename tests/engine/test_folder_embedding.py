@@ -28,9 +28,9 @@ def embedder(cpu_embedder: Embedder) -> Embedder:
 
 
 @pytest.fixture
-def folder(tmp_path: Path, datasets: Path) -> Path:
-    """Three card classes copied (about 100 real JPEGs) so the test may change them."""
-    return copy_card_classes(datasets, tmp_path / "photos", CLASSES)
+def folder(tmp_path: Path) -> Path:
+    """Three card classes copied (real JPEGs) so the test may change them."""
+    return copy_card_classes(tmp_path / "photos", CLASSES)
 
 
 class Recorder:
@@ -97,7 +97,7 @@ def test_first_run_embeds_everything_with_labels(folder: Path, embedder: Embedde
 
 
 def test_only_touched_added_files_are_embedded_again(
-    folder: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, datasets: Path
+    folder: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, image_data: Path
 ) -> None:
     rec = Recorder(monkeypatch, embedder)
     first = embed_folder(folder, embedder)
@@ -114,7 +114,7 @@ def test_only_touched_added_files_are_embedded_again(
     st = os.stat(folder / touched)
     os.utime(folder / touched, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     (folder / removed).unlink()
-    new_src = sorted((datasets / "cards" / "2_of_hearts").iterdir())[0]
+    new_src = sorted((image_data / "cards" / "2_of_hearts").iterdir())[0]
     added = f"{CLASSES[1]}/zz_added.jpg"
     shutil.copy(new_src, folder / added)
 
@@ -240,8 +240,8 @@ def test_damaged_cache_is_rebuilt_with_a_notice(
     assert embed_folder(folder, embedder).n_cached == len(first)
 
 
-def test_loose_images_have_no_label(tmp_path: Path, datasets: Path, embedder: Embedder) -> None:
-    src = sorted((datasets / "cards" / CLASSES[0]).iterdir())[:3]
+def test_loose_images_have_no_label(tmp_path: Path, image_data: Path, embedder: Embedder) -> None:
+    src = sorted((image_data / "cards" / CLASSES[0]).iterdir())[:3]
     for p in src:
         shutil.copy(p, tmp_path / p.name)
     result = embed_folder(tmp_path, embedder)

@@ -21,6 +21,7 @@ from lookalike.engine.image_loading import load_image
 from lookalike.engine.manifest import ModelManifest, manifest_from_json, manifest_from_metadata
 from tests.engine.bad_corpus import animated, encoded, multipage_tiff, sample_rgb
 from tests.model_factory import default_manifest
+from tests.real_data import DATA
 
 FUZZ = settings(
     max_examples=120,
@@ -29,15 +30,14 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def _seeds() -> dict[str, bytes]:
-    """Real files from the shared datasets, plus small files of the other allowed formats."""
+    """Real files the suite carries, plus small files of the other allowed formats."""
     real = {
-        "flag.png": DATASETS / "flags" / "fr",
-        "card.jpg": DATASETS / "cards" / "queen_of_hearts",
-        "fashion.png": DATASETS / "fashion-mnist" / "folder" / "bag",
+        "flag.png": DATA / "flags" / "fr",
+        "card.jpg": DATA / "cards" / "queen_of_hearts",
+        "fashion.png": DATA / "fashion-mnist" / "bag",
     }
     seeds = {name: sorted(folder.glob("*" + name[-4:]))[0].read_bytes() for name, folder in real.items()}
     small = sample_rgb(24, 18)
@@ -50,7 +50,7 @@ def _seeds() -> dict[str, bytes]:
     return seeds
 
 
-SEEDS = _seeds() if DATASETS.is_dir() else {}
+SEEDS = _seeds()
 
 
 @st.composite
@@ -95,7 +95,6 @@ def _load_or_refuse(data: bytes, name: str) -> None:
         assert min(img.size) >= 1
 
 
-@pytest.mark.skipif(not SEEDS, reason="shared datasets missing")
 @pytest.mark.parametrize("seed_name", sorted(SEEDS))
 def test_mutated_images_load_or_raise_image_load_error(seed_name: str) -> None:
     @FUZZ
@@ -130,7 +129,7 @@ def edited_manifest(draw: st.DrawFn) -> str:
     """A valid manifest with fields replaced, removed or added, at the top or one level down."""
     raw = _valid()
     for _ in range(draw(st.integers(1, 4))):
-        target = raw
+        target: Any = raw
         if draw(st.booleans()):
             target = raw.get(draw(st.sampled_from(["preprocessing", "thresholds"])))
             if not isinstance(target, dict):

@@ -66,6 +66,7 @@ def test_round_trip_without_optional_fields() -> None:
 
 
 _finite = st.floats(min_value=0.0, max_value=4.0, allow_nan=False)
+_distance = st.floats(min_value=0.0, max_value=2.0, allow_nan=False)  # unit vectors: 0 <= d <= 2
 
 
 @settings(max_examples=60, deadline=None, database=None)
@@ -75,7 +76,7 @@ _finite = st.floats(min_value=0.0, max_value=4.0, allow_nan=False)
     mean=st.tuples(_finite, _finite, _finite),
     std=st.tuples(*[st.floats(min_value=1e-3, max_value=5.0)] * 3),
     dim=st.integers(1, 4096),
-    thresholds=st.tuples(_finite, _finite, _finite),
+    thresholds=st.tuples(_distance, _distance, _distance),
     name=st.text(max_size=30),
 )
 def test_round_trip_property(
@@ -162,7 +163,8 @@ def test_preprocessing_not_an_object() -> None:
         ("distance", "cosine", "unsupported distance 'cosine'"),
         ("embedding_dim", -3, "embedding_dim"),
         ("embedding_dim", True, "embedding_dim"),
-        ("thresholds", {"best_accuracy": -1.0, "far_1e-3": 0.1, "far_1e-2": 0.2}, "non-negative"),
+        ("thresholds", {"best_accuracy": -1.0, "far_1e-3": 0.1, "far_1e-2": 0.2}, "from 0 to 2"),
+        ("thresholds", {"best_accuracy": 1e308, "far_1e-3": 0.1, "far_1e-2": 0.2}, "from 0 to 2"),
         ("thresholds", {"best_accuracy": float("nan"), "far_1e-3": 0.1, "far_1e-2": 0.2}, "finite"),
         ("thresholds", [0.1, 0.2, 0.3], "'thresholds' must be an object"),
         ("histograms", {"bin_edges": [0, 1, 2], "genuine": [1], "impostor": [1, 2]}, "one fewer"),

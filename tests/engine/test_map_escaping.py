@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import numpy as np
 import pytest
@@ -56,13 +57,13 @@ def _tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
 
 
 @pytest.fixture(scope="module")
-def pages() -> tuple[object, str, str]:
+def pages() -> tuple[Any, str, str]:
     fig, hostile = _page(HOSTILE)
     _, benign = _page(BENIGN)
     return fig, hostile, benign
 
 
-def test_hostile_names_add_no_element_to_the_page(pages: tuple[object, str, str]) -> None:
+def test_hostile_names_add_no_element_to_the_page(pages: tuple[Any, str, str]) -> None:
     _, hostile, benign = pages
     hostile_tags, benign_tags = _tags(hostile), _tags(benign)
     assert [t for t, _ in hostile_tags] == [t for t, _ in benign_tags]
@@ -71,7 +72,7 @@ def test_hostile_names_add_no_element_to_the_page(pages: tuple[object, str, str]
     assert handlers == []
 
 
-def test_no_raw_markup_from_names_survives(pages: tuple[object, str, str]) -> None:
+def test_no_raw_markup_from_names_survives(pages: tuple[Any, str, str]) -> None:
     _, hostile, _ = pages
     for raw in ("<img src=x", "</script><script>", 'href="javascript:', "<b>bold", "alert(4)</script>"):
         assert raw not in hostile
@@ -79,9 +80,9 @@ def test_no_raw_markup_from_names_survives(pages: tuple[object, str, str]) -> No
     hostile.encode("utf-8")  # the page can be written, undecodable names included
 
 
-def test_names_are_shown_as_escaped_text(pages: tuple[object, str, str]) -> None:
+def test_names_are_shown_as_escaped_text(pages: tuple[Any, str, str]) -> None:
     fig, _, _ = pages
-    data = json.loads(fig.to_json())  # type: ignore[attr-defined]
+    data = json.loads(fig.to_json())
     names = {trace["name"] for trace in data["data"]}
     assert "&lt;script&gt;" in names
     shown = [row[1] for trace in data["data"] for row in trace["customdata"]]
@@ -92,9 +93,9 @@ def test_names_are_shown_as_escaped_text(pages: tuple[object, str, str]) -> None
     assert not re.search(r"<(?!br>)", data["layout"]["title"]["text"])
 
 
-def test_hover_template_does_not_expand_name_placeholders(pages: tuple[object, str, str]) -> None:
+def test_hover_template_does_not_expand_name_placeholders(pages: tuple[Any, str, str]) -> None:
     """Plotly fills %{...} in templates, never in data: the name's %{customdata[0]} stays text."""
     fig, _, _ = pages
-    data = json.loads(fig.to_json())  # type: ignore[attr-defined]
+    data = json.loads(fig.to_json())
     for trace in data["data"]:
         assert trace["hovertemplate"].count("%{") == 2

@@ -28,8 +28,8 @@ def _brute(
 
 
 @pytest.fixture(scope="module")
-def cards(projection_model_path: Path, datasets: Path) -> np.ndarray:
-    return embed_cards(projection_model_path, datasets, n_classes=8)[0]
+def cards(projection_model_path: Path, image_data: Path) -> np.ndarray:
+    return embed_cards(projection_model_path, image_data, n_classes=8)[0]
 
 
 def test_knn_on_real_embeddings_matches_brute_force(cards: np.ndarray) -> None:

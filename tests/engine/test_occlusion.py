@@ -38,7 +38,11 @@ def constructed_pair(obj: str, bg_a: str, bg_b: str) -> tuple[Image.Image, Image
 
 def _pairs() -> list[tuple[str, str, str]]:
     names = sorted(p.name for p in sample_folder().iterdir() if p.is_dir())
-    return [(obj, *[n for n in names if n != obj][::4][:2]) for obj in names]
+    out = []
+    for obj in names:
+        others = [n for n in names if n != obj]
+        out.append((obj, others[0], others[4]))
+    return out
 
 
 @pytest.fixture(scope="module")

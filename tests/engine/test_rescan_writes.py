@@ -22,8 +22,8 @@ def embedder(cpu_embedder: Embedder) -> Embedder:
 
 
 @pytest.fixture
-def folder(tmp_path: Path, datasets: Path) -> Path:
-    return copy_card_classes(datasets, tmp_path / "photos", CLASSES)
+def folder(tmp_path: Path) -> Path:
+    return copy_card_classes(tmp_path / "photos", CLASSES)
 
 
 def _cache_file() -> Path:

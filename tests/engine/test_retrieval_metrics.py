@@ -53,8 +53,8 @@ def _clustered(
 
 
 @pytest.fixture(scope="module")
-def cards(projection_model_path: Path, datasets: Path) -> tuple[np.ndarray, list[str]]:
-    return embed_cards(projection_model_path, datasets, n_classes=12)
+def cards(projection_model_path: Path, image_data: Path) -> tuple[np.ndarray, list[str]]:
+    return embed_cards(projection_model_path, image_data, n_classes=12)
 
 
 def _check_against_reference(vectors: np.ndarray, labels: Sequence[str | None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +32,12 @@ def _loop_counts(v: np.ndarray, labels: list[str | None], t: float) -> tuple[int
     return match, genuine_acc, impostor_acc
 
 
+@pytest.mark.parametrize("unlabelled", [(), (0, 7, 33)])
 @pytest.mark.parametrize("t", [0.3, 0.9, 1.2, 1.6])
-def test_summary_matches_a_loop_over_pairs(t: float) -> None:
+def test_summary_matches_a_loop_over_pairs(t: float, unlabelled: tuple[int, ...]) -> None:
     rng = np.random.default_rng(1)
     v = _unit(rng, 40)
-    labels: list[str | None] = [f"c{i % 5}" for i in range(40)]
+    labels: list[str | None] = [None if i in unlabelled else f"c{i % 5}" for i in range(40)]
     pairs = ts.folder_pairs(v, labels)
     summary = ts.summarize(pairs, t)
     match, ga, ia = _loop_counts(v, labels, t)
@@ -45,6 +47,25 @@ def test_summary_matches_a_loop_over_pairs(t: float) -> None:
     assert summary.stats.true_accepts == ga
     assert summary.stats.false_accepts == ia
     assert pairs.n_pairs == 40 * 39 // 2
+
+
+def test_a_folder_is_measured_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    passes: list[int] = []
+    blocks = pair_module.triangle_blocks
+
+    def counted(v: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        passes.append(len(v))
+        return blocks(v)
+
+    for module in (pair_module, ts):  # wherever a distance pass may be started from
+        monkeypatch.setattr(module, "triangle_blocks", counted, raising=False)
+    v = _unit(np.random.default_rng(7), 30)
+    labels: list[str | None] = [f"c{i % 3}" for i in range(30)]
+    pairs = ts.folder_pairs(v, labels)
+    assert passes == [30]
+    assert pairs.labelled is not None
+    split = np.sort(np.r_[pairs.labelled.genuine, pairs.labelled.impostor])
+    np.testing.assert_array_equal(split, pairs.distances)  # the split is of the very same distances
 
 
 def test_unlabelled_folder_has_counts_but_no_rates() -> None:
@@ -70,14 +91,16 @@ def test_roc_is_monotone_and_far_target_is_respected() -> None:
     assert np.all(np.diff(pairs.roc_val) >= 0)
     t = ts.threshold_for_far(pairs, 0.01)
     assert ts.summarize(pairs, t).stats is not None
-    assert ts.summarize(pairs, t).stats.far <= 0.01  # type: ignore[union-attr]
+    stats = ts.summarize(pairs, t).stats
+    assert stats is not None
+    assert stats.far <= 0.01
     assert pairs.histograms is not None
     assert sum(pairs.histograms.genuine) == 6 * 45
 
 
 def test_large_folders_are_sampled_and_scaled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ts, "MAX_ALL_PAIRS", 100)
-    monkeypatch.setattr(ts, "SAMPLE_PAIRS", 20_000)
+    monkeypatch.setattr(pair_module, "MAX_ALL_PAIRS", 100)  # the one sampling policy, for every caller
+    monkeypatch.setattr(pair_module, "SAMPLE_PAIRS", 20_000)
     v = _unit(np.random.default_rng(4), 50)
     exact, _, _ = _loop_counts(v, [None] * 50, 1.3)
     summary = ts.summarize(ts.folder_pairs(v, [None] * 50), 1.3)
@@ -94,11 +117,11 @@ def _triu_reference(v: np.ndarray) -> np.ndarray:
 
 
 def test_all_pairs_in_small_blocks_equal_the_full_matrix_on_real_embeddings(
-    projection_model_path: Path, datasets: Path, monkeypatch: pytest.MonkeyPatch
+    projection_model_path: Path, image_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    v, _ = embed_cards(projection_model_path, datasets, n_classes=6)
+    v, _ = embed_cards(projection_model_path, image_data, n_classes=6)
     monkeypatch.setattr(pair_module, "BLOCK_ELEMENTS", 7 * len(v))  # 7 rows a block: many blocks
-    got = ts._all_pairs(v)
+    got = pair_module.measure_pairs(v, [None] * len(v)).distances
     want = _triu_reference(v)
     assert len(got) == len(v) * (len(v) - 1) // 2
     np.testing.assert_allclose(got, want, atol=5e-5)  # same pairs, same order; float32 GEMM rounding

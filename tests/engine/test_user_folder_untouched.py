@@ -20,12 +20,12 @@ CLASSES = ("3_of_hearts", "king_of_clubs", "7_of_spades")
 
 
 @pytest.fixture
-def folder(datasets: Path, tmp_path: Path) -> Iterator[Path]:
+def folder(image_data: Path, tmp_path: Path) -> Iterator[Path]:
     """Real cards in three classes, plus the whole bad corpus (links, FIFO, hostile names) beside them."""
     root = tmp_path / "user folder"
     for cls in CLASSES:
         (root / cls).mkdir(parents=True)
-        for src in sorted((datasets / "cards" / cls).iterdir())[:6]:
+        for src in sorted((image_data / "cards" / cls).iterdir())[:6]:
             shutil.copy2(src, root / cls / src.name)
     make_bad_corpus(root / "corpus")
     yield root

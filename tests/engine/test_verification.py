@@ -65,8 +65,8 @@ def _separable_pairs(seed: int = 0) -> PairDistances:
 
 
 @pytest.fixture(scope="module")
-def cards(projection_model_path: Path, datasets: Path) -> tuple[np.ndarray, list[str]]:
-    return embed_cards(projection_model_path, datasets, n_classes=10)
+def cards(projection_model_path: Path, image_data: Path) -> tuple[np.ndarray, list[str]]:
+    return embed_cards(projection_model_path, image_data, n_classes=10)
 
 
 def test_pair_distances_match_a_loop() -> None:

@@ -8,26 +8,38 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
+from pytestqt.qtbot import QtBot
 
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.gui.web_engine_env import configure_web_engine_env
 
 configure_web_engine_env()
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401  (QtWebEngine must load before the QApplication)
 
 from lookalike.gui.main_window import MainWindow  # noqa: E402
+from tests.real_data import big_card_folder  # noqa: E402
 
 CLASSES = ("1_of_spades", "2_of_hearts", "10_of_clubs", "king_of_diamonds", "queen_of_hearts")
 PER_CLASS = 6
 LONG = 60_000
+MakeWindow = Callable[..., MainWindow]
+BIG = 1500
 
 
 @pytest.fixture(scope="session")
-def cards_folder(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> Path:
+def big_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder big enough that a scan is still running when the test acts on it (real card files)."""
+    return big_card_folder(tmp_path_factory.mktemp("big"), BIG)
+
+
+@pytest.fixture(scope="session")
+def cards_folder(tmp_path_factory: pytest.TempPathFactory, image_data: Path) -> Path:
     """Five card classes, six real images each (folder-per-class)."""
     root = tmp_path_factory.mktemp("cards")
     for name in CLASSES:
         (root / name).mkdir()
-        for src in sorted((datasets / "cards" / name).iterdir())[:PER_CLASS]:
+        for src in sorted((image_data / "cards" / name).iterdir())[:PER_CLASS]:
             shutil.copy2(src, root / name / src.name)
     return root
 
@@ -46,7 +58,7 @@ def broken_folder(tmp_path: Path, cards_folder: Path) -> Path:
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path, projection_model_path: Path) -> Iterator[Callable[..., MainWindow]]:  # type: ignore[no-untyped-def]
+def make_window(qtbot: QtBot, tmp_path: Path, projection_model_path: Path) -> Iterator[MakeWindow]:
     """Build main windows with a loaded model; on teardown close them and check no thread is left."""
     windows: list[MainWindow] = []
 
@@ -68,9 +80,22 @@ def make_window(qtbot, tmp_path: Path, projection_model_path: Path) -> Iterator[
     assert QThreadPool.globalInstance().activeThreadCount() == 0
 
 
-def open_folder(qtbot, window: MainWindow, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def open_folder(qtbot: QtBot, window: MainWindow, folder: Path) -> FolderEmbeddings:
     """Open a folder and wait until its embeddings and pair statistics are in the session."""
     with qtbot.waitSignal(
         window.session.pairs_changed, timeout=LONG, check_params_cb=lambda p: p is not None
     ):
         window.open_folder(folder)
+    return embeddings_of(window)
+
+
+def embeddings_of(window: MainWindow) -> FolderEmbeddings:
+    """The window's folder embeddings, which a test has waited for."""
+    assert window.session.embeddings is not None
+    return window.session.embeddings
+
+
+def embedder_of(window: MainWindow) -> Embedder:
+    """The window's model, which make_window has loaded."""
+    assert window.session.embedder is not None
+    return window.session.embedder

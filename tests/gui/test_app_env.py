@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -69,3 +70,26 @@ def test_no_screen_is_one_clear_error_not_a_qt_abort() -> None:
     assert missing_screen({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
     assert missing_screen({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert missing_screen({}, "darwin") is None
+
+
+def test_the_app_sets_chromium_flags_before_qt_starts() -> None:
+    """Run in a fresh process without the variable (the test session's conftest sets it itself)."""
+    script = textwrap.dedent(
+        """
+        import os
+        from lookalike.gui.app import create_application
+        from lookalike.gui.web_engine_env import FLAGS_VAR, chromium_flags
+        before = os.environ.get(FLAGS_VAR)
+        create_application()
+        print(repr(before), "|", os.environ[FLAGS_VAR], "|", " ".join(chromium_flags()))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "QTWEBENGINE_CHROMIUM_FLAGS"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr[-800:]
+    before, got, want = (part.strip() for part in done.stdout.split("|"))
+    assert before == "None"
+    assert got == want
+    assert "--log-level=3" in got

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject
+from pytestqt.qtbot import QtBot
 
 import lookalike.gui.gallery_model as gallery_module
 from lookalike.engine.folder_embedding import FolderEmbeddings
@@ -15,6 +17,8 @@ from lookalike.gui.app import freeze_startup_heap
 from lookalike.gui.gallery_model import GalleryFilter, GalleryModel
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
 from tests.gui.conftest import LONG
+
+Gallery = tuple[GalleryModel, GalleryFilter]
 
 
 def _folder(n: int, name: str = "img") -> FolderEmbeddings:
@@ -24,7 +28,7 @@ def _folder(n: int, name: str = "img") -> FolderEmbeddings:
 
 
 @pytest.fixture
-def gallery(qtbot, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def gallery(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gallery]:
     monkeypatch.setattr(gallery_module, "CHUNK_ROWS", 7)
     owner = QObject()
     model = GalleryModel(ThumbnailLoader(parent=owner), owner)
@@ -34,7 +38,7 @@ def gallery(qtbot, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-
     model.thumbs.shutdown()
 
 
-def test_rows_arrive_in_chunks_and_end_complete(qtbot, gallery) -> None:  # type: ignore[no-untyped-def]
+def test_rows_arrive_in_chunks_and_end_complete(qtbot: QtBot, gallery: Gallery) -> None:
     model, proxy = gallery
     inserted: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
@@ -46,7 +50,7 @@ def test_rows_arrive_in_chunks_and_end_complete(qtbot, gallery) -> None:  # type
     assert model.index(29).data(gallery_module.PATH_ROLE) == str(Path("/nowhere/c2/img_029.jpg"))
 
 
-def test_a_new_folder_mid_fill_replaces_the_old_one(qtbot, gallery) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_folder_mid_fill_replaces_the_old_one(qtbot: QtBot, gallery: Gallery) -> None:
     model, _ = gallery
     model.set_embeddings(_folder(30, "old"))
     with qtbot.waitSignal(model.loaded, timeout=LONG):
@@ -56,7 +60,7 @@ def test_a_new_folder_mid_fill_replaces_the_old_one(qtbot, gallery) -> None:  # 
     assert names == [f"c{i % 3}/new_{i:03d}.jpg" for i in range(10)]
 
 
-def test_filters_work_on_chunked_rows(qtbot, gallery) -> None:  # type: ignore[no-untyped-def]
+def test_filters_work_on_chunked_rows(qtbot: QtBot, gallery: Gallery) -> None:
     model, proxy = gallery
     with qtbot.waitSignal(model.loaded, timeout=LONG):
         model.set_embeddings(_folder(30))

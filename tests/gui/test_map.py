@@ -6,7 +6,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.gui.conftest import LONG, open_folder
+from pytestqt.qtbot import QtBot
+
+from lookalike.gui.main_window import MainWindow
+from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
 
 HOSTILE_CLASS = "<img src=x onerror=window.__pwned=1>"
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.jpg"
@@ -28,19 +31,21 @@ LIST_CHANNEL = (
 )
 
 
-def js(qtbot, window, script: str) -> Any:  # type: ignore[no-untyped-def]
+def js(qtbot: QtBot, window: MainWindow, script: str) -> Any:
     """Run a script in the map page and return its value."""
     with qtbot.waitCallback(timeout=LONG) as cb:
         window.map.page.runJavaScript(script, 0, cb)
     return cb.args[0]
 
 
-def show_map(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def show_map(qtbot: QtBot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.map.page_ready, timeout=LONG):
         window.tabs.setCurrentWidget(window.map)
 
 
-def test_map_click_lasso_and_hover(qtbot, make_window, tmp_path: Path, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_map_click_lasso_and_hover(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, cards_folder: Path
+) -> None:
     folder = tmp_path / "cards"
     shutil.copytree(cards_folder, folder)
     hostile = folder / HOSTILE_CLASS
@@ -49,7 +54,7 @@ def test_map_click_lasso_and_hover(qtbot, make_window, tmp_path: Path, cards_fol
         shutil.copy2(src, hostile / (HOSTILE_FILE if i == 0 else src.name))
     window = make_window()
     open_folder(qtbot, window, folder)
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     show_map(qtbot, window)
     assert js(qtbot, window, "document.querySelectorAll('.point').length") == len(emb)
 

@@ -6,10 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import sample_folder
 from lookalike.engine.pair_marks import read_marks
-from tests.gui.conftest import LONG, open_folder
+from tests.gui.conftest import LONG, MakeWindow, open_folder
 from tests.gui.drag_drop import drop_files
 
 
@@ -21,15 +24,24 @@ def samples(tmp_path: Path) -> Path:
 
 
 def test_neighbour_marks_hold_at_any_threshold_and_undo(
-    qtbot, make_window, samples: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window: MakeWindow, samples: Path, tmp_path: Path
+) -> None:
     window = make_window()
     open_folder(qtbot, window, samples)
     window.session.select([0])
     view = window.neighbours
     window.session.set_threshold(2.0)  # every neighbour is a match by distance
     assert "match" in view.list.item(0).text()
-    view.mark_neighbour(0, is_match=False)
+    index = view.list.model().index(0, 0)
+    pos = view.list.visualRect(index).center()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.list.viewport().mapToGlobal(pos))
+    QApplication.sendEvent(view.list.viewport(), event)  # a right-click: per-image actions + marks
+    menu = window.image_actions.last_menu
+    assert menu is not None
+    texts = [a.text() for a in menu.actions()]
+    assert "Copy path" in texts
+    next(a for a in menu.actions() if a.text() == "Not a match").trigger()
+    menu.close()
     assert "✗ marked not a match" in view.list.item(0).text()
     assert view.neighbours[0].match is False
     window.session.set_threshold(0.0)
@@ -51,7 +63,9 @@ def test_neighbour_marks_hold_at_any_threshold_and_undo(
     dialog.close()
 
 
-def test_compare_marks_and_explains_a_pair(qtbot, make_window, samples: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_compare_marks_and_explains_a_pair(
+    qtbot: QtBot, make_window: MakeWindow, samples: Path, tmp_path: Path
+) -> None:
     window = make_window()
     open_folder(qtbot, window, samples)
     compare = window.compare

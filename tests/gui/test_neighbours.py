@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.neighbours import knn, pairwise_distances
-from tests.gui.conftest import CLASSES, LONG, PER_CLASS, open_folder
+from lookalike.gui.main_window import MainWindow
+from tests.gui.conftest import CLASSES, LONG, PER_CLASS, MakeWindow, embeddings_of, open_folder
 
 
-def _click_row(qtbot, window, row: int) -> None:  # type: ignore[no-untyped-def]
+def _click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
     view = window.gallery.list
     idx = window.gallery.proxy.mapFromSource(window.gallery.model.index(row))
     view.scrollTo(idx)
@@ -22,11 +24,11 @@ def _click_row(qtbot, window, row: int) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_selecting_an_image_lists_its_neighbours_like_the_engine(
-    qtbot, make_window, cards_folder: Path
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
+) -> None:
     window = make_window()
     open_folder(qtbot, window, cards_folder)
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     assert window.gallery.model.rowCount() == len(CLASSES) * PER_CLASS
     _click_row(qtbot, window, 7)
     assert window.session.selection == [7]
@@ -43,17 +45,21 @@ def test_selecting_an_image_lists_its_neighbours_like_the_engine(
     assert emb.paths[7] in window.neighbours.title.text()
 
 
-def test_arrow_keys_move_through_the_gallery(qtbot, make_window, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_arrow_keys_move_through_the_gallery(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
+) -> None:
     window = make_window()
     open_folder(qtbot, window, cards_folder)
     _click_row(qtbot, window, 0)
     with qtbot.waitSignal(window.session.selection_changed, timeout=LONG) as blocker:
         qtbot.keyClick(window.gallery.list, Qt.Key.Key_Right)
     assert blocker.args[0] == [1]
-    assert window.neighbours.title.text().endswith(f"(class {window.session.embeddings.labels[1]})")
+    assert window.neighbours.title.text().endswith(f"(class {embeddings_of(window).labels[1]})")
 
 
-def test_several_selected_show_a_distance_heat_map(qtbot, make_window, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_several_selected_show_a_distance_heat_map(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
+) -> None:
     window = make_window()
     open_folder(qtbot, window, cards_folder)
     rows = [0, 5, 6, 20]
@@ -64,7 +70,7 @@ def test_several_selected_show_a_distance_heat_map(qtbot, make_window, cards_fol
     assert sorted(window.session.selection) == rows
     heat = window.neighbours.heatmap
     assert window.neighbours.stack.currentWidget() is heat
-    expected = pairwise_distances(window.session.embeddings.vectors[sorted(window.session.selection)])
+    expected = pairwise_distances(embeddings_of(window).vectors[sorted(window.session.selection)])
     order = np.argsort(window.session.selection)
     np.testing.assert_allclose(heat.matrix[np.ix_(order, order)], expected, atol=1e-5)
     before = heat.matches()
@@ -73,7 +79,7 @@ def test_several_selected_show_a_distance_heat_map(qtbot, make_window, cards_fol
     assert heat.matches() >= before
 
 
-def test_filters_by_class_and_name(qtbot, make_window, cards_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_filters_by_class_and_name(qtbot: QtBot, make_window: MakeWindow, cards_folder: Path) -> None:
     window = make_window()
     open_folder(qtbot, window, cards_folder)
     gallery = window.gallery
@@ -83,9 +89,9 @@ def test_filters_by_class_and_name(qtbot, make_window, cards_folder: Path) -> No
         gallery.proxy.index(i, 0).data(Qt.ItemDataRole.UserRole + 1) for i in range(gallery.proxy.rowCount())
     }
     assert labels == {"2_of_hearts"}
-    name = window.session.embeddings.paths[0].rsplit("/", 1)[-1][:8]
+    name = embeddings_of(window).paths[0].rsplit("/", 1)[-1][:8]
     gallery.classes.setCurrentIndex(0)
     gallery.name_filter.setText(name)
-    expected = sum(name.lower() in p.lower() for p in window.session.embeddings.paths)
+    expected = sum(name.lower() in p.lower() for p in embeddings_of(window).paths)
     assert gallery.proxy.rowCount() == expected
-    assert 0 < expected < len(window.session.embeddings)
+    assert 0 < expected < len(embeddings_of(window))

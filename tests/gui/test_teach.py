@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import default_model_path, sample_folder
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.pair_marks import PairMarks
-from tests.gui.conftest import open_folder
+from lookalike.gui.main_window import MainWindow
+from tests.gui.conftest import MakeWindow, open_folder
 
 TINY = (
     "--epochs 1 --val-classes 3 --image-size 32 --width 8 --dim 16 "
@@ -29,13 +31,13 @@ def samples(tmp_path: Path) -> Path:
     return folder
 
 
-def _neighbour_distances(window) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+def _neighbour_distances(window: MainWindow) -> list[tuple[int, float]]:
     window.session.select([])
     window.session.select([0])
     return [(n.row, round(n.distance, 4)) for n in window.neighbours.neighbours]
 
 
-def test_teach_switch_and_back(qtbot, make_window, samples: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_teach_switch_and_back(qtbot: QtBot, make_window: MakeWindow, samples: Path, tmp_path: Path) -> None:
     torch_already = "torch" in sys.modules  # another package's tests may have loaded it
     window = make_window(model=default_model_path())
     open_folder(qtbot, window, samples)
@@ -69,6 +71,7 @@ def test_teach_switch_and_back(qtbot, make_window, samples: Path, tmp_path: Path
 
     with qtbot.waitSignal(window.session.pairs_changed, timeout=60_000, check_params_cb=lambda p: p):
         dialog.switch_button.click()
+    assert window.session.embedder is not None
     assert window.session.embedder.path == result.model
     assert _neighbour_distances(window) != before_neighbours
     assert window.models.previous() == str(default_model_path().resolve())
@@ -85,7 +88,9 @@ def test_teach_switch_and_back(qtbot, make_window, samples: Path, tmp_path: Path
         assert out.stdout.strip() == "False"
 
 
-def test_stop_keeps_the_best_epoch_so_far(qtbot, make_window, samples: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_stop_keeps_the_best_epoch_so_far(
+    qtbot: QtBot, make_window: MakeWindow, samples: Path, tmp_path: Path
+) -> None:
     window = make_window()
     open_folder(qtbot, window, samples)
     dialog = window.teach()

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lookalike.train.config import TrainConfig
-
-DATASETS = Path("/work/shared/datasets")
-CARDS = DATASETS / "cards"
-FLAGS = DATASETS / "flags"
+from lookalike.train.loop import RunResult
+from tests.real_data import CARDS
 
 
 def tiny_config(out: Path, **changes: object) -> TrainConfig:
     """A few card classes at 32 px with a narrow network: an epoch takes about a second."""
-    base: dict[str, object] = {
+    base: dict[str, Any] = {
         "data": (str(CARDS),),
         "out": str(out),
         "epochs": 2,
@@ -30,11 +29,11 @@ def tiny_config(out: Path, **changes: object) -> TrainConfig:
         "threads": 1,
     }
     base.update(changes)
-    return TrainConfig(**base)  # type: ignore[arg-type]
+    return TrainConfig(**base)
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory):
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     """One tiny end-to-end run with export, shared by the export and manifest tests."""
     from lookalike.train.loop import run
 

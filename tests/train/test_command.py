@@ -60,3 +60,13 @@ def test_an_epoch_with_no_batches_is_not_a_collapse() -> None:
     empty = HealthMeter().summary()
     assert empty["batches"] == 0
     assert not collapsed(empty)
+
+
+def test_an_unreadable_checkpoint_says_why_in_one_line(tmp_path: Path) -> None:
+    from lookalike.train.checkpoint import load_checkpoint
+
+    bad = tmp_path / "best.pt"
+    bad.write_bytes(b"not a checkpoint\nsecond line")
+    with pytest.raises(ValueError, match="is not a readable training checkpoint") as info:
+        load_checkpoint(bad)
+    assert "\n" not in str(info.value)

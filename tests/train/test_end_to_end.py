@@ -12,13 +12,21 @@ import torch
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.manifest import THRESHOLD_KEYS
 from lookalike.train.checkpoint import load_checkpoint
+from lookalike.train.class_split import load_split, split_from_dict
 from lookalike.train.export import PARITY_TOLERANCE
-from lookalike.train.loop import run
+from lookalike.train.export_run import ExportReport
+from lookalike.train.loop import RunResult, run
+from tests.real_data import CARDS
 
-from .conftest import CARDS, tiny_config
+from .conftest import tiny_config
 
 
-def test_run_writes_checkpoints_metrics_split_and_model(tiny_run) -> None:
+def _export(run: RunResult) -> ExportReport:
+    assert run.export is not None, "the tiny run exports its model"
+    return run.export
+
+
+def test_run_writes_checkpoints_metrics_split_and_model(tiny_run: RunResult) -> None:
     out = tiny_run.out
     for name in ("best.pt", "last.pt", "config.json", "split.json", "metrics.json", "model.onnx"):
         assert (out / name).is_file(), name
@@ -31,8 +39,8 @@ def test_run_writes_checkpoints_metrics_split_and_model(tiny_run) -> None:
     assert not set(split["val"]) & set(split["train"])
 
 
-def test_export_passes_parity_and_engine_loads_it(tiny_run) -> None:
-    assert tiny_run.export.parity_diff <= PARITY_TOLERANCE
+def test_export_passes_parity_and_engine_loads_it(tiny_run: RunResult) -> None:
+    assert _export(tiny_run).parity_diff <= PARITY_TOLERANCE
     embedder = Embedder(tiny_run.out / "model.onnx", device="cpu")
     assert embedder.dim == 16
     image = next(iter(sorted((CARDS / "1_of_clubs").iterdir())))
@@ -41,21 +49,21 @@ def test_export_passes_parity_and_engine_loads_it(tiny_run) -> None:
     assert np.linalg.norm(vec) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_manifest_round_trip_train_to_engine(tiny_run) -> None:
+def test_manifest_round_trip_train_to_engine(tiny_run: RunResult) -> None:
     manifest = Embedder(tiny_run.out / "model.onnx", device="cpu").manifest
     cfg = json.loads((tiny_run.out / "config.json").read_text())
     assert manifest.preprocessing.input_size == cfg["image_size"] == 32
     assert manifest.preprocessing.resize == "letterbox"
     assert manifest.embedding_dim == 16
     assert set(THRESHOLD_KEYS) <= set(manifest.thresholds)
-    assert manifest.thresholds == tiny_run.export.thresholds
+    assert manifest.thresholds == _export(tiny_run).thresholds
     assert manifest.histograms is not None
     assert sum(manifest.histograms.genuine) > 0
     assert manifest.training["val_classes"] == 3
-    assert manifest.metrics["held_out"] == tiny_run.export.metrics
+    assert manifest.metrics["held_out"] == _export(tiny_run).metrics
 
 
-def test_engine_and_torch_embed_the_same(tiny_run) -> None:
+def test_engine_and_torch_embed_the_same(tiny_run: RunResult) -> None:
     from lookalike.train.embed import embed_images
     from lookalike.train.model import EmbeddingNet
     from lookalike.train.prepared import preprocessing_for
@@ -93,3 +101,11 @@ def test_dry_run_stops_after_one_batch(tmp_path: Path) -> None:
     assert result.export is None
     assert result.state.epoch == 0
     assert result.images_per_s > 0
+
+
+def test_the_checkpoint_and_split_json_hold_the_same_split(tiny_run: RunResult) -> None:
+    saved = load_split(tiny_run.out / "split.json")
+    for name in ("best.pt", "last.pt"):
+        assert split_from_dict(load_checkpoint(tiny_run.out / name)["split"]) == saved
+    assert saved.val
+    assert saved.train

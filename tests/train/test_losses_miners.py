@@ -34,7 +34,9 @@ def _dist(emb: torch.Tensor, i: int, j: int, squared: bool) -> float:
     return sq if squared else math.sqrt(sq)
 
 
-def _loop_loss(emb: torch.Tensor, trips: list[tuple[int, int, int]], margin: float, sq: bool):
+def _loop_loss(
+    emb: torch.Tensor, trips: list[tuple[int, int, int]], margin: float, sq: bool
+) -> tuple[float, int]:
     per = [max(_dist(emb, a, p, sq) - _dist(emb, a, n, sq) + margin, 0.0) for a, p, n in trips]
     active = [v for v in per if v > 0]
     return (sum(active) / len(active) if active else 0.0), len(active)

@@ -1,0 +1,29 @@
+"""Real duplicates for tests: the bundled samples copied into tmp_path plus near and exact copies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+from lookalike.engine.bundled import sample_folder
+
+# (source, copy made from it): a half-size re-save (near duplicate) and a byte-identical copy.
+RESIZED = ("flag_it/iso_png320.png", "flag_it/iso_png320-small.png")
+EXACT = ("10_of_hearts/kde-oxygen.jpg", "10_of_hearts/kde-oxygen copy.jpg")
+
+
+def samples_with_duplicates(dest: Path) -> Path:
+    """Copy the samples to `dest` and add two duplicates; the copies are older than their sources."""
+    shutil.copytree(sample_folder(), dest, ignore=shutil.ignore_patterns("*.md"))
+    src, copy = RESIZED
+    with Image.open(dest / src) as img:
+        img.convert("RGB").resize((img.width // 2, img.height // 2), Image.Resampling.LANCZOS).save(
+            dest / copy
+        )
+    shutil.copyfile(dest / EXACT[0], dest / EXACT[1])
+    for rel in (RESIZED[1], EXACT[1]):
+        os.utime(dest / rel, (1_600_000_000, 1_600_000_000))
+    return dest
