@@ -75,7 +75,7 @@ class MarksDialog(QDialog):
     def remove_selected(self) -> None:
         """Forget the selected marks."""
         marks = self.model.marks()
-        for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
+        for row in sorted({i.row() for i in self.table.selectionModel().selectedRows()}, reverse=True):
             self.model.unmark(marks[row].a, marks[row].b)
 
     def choose_export(self) -> None:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -56,7 +57,8 @@ def test_neighbour_marks_hold_at_any_threshold_and_undo(
     window.marks.undo()
     assert dialog.table.rowCount() == 1
     assert "marked" not in view.list.item(1).text()
-    dialog.table.selectRow(0)
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    dialog.table.selectionModel().select(dialog.table.model().index(0, 0), flags)  # no modifier keys
     dialog.remove_selected()
     assert window.marks.marks() == []
     assert "marked" not in view.list.item(0).text()
