@@ -33,7 +33,7 @@ from lookalike.gui.gallery_view import GalleryView
 from lookalike.gui.image_actions import ImageActions
 from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
-from lookalike.gui.marks_dialog import MarksDialog
+from lookalike.gui.marks_dialog import MarksDialog, ask_marks_export
 from lookalike.gui.model_history import ModelHistory
 from lookalike.gui.neighbours_view import NeighboursView
 from lookalike.gui.pair_marks_model import PairMarksModel
@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
             self,
         )
         self.exports.fill(export_menu)
+        export_menu.addAction("Marked pairs (is / is not a match)…").triggered.connect(
+            lambda: ask_marks_export(self, self.marks)
+        )
 
     def _action(
         self, menu: QMenu, text: str, key: QKeySequence | QKeySequence.StandardKey, slot: Callable[[], object]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -78,10 +79,27 @@ class MarksDialog(QDialog):
         for row in sorted({i.row() for i in self.table.selectionModel().selectedRows()}, reverse=True):
             self.model.unmark(marks[row].a, marks[row].b)
 
-    def choose_export(self) -> None:
+    def choose_export(self) -> QFileDialog:
         """Ask where, then export (CSV when the name ends in .csv, else JSON)."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export marks", "marks.json", "JSON (*.json);;CSV (*.csv)"
-        )
-        if path:
-            self.model.export(Path(path))
+        return ask_marks_export(self, self.model)
+
+
+def ask_marks_export(parent: QWidget, marks: PairMarksModel) -> QFileDialog:
+    """A non-blocking save dialog (File → Export and the Marked pairs window share it)."""
+    folder = marks.folder
+    start = (folder.parent if folder else Path.home()) / f"{folder.name if folder else 'folder'}-marks.json"
+    dialog = QFileDialog(parent, "Export marked pairs", str(start))
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setNameFilters(["JSON (*.json)", "CSV (*.csv)"])
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.fileSelected.connect(lambda name: marks.export(_with_suffix(name, dialog.selectedNameFilter())))
+    dialog.open()
+    return dialog
+
+
+def _with_suffix(name: str, name_filter: str) -> Path:
+    path = Path(name)
+    if path.suffix.lower() in (".json", ".csv"):
+        return path
+    return path.with_name(path.name + (".csv" if "csv" in name_filter.lower() else ".json"))

@@ -51,9 +51,12 @@ def test_neighbour_marks_hold_at_any_threshold_and_undo(
     assert view.neighbours[1].match is True
     dialog = window.show_marks()
     assert dialog.table.rowCount() == 2
-    out = tmp_path / "marks.csv"
-    window.marks.export(out)
-    assert sorted(m.is_match for m in read_marks(out)) == [False, True]
+    out = tmp_path / "marks"
+    save = dialog.choose_export()  # the same dialog as File → Export → Marked pairs
+    save.selectNameFilter("CSV (*.csv)")
+    save.fileSelected.emit(str(out))
+    save.close()
+    assert sorted(m.is_match for m in read_marks(tmp_path / "marks.csv")) == [False, True]
     window.marks.undo()
     assert dialog.table.rowCount() == 1
     assert "marked" not in view.list.item(1).text()
