@@ -26,6 +26,7 @@ from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
 from lookalike.gui.drop_zone import dropped_files
+from lookalike.gui.duplicate_marks import duplicate_mark_actions
 from lookalike.gui.duplicates_view import DuplicatesView, duplicate_paths
 from lookalike.gui.export_menu import ExportMenu
 from lookalike.gui.gallery_model import PATH_ROLE
@@ -184,7 +185,9 @@ class MainWindow(QMainWindow):
         acts = self.image_actions
         acts.register(self.gallery.list, lambda idx: [str(i.data(PATH_ROLE)) for i in idx if i.isValid()])
         acts.register(self.neighbours.list, self.neighbours.paths_of, self.neighbours.add_mark_actions)
-        acts.register(self.duplicates.tree, duplicate_paths)
+        acts.register(
+            self.duplicates.tree, duplicate_paths, duplicate_mark_actions(self.marks, self.duplicates)
+        )
         acts.register_widget(self.map.web)
         acts.notice.connect(lambda text: self.status.showMessage(text, 8000))
         acts.find_similar_requested.connect(self._find_similar)

@@ -103,3 +103,35 @@ def test_compare_marks_and_explains_a_pair(
         compare.load("b", outside)
     assert not bar.buttons[True].isEnabled()
     assert compare.is_match is False  # the mark belongs to the other pair
+
+
+def test_duplicates_context_menu_marks_against_the_kept_image(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    from lookalike.engine.bundled import default_model_path
+    from tests.gui.test_duplicates import THRESHOLD
+    from tests.duplicate_samples import samples_with_duplicates
+
+    window = make_window(model=default_model_path())
+    window.session.set_threshold(THRESHOLD)
+    open_folder(qtbot, window, samples_with_duplicates(tmp_path / "photos"))
+    with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
+        window.tabs.setCurrentWidget(window.duplicates)
+    tree = window.duplicates.tree
+    top = tree.topLevelItem(0)
+    group = window.duplicates.listing.groups[0]  # type: ignore[union-attr]
+    other = next(i for i in range(top.childCount()) if i != group.keep)
+    item = top.child(other)
+    tree.expandItem(top)
+    index = tree.indexFromItem(item)
+    pos = tree.visualRect(index).center()
+    QApplication.sendEvent(
+        tree.viewport(),
+        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, tree.viewport().mapToGlobal(pos)),
+    )
+    menu = window.image_actions.last_menu
+    assert menu is not None
+    next(a for a in menu.actions() if a.text() == "Not a match with the kept image").trigger()
+    menu.close()
+    kept = group.files[group.keep].rel_path
+    assert window.marks.verdict(kept, item.text(5)) is False
