@@ -109,8 +109,8 @@ def test_duplicates_context_menu_marks_against_the_kept_image(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:
     from lookalike.engine.bundled import default_model_path
-    from tests.gui.test_duplicates import THRESHOLD
     from tests.duplicate_samples import samples_with_duplicates
+    from tests.gui.test_duplicates import THRESHOLD
 
     window = make_window(model=default_model_path())
     window.session.set_threshold(THRESHOLD)
@@ -119,9 +119,12 @@ def test_duplicates_context_menu_marks_against_the_kept_image(
         window.tabs.setCurrentWidget(window.duplicates)
     tree = window.duplicates.tree
     top = tree.topLevelItem(0)
-    group = window.duplicates.listing.groups[0]  # type: ignore[union-attr]
-    other = next(i for i in range(top.childCount()) if i != group.keep)
-    item = top.child(other)
+    listing = window.duplicates.listing
+    assert top is not None
+    assert listing is not None
+    group = listing.groups[0]
+    item = top.child(next(i for i in range(top.childCount()) if i != group.keep))
+    assert item is not None
     tree.expandItem(top)
     index = tree.indexFromItem(item)
     pos = tree.visualRect(index).center()
