@@ -128,7 +128,7 @@ class Tour:
 
     def _teach(self) -> None:
         """Teach for a short budget on the folder; grab the dialog with its before/after."""
-        dialog = self.w.teach()
+        dialog = self.w.teaching.teach()
         assert dialog is not None
         dialog.minutes.setValue(self.teach_minutes)
         dialog.resize(720, 620)

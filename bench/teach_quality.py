@@ -60,7 +60,7 @@ def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, objec
     window.session.model_changed.connect(lambda _m: window.open_folder(folder))
     window.open_model(default_model_path())
     loop.exec()
-    dialog = window.teach()
+    dialog = window.teaching.teach()
     assert dialog is not None, window.last_error
     dialog.minutes.setValue(minutes)
     dialog.save_to.setText(str(save_to))

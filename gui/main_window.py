@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import FolderEmbeddings
-from lookalike.engine.teach_run import teachable, train_options
 from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
@@ -34,15 +33,15 @@ from lookalike.gui.gallery_view import GalleryView
 from lookalike.gui.image_actions import ImageActions
 from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
-from lookalike.gui.marks_dialog import MarksDialog, ask_marks_export
+from lookalike.gui.marks_dialog import ask_marks_export
 from lookalike.gui.model_history import ModelHistory
 from lookalike.gui.neighbours_view import NeighboursView
 from lookalike.gui.pair_marks_model import PairMarksModel
 from lookalike.gui.session import Session
 from lookalike.gui.skipped_panel import SkippedPanel
 from lookalike.gui.status_bar import StatusBar
-from lookalike.gui.teach_dialog import TeachDialog
 from lookalike.gui.teacher import Teacher
+from lookalike.gui.teaching_actions import TeachingActions
 from lookalike.gui.threshold_bar import ThresholdBar
 from lookalike.gui.threshold_view import ThresholdView
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
@@ -66,7 +65,7 @@ class MainWindow(QMainWindow):
         self.marks = PairMarksModel(self.session, self)
         self.models = ModelHistory(self.session, settings, self)
         self.teacher = Teacher(self.session, self.controller, self)
-        self.teach_dialog: TeachDialog | None = None
+        self.teaching = TeachingActions(self)
         self.thumbs = ThumbnailLoader(parent=self)
         self.last_error: tuple[str, str] | None = None
         self._closed = False
@@ -115,7 +114,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
         self.recent_menu = file_menu.addMenu("Recent folders")
-        self._action(file_menu, "&Previous model", QKeySequence("Ctrl+Shift+P"), self.previous_model)
+        self._action(file_menu, "&Previous model", QKeySequence("Ctrl+Shift+P"), self.teaching.previous_model)
         self.models_menu = file_menu.addMenu("Recent models")
         self._build_image_tools(file_menu.addMenu("&Export"))
         file_menu.addSeparator()
@@ -124,8 +123,8 @@ class MainWindow(QMainWindow):
         self._action(work, "&Stop", QKeySequence(Qt.Key.Key_Escape), self.controller.stop)
         self._action(work, "Compute &map", QKeySequence("Ctrl+M"), self._show_map)
         work.addSeparator()
-        self._action(work, "&Teach the model on this folder…", QKeySequence("Ctrl+T"), self.teach)
-        self._action(work, "Marked &pairs…", QKeySequence("Ctrl+Alt+M"), self.show_marks)
+        self._action(work, "&Teach the model on this folder…", QKeySequence("Ctrl+T"), self.teaching.teach)
+        self._action(work, "Marked &pairs…", QKeySequence("Ctrl+Alt+M"), self.teaching.show_marks)
         self._action(work, "&Undo last mark", QKeySequence.StandardKey.Undo, self.marks.undo)
         view = self.menuBar().addMenu("&View")
         for i in range(self.tabs.count()):
@@ -136,7 +135,7 @@ class MainWindow(QMainWindow):
                 partial(self.tabs.setCurrentIndex, i),
             )
         self._fill_recent()
-        self._fill_models()
+        self.teaching.fill_models()
 
     def _build_image_tools(self, export_menu: QMenu) -> None:
         """Per-image actions (Image menu, context menus) and File → Export."""
@@ -167,7 +166,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.controller.failed.connect(self.show_error)
         self.marks.failed.connect(self.show_error)
-        self.models.changed.connect(self._fill_models)
+        self.models.changed.connect(self.teaching.fill_models)
         self.teacher.finished.connect(
             lambda r: self.status.showMessage(f"Taught model saved: {r.model}", 15000)
         )
@@ -301,59 +300,3 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         if state is not None:
             self.restoreState(state)
-
-    # Teaching, pair marks and model history (issue 13) ------------------------------------------
-
-    def teach(self) -> TeachDialog | None:
-        """Work → Teach the model on this folder: the dialog that runs training in a child process."""
-        emb = self.session.embeddings
-        if emb is None or self.session.embedder is None:
-            self.show_error("Teach the model", "Open a folder (and let it finish embedding) first.")
-            return None
-        reason = teachable(emb, len(self.marks.marks()))
-        if reason is not None:
-            self.show_error("Teach the model", reason)
-            return None
-        store = self.marks.store
-        marks_file = store.path if store is not None and len(store) else None
-        classes = len({lab for lab in emb.labels if lab is not None})
-        summary = (
-            f"{emb.folder.name}: {len(emb)} images, {classes} classes, {len(self.marks.marks())} marked "
-            f"pairs. Starting model: {self.session.embedder.path.name}."
-        )
-        dialog = TeachDialog(self.teacher, emb.folder, summary, marks_file, self)
-        dialog.switch_requested.connect(self.open_model)
-        self.controller.run(
-            "train-options",
-            lambda p, c: train_options(),
-            dialog.offer_backbones,
-            partial(self._no_train_options, dialog),
-        )
-        self.teach_dialog = dialog
-        dialog.show()
-        return dialog
-
-    def _no_train_options(self, dialog: TeachDialog, exc: BaseException) -> None:
-        dialog.offer_backbones("")
-        self.status.showMessage(f"Could not read `lookalike train --help`: {exc}", 8000)
-
-    def show_marks(self) -> MarksDialog:
-        """Work → Marked pairs: list, remove, undo, export."""
-        dialog = MarksDialog(self.marks, self)
-        dialog.show()
-        return dialog
-
-    def previous_model(self) -> None:
-        """File → Previous model: back to the model used before this one."""
-        previous = self.models.previous()
-        if previous is None:
-            self.status.showMessage("No previous model yet", 5000)
-        else:
-            self.open_model(previous)
-
-    def _fill_models(self) -> None:
-        self.models_menu.clear()
-        for path in self.models.recent():
-            action = self.models_menu.addAction(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_model(p))
-        self.models_menu.setEnabled(bool(self.models.recent()))

@@ -49,7 +49,7 @@ def test_neighbour_marks_hold_at_any_threshold_and_undo(
     view.mark_neighbour(1, is_match=True)
     assert "✓ marked match" in view.list.item(1).text()
     assert view.neighbours[1].match is True
-    dialog = window.show_marks()
+    dialog = window.teaching.show_marks()
     assert dialog.table.rowCount() == 2
     out = tmp_path / "marks"
     save = dialog.choose_export()  # the same dialog as File → Export → Marked pairs

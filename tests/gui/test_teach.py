@@ -45,7 +45,7 @@ def test_teach_switch_and_back(qtbot: QtBot, make_window: MakeWindow, samples: P
     window.neighbours.mark_neighbour(0, is_match=False)  # the teach run gets a marks file
     before_neighbours = _neighbour_distances(window)
 
-    dialog = window.teach()
+    dialog = window.teaching.teach()
     assert dialog is not None
     assert dialog.marks_file == PairMarks(samples).path
     with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
@@ -76,7 +76,7 @@ def test_teach_switch_and_back(qtbot: QtBot, make_window: MakeWindow, samples: P
     assert _neighbour_distances(window) != before_neighbours
     assert window.models.previous() == str(default_model_path().resolve())
     with qtbot.waitSignal(window.session.pairs_changed, timeout=60_000, check_params_cb=lambda p: p):
-        window.previous_model()
+        window.teaching.previous_model()
     assert _neighbour_distances(window) == before_neighbours
     dialog.close()
 
@@ -93,7 +93,7 @@ def test_stop_keeps_the_best_epoch_so_far(
 ) -> None:
     window = make_window()
     open_folder(qtbot, window, samples)
-    dialog = window.teach()
+    dialog = window.teaching.teach()
     assert dialog is not None
     with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
         pass
