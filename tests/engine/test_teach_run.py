@@ -72,7 +72,7 @@ def test_before_and_after_score_the_same_images(cpu_embedder: Embedder) -> None:
     want = retrieval_metrics(emb.vectors[rows], [emb.labels[r] for r in rows])
     assert before is not None
     assert after is not None
-    assert before.n_images == after.n_images == 21
+    assert before.n_images == after.n_images == len(rows) > 0
     assert before.precision_at_1 == pytest.approx(want.precision_at_1)
     assert after.map_at_r == pytest.approx(before.map_at_r, abs=1e-6)
     assert np.isfinite(after.precision_at_1)
