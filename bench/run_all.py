@@ -22,6 +22,7 @@ FULL: list[tuple[str, list[str]]] = [
     ("gui_responsiveness", []),
     ("gpu", []),
     ("duplicate_grouping", []),
+    ("threshold_precision", []),
 ]
 QUICK: dict[str, list[str]] = {
     "folder_embedding": ["--images", "300", "--rounds", "1"],
@@ -31,6 +32,7 @@ QUICK: dict[str, list[str]] = {
     "gui_responsiveness": ["--images", "500", "--slider-images", "2000", "--launches", "1"],
     "gpu": ["--images", "300", "--rounds", "1"],
     "duplicate_grouping": ["--sets", "flags"],
+    "threshold_precision": [],
 }
 
 

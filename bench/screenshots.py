@@ -117,7 +117,7 @@ class Tour:
 
     def _hover(self) -> None:
         self.w.map.bridge.thumbnailReady.connect(
-            lambda *_: self._after(800, lambda: self._shot("map", self._teach))
+            lambda *_: self._after(800, lambda: self._shot("map", self._linked_map))
         )
         self._after(
             800,
@@ -125,6 +125,13 @@ class Tour:
                 HOVER.replace("{i}", "7").replace("{{", "{").replace("}}", "}")
             ),
         )
+
+    def _linked_map(self) -> None:
+        """The gallery's selection on the map, points coloured by distance to it, a name searched."""
+        self.w.session.select([len(self.w.session.embeddings or []) // 3])
+        self.w.map.links.set_mode("distance")
+        self.w.map.controls.search.setText("iso_")
+        self._after(1200, lambda: self._shot("linked_map", self._teach))
 
     def _teach(self) -> None:
         """Teach for a short budget on the folder; grab the dialog with its before/after."""

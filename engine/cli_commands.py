@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from lookalike.engine.bundled import default_model_path
-from lookalike.engine.cache_housekeeping import MAX_MB_VARIABLE, cache_info, clear_cache
+from lookalike.engine.cli_cache import register_cache_command
 from lookalike.engine.cli_explain import register_explain
 from lookalike.engine.cli_output import (
     info,
@@ -21,9 +21,9 @@ from lookalike.engine.cli_output import (
     skipped_json,
 )
 from lookalike.engine.embedder import Embedder
-from lookalike.engine.embedding_cache import default_cache_dir
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.image_query import answer_for, embed_query
 from lookalike.engine.interrupts import JobInterruptedError, signals_set
 from lookalike.engine.manifest import MAX_DISTANCE
 from lookalike.engine.neighbours import distance, knn
@@ -52,12 +52,7 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path)
     p.add_argument("--html", type=Path, required=True, help="output page (OUT.html)")
     p.add_argument("--force", action="store_true", help="replace an existing file that is not ours")
-    p = sub.add_parser("cache", help="show or clear the embedding cache", description=_cache.__doc__)
-    group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--info", action="store_true", help="where it is, how many files, how big")
-    group.add_argument("--clear", action="store_true", help="remove every cached embedding")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    p.set_defaults(func=_cache)
+    register_cache_command(sub)
     _register_duplicates(sub)
     register_explain(sub, _add)
 
@@ -177,13 +172,12 @@ def _neighbours(args: argparse.Namespace) -> int:
         raise LookalikeError("-k must be at least 1")
     embedder = _load_folder_model(args)
     # The query first: a bad one fails in a second, not after the whole folder is embedded.
-    qvec = None if args.query is None else _embed_path(embedder, args.query)[None]
+    qvec = None if args.query is None else embed_query(embedder, args.query)
     result = _embed_folder(args, embedder)
+    rows: dict[str, tuple[Any, Any]]  # (rows, distances) per query
     if args.query is not None and qvec is not None:
-        self_row = _row_of(result, args.query)
-        excl = None if self_row is None else np.array([self_row])
-        idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
-        rows = {str(args.query): (idx[0], dist[0])}
+        found = answer_for(result, args.query, qvec, args.k)
+        rows = {str(args.query): (found.rows, found.distances)}
     else:
         idx, dist = knn(result.vectors, args.k)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
@@ -199,14 +193,6 @@ def _neighbours(args: argparse.Namespace) -> int:
             for item in items:
                 print(f"  {item['distance']:.4f}  {shown(item['path'])}")
     return 0
-
-
-def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
-    try:
-        rel = query.resolve().relative_to(result.folder.resolve()).as_posix()
-    except ValueError:
-        return None
-    return result.paths.index(rel) if rel in result.paths else None
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -268,29 +254,3 @@ def distance_threshold(text: str) -> float:
             f"{text!r}: distances between unit vectors lie from 0 to {MAX_DISTANCE:g}"
         )
     return value
-
-
-def _cache(args: argparse.Namespace) -> int:
-    """Show where the embedding cache is and how big (--info), or empty it (--clear)."""
-    directory = default_cache_dir()
-    if args.clear:
-        removed = clear_cache(directory)
-        info(f"removed {removed} cache file(s) from {shown(str(directory))}")
-    report = cache_info(directory)
-    if args.json:
-        print_json(
-            {
-                "directory": str(report.directory),
-                "files": report.files,
-                "bytes": report.total_bytes,
-                "max_bytes": report.max_bytes,
-            }
-        )
-    elif args.info:
-        print(f"cache folder   {shown(str(report.directory))}")
-        print(f"files          {report.files}")
-        print(
-            f"size           {report.total_bytes / 2**20:.1f} MiB of {report.max_bytes / 2**20:.0f} MiB "
-            f"(least recently used files are removed above; {MAX_MB_VARIABLE} sets the cap)"
-        )
-    return 0

@@ -7,8 +7,8 @@ import csv
 import sys
 from pathlib import Path
 
-from lookalike.engine.cli_commands import _base_json, _embed_folder, _load_folder_model
-from lookalike.engine.cli_output import info, print_json
+from lookalike.engine.cli_commands import _base_json, _embed_folder, _load_folder_model, distance_threshold
+from lookalike.engine.cli_output import info, print_json, shown
 from lookalike.engine.duplicate_groups import DEFAULT_METHOD, METHODS
 from lookalike.engine.duplicate_listing import GROUP_COLUMNS, list_duplicates, listing_document, listing_rows
 from lookalike.engine.errors import LookalikeError
@@ -18,7 +18,9 @@ from lookalike.engine.keep_rules import KEEP_RULES
 def add_duplicates_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the subcommand (the parser itself comes from cli_commands, with --model/--json)."""
     p.add_argument("folder", type=Path)
-    p.add_argument("--threshold", type=float, help="match below this distance (default: model's)")
+    p.add_argument(
+        "--threshold", type=distance_threshold, help="match below this distance, 0 to 2 (default: model's)"
+    )
     p.add_argument("--keep", choices=KEEP_RULES, default="largest", help="which image to propose to keep")
     p.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD, help=argparse.SUPPRESS)
     p.add_argument("--csv", action="store_true", help="print one CSV row per grouped image")
@@ -45,5 +47,5 @@ def run_duplicates(args: argparse.Namespace) -> int:
             print(f"group {n} ({len(group.files)} images)")
             for i, f in enumerate(group.files):
                 mark = "keep" if i == group.keep else "    "
-                print(f"  {mark}  {f.rel_path}  {f.width}x{f.height}  {f.bytes:,} B  {f.modified_iso}")
+                print(f"  {mark}  {shown(f.rel_path)}  {f.width}x{f.height}  {f.bytes:,} B  {f.modified_iso}")
     return 0

@@ -8,6 +8,7 @@ and the distance matrix of a selection (the heat map). Paths are relative to the
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from lookalike.engine.duplicate_groups import close_pairs
 from lookalike.engine.duplicate_listing import GROUP_COLUMNS, DuplicateListing, listing_document, listing_rows
 from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.engine.neighbours import knn, pairwise_distances
+from lookalike.engine.output_paths import check_output_path, write_output
 
 FORMATS = ("csv", "json")
 
@@ -34,18 +36,25 @@ class ExportTable:
     document: dict[str, Any]
 
 
-def write_export(table: ExportTable, path: Path) -> Path:
-    """Write as CSV or JSON, chosen by the file's suffix (the one place export files are written)."""
+def write_export(table: ExportTable, path: Path, reads: Sequence[Path] = ()) -> Path:
+    """Write as CSV or JSON, chosen by the file's suffix (the one place export files are written).
+
+    Through the output guard: never over an input or inside `reads` (the folder shown); the file
+    dialog has already asked before replacing a file, hence force."""
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"export as .csv or .json, not {path.suffix or 'no suffix'}")
+    check_output_path(path, reads=reads, suffixes=[f".{f}" for f in FORMATS], flag="export", force=True)
     if fmt == "json":
-        path.write_text(json.dumps(table.document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        text = json.dumps(table.document, indent=2, allow_nan=False) + "\n"
     else:
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(table.columns)
-            writer.writerows(table.rows)
+        buf = io.StringIO(newline="")
+        writer = csv.writer(buf)
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        text = buf.getvalue()
+    data = text.encode("utf-8", "surrogateescape")
+    write_output(path, lambda fh: fh.write(data), "export")
     return path
 
 

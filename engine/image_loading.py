@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 import warnings
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO, TypeVar
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError, features
 
 from lookalike.engine.decode_budget import DECODE_BUDGET, peak_decode_bytes
 from lookalike.engine.errors import ImageLoadError
@@ -18,11 +19,12 @@ from lookalike.engine.errors import ImageLoadError
 T = TypeVar("T")
 
 # Formats opened by content; no other decoder (EPS via Ghostscript, say) is ever started.
-ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF", "HEIF", "AVIF")
 # Refuse images whose declared size would need more memory than any real photo does.
 MAX_PIXELS = 100_000_000
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff", ".gif"}
+    | {".heic", ".heif", ".hif", ".avif"}
 )
 # Magic bytes, only to word the reason for a file Pillow could not open (never to pick a decoder).
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -38,6 +40,22 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"8BPS", "Photoshop"),
     (b"\x00\x00\x01\x00", "Windows icon"),
 )
+
+
+@functools.cache
+def register_phone_formats() -> None:
+    """HEIC/HEIF (pillow-heif) and AVIF (Pillow's own when built with libavif, else the plugin),
+    on the first image load: importing them costs ~35 ms the app's start need not pay.
+
+    pillow-heif applies the file's rotation itself and resets EXIF orientation to 1, so
+    exif_transpose below never turns a HEIC twice.
+    """
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    if not features.check("avif"):
+        import pillow_avif  # type: ignore[import-untyped]  # noqa: F401  (registers AVIF on import)
+
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow refuses above 2x this at open; _decode refuses above 1x
 # Pillow only warns between 1x and 2x; _decode refuses those itself, so the warning is noise. (A
@@ -60,6 +78,7 @@ def load_prepared(
 ) -> T:
     """Decode and `prepare` (e.g. resize to the model input) inside one reservation of the shared
     decode budget, so full-size pixels never outnumber the budget, however many threads decode."""
+    register_phone_formats()
     with _open_regular(path) as fh:
         try:
             with (
@@ -201,7 +220,7 @@ def _sniff(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
     if head[4:8] == b"ftyp":
-        return "HEIC/AVIF"
+        return "AVIF" if head[8:12] in (b"avif", b"avis") else "HEIF"
     for magic, kind in _SIGNATURES:
         if head.startswith(magic):
             return kind

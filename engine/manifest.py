@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lookalike.engine.default_threshold import ThresholdChoice, choose_default
 from lookalike.engine.errors import ManifestError
 from lookalike.engine.preprocessing import RESIZE_POLICIES, Preprocessing
 
@@ -51,9 +52,14 @@ class ModelManifest:
     format_version: int = FORMAT_VERSION
 
     @property
+    def default_choice(self) -> ThresholdChoice:
+        """Which calibrated threshold the app and CLI start with, and why (see default_threshold.py)."""
+        return choose_default(self.thresholds, self.histograms)
+
+    @property
     def default_threshold(self) -> float:
-        """The threshold the app starts with: the best-accuracy one from calibration."""
-        return float(self.thresholds["best_accuracy"])
+        """The threshold the app and CLI start with: a false-accept-rate point, not balanced accuracy."""
+        return self.default_choice.value
 
     def to_json(self) -> str:
         """Serialise for the ONNX metadata (a plain JSON object)."""

@@ -14,6 +14,7 @@ import numpy as np
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.manifest import Histograms
 from lookalike.engine.pair_distances import PairDistances, measure_pairs
+from lookalike.engine.sorted_counts import count_below
 from lookalike.engine.verification import (
     ThresholdStats,
     histograms,
@@ -64,7 +65,7 @@ def folder_pairs(vectors: np.ndarray, labels: Sequence[str | None], seed: int = 
 
 def summarize(pairs: FolderPairs, threshold: float) -> ThresholdSummary:
     """Matching pairs (distance below threshold) and, with labels, FAR / VAL / precision."""
-    below = int(np.searchsorted(pairs.distances, threshold, side="left"))
+    below = count_below(pairs.distances, threshold)
     if pairs.sampled and len(pairs.distances):
         below = round(below / len(pairs.distances) * pairs.n_pairs)
     stats = threshold_stats(pairs.labelled, threshold) if pairs.labelled is not None else None

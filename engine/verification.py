@@ -13,6 +13,7 @@ import numpy as np
 
 from lookalike.engine.manifest import Histograms
 from lookalike.engine.pair_distances import PairDistances, pair_distances
+from lookalike.engine.sorted_counts import count_below
 
 FAR_TARGETS = {"1e-3": 1e-3, "1e-2": 1e-2}
 
@@ -47,8 +48,8 @@ class Calibration:
 def threshold_stats(pairs: PairDistances, threshold: float) -> ThresholdStats:
     """FAR, VAL and precision at one threshold, via binary search on sorted distances (fast)."""
     gen, imp = _sorted(pairs)
-    ta = int(np.searchsorted(gen, threshold, side="left"))
-    fa = int(np.searchsorted(imp, threshold, side="left"))
+    ta = count_below(gen, threshold)
+    fa = count_below(imp, threshold)
     far = fa / max(len(imp), 1)
     val = ta / max(len(gen), 1)
     precision = ta / (ta + fa) if ta + fa else 1.0

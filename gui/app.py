@@ -34,20 +34,15 @@ def freeze_startup_heap() -> None:
 
 
 def run_app(folder: Path | None, model: Path | None) -> int:
-    """Open the main window on `folder` (default: bundled samples) with `model` (default: bundled)."""
+    """Open the main window on `folder` and `model` (default: the last ones, else the bundled ones)."""
     app = create_application()
     from PySide6.QtCore import QSettings
 
-    from lookalike.engine.bundled import default_model_path, sample_folder
     from lookalike.gui.main_window import MainWindow
+    from lookalike.gui.remembered_state import start_window
 
     window = MainWindow(QSettings())
     window.show()
     freeze_startup_heap()
-    window.open_model(model or default_model_path())
-    start = folder if folder is not None else sample_folder()
-    if start.is_dir():
-        window.open_folder(start)
-    else:
-        window.show_error("No folder", f"{start} does not exist; use File → Open folder.")
+    start_window(window, folder, model)  # else the last model and folder, else the bundled ones
     return int(app.exec())  # type: ignore[attr-defined]

@@ -144,7 +144,10 @@ class CompareView(QWidget):
             self.histogram.set_marks(t, None)
             return
         self.distance = distance(a.vector, b.vector)
-        self.distance_label.setText(f"Distance {self.distance:.4f}   (threshold {t:.4f})")
+        note = self.session.precision_note()
+        self.distance_label.setText(
+            f"Distance {self.distance:.4f}   (threshold {t:.4f}" + (f", {note})" if note else ")")
+        )
         marked = self.pair_bar.marked()
         match = self.distance < t if marked is None else marked
         self.verdict.setText(

@@ -94,7 +94,7 @@ class ExportMenu(QObject):
         build = self._builder(kind, emb)
 
         def job(progress: ProgressFn, cancel: threading.Event) -> Path:
-            return write_export(build(), path)
+            return write_export(build(), path, reads=[emb.folder])  # never inside the folder shown
 
         self.controller.run("export", job, self._written, partial(self._failed, path))
 

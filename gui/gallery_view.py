@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSize, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.image_loading import is_image_name
+from lookalike.gui.drop_zone import dropped_files
 from lookalike.gui.gallery_model import PATH_ROLE, GalleryFilter, GalleryModel
 from lookalike.gui.session import Session
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
@@ -27,6 +30,7 @@ class GalleryView(QWidget):
     """Shows the folder; selecting here selects in the whole app, and the app's selection shows here."""
 
     open_requested = Signal(str)
+    image_dropped = Signal(str)  # an image file dropped from anywhere: find similar ones here
 
     def __init__(self, session: Session, thumbs: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +41,7 @@ class GalleryView(QWidget):
         self._syncing = False
         self._subset: set[int] | None = None
         self._build(thumbs.size)
+        self.setAcceptDrops(True)
         self.model.rowsInserted.connect(self._show_count)
         self.model.loaded.connect(lambda: self._show_selection(self.session.selection))
         session.folder_changed.connect(self._folder_changed)
@@ -78,6 +83,21 @@ class GalleryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.list)
         self._set_subset(None)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        """Accept one image file (not a folder or model: the window opens those)."""
+        paths = dropped_files(event.mimeData())
+        if len(paths) == 1 and paths[0].is_file() and is_image_name(paths[0].name):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Ask for the dropped image's neighbours in this folder."""
+        paths = dropped_files(event.mimeData())
+        if len(paths) == 1 and paths[0].is_file():
+            event.acceptProposedAction()
+            self.image_dropped.emit(str(paths[0]))
 
     def _folder_changed(self, embeddings: FolderEmbeddings | None) -> None:
         self.model.set_embeddings(embeddings)

@@ -28,6 +28,7 @@ from lookalike.gui.drop_zone import dropped_files
 from lookalike.gui.duplicate_marks import duplicate_mark_actions
 from lookalike.gui.duplicates_view import DuplicatesView, duplicate_paths
 from lookalike.gui.export_menu import ExportMenu
+from lookalike.gui.folder_threshold_job import FolderThresholdJob
 from lookalike.gui.gallery_model import PATH_ROLE
 from lookalike.gui.gallery_view import GalleryView
 from lookalike.gui.image_actions import ImageActions
@@ -36,7 +37,9 @@ from lookalike.gui.map_view import MapView
 from lookalike.gui.marks_dialog import ask_marks_export
 from lookalike.gui.model_history import ModelHistory
 from lookalike.gui.neighbours_view import NeighboursView
+from lookalike.gui.outside_search import OutsideSearch
 from lookalike.gui.pair_marks_model import PairMarksModel
+from lookalike.gui.remembered_state import RememberedState
 from lookalike.gui.session import Session
 from lookalike.gui.skipped_panel import SkippedPanel
 from lookalike.gui.status_bar import StatusBar
@@ -72,6 +75,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_menus()
         self._wire()
+        self._wire_tools()
         self._restore_layout()
 
     def _build_views(self) -> None:
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
+        self._action(file_menu, "Find &similar…", QKeySequence("Ctrl+F"), self.choose_similar)
         self.recent_menu = file_menu.addMenu("Recent folders")
         self._action(file_menu, "&Previous model", QKeySequence("Ctrl+Shift+P"), self.teaching.previous_model)
         self.models_menu = file_menu.addMenu("Recent models")
@@ -179,6 +184,27 @@ class MainWindow(QMainWindow):
         self.thumbs.failed.connect(
             lambda path, why: self.status.showMessage(f"{Path(path).name}: {why}", 8000)
         )
+
+    def _wire_tools(self) -> None:
+        """Find similar, the folder's own thresholds, remembered state (issue 11)."""
+        s, c = self.session, self.controller
+        self.folder_threshold_job = FolderThresholdJob(s, c, self)
+        self.outside = OutsideSearch(s, c, self)
+        self.remembered = RememberedState(self, self.settings.qs)
+        self.gallery.image_dropped.connect(self.find_similar)
+        self.outside.answered.connect(self.neighbours.show_query)
+        self.outside.answered.connect(lambda _a: self.tabs.setCurrentWidget(self.neighbours))
+
+    def find_similar(self, image: str | Path) -> None:
+        """Show the nearest neighbours in the open folder of any image file (dropped or chosen)."""
+        self.outside.k = self.neighbours.k.value()
+        self.outside.search(Path(image))
+
+    def choose_similar(self) -> None:
+        """File → Find similar…"""
+        path, _ = QFileDialog.getOpenFileName(self, "Find images similar to…", str(Path.home()))
+        if path:
+            self.find_similar(path)
 
     def _wire_image_tools(self) -> None:
         acts = self.image_actions
@@ -263,6 +289,7 @@ class MainWindow(QMainWindow):
         if not self._closed:
             self._closed = True
             self.settings.set_layout(self.saveGeometry(), self.saveState())
+            self.remembered.save()
             self.settings.sync()
             self.teacher.shutdown()
             self.controller.shutdown()

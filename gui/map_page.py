@@ -67,6 +67,72 @@ PAGE_SCRIPT = r"""
 })();
 """
 
+# Linked-map calls the app makes with runJavaScript: only row numbers, numbers and colours the app
+# built itself ever arrive here, never a file or class name.
+LINK_SCRIPT = r"""
+(function () {
+  var gd = document.getElementById('{plot_id}');
+  var nBase = gd.data.length;
+  var kind = gd.data[0].type || 'scatter';
+  var baseColours = [], baseRows = [], rowXY = {};
+  gd._fullData.forEach(function (t, i) {
+    baseColours.push(t.marker.color);
+    baseRows.push(t.customdata.map(function (c) { return c[0]; }));
+    t.customdata.forEach(function (c, j) { rowXY[c[0]] = [t.x[j], t.y[j], c]; });
+  });
+  var marks = {
+    selection: {size: 17, color: 'rgba(0,0,0,0)', line: {width: 3, color: '#e6194b'}},
+    search: {size: 12, symbol: 'diamond', color: '#ff9900', line: {width: 1, color: '#000000'}}
+  };
+  var markIndex = {};
+  window.lookalikeMarked = {selection: [], search: []};
+  Object.keys(marks).forEach(function (name) {
+    markIndex[name] = gd.data.length;
+    Plotly.addTraces(gd, {type: kind, x: [], y: [], customdata: [], mode: 'markers', name: name,
+      showlegend: false, hoverinfo: 'skip', marker: marks[name]});
+  });
+  var baseIdx = baseRows.map(function (_, i) { return i; });
+  window.lookalikeMark = function (name, rows) {
+    var xs = [], ys = [], cd = [];
+    rows.forEach(function (r) {
+      var p = rowXY[r];
+      if (p) { xs.push(p[0]); ys.push(p[1]); cd.push(p[2]); }
+    });
+    Plotly.restyle(gd, {x: [xs], y: [ys], customdata: [cd]}, [markIndex[name]]);
+    window.lookalikeMarked[name] = cd.map(function (c) { return c[0]; });
+    return cd.length;
+  };
+  window.lookalikeColourClasses = function () {
+    Plotly.restyle(gd, {'marker.color': baseColours, 'marker.showscale': false}, baseIdx);
+    window.lookalikeColouring = 'class';
+  };
+  window.lookalikeColourValues = function (values, cmin, cmax) {
+    var colours = baseRows.map(function (rows) { return rows.map(function (r) { return values[r]; }); });
+    // Near is bright (yellow); the scale sits bottom left, clear of the legend.
+    Plotly.restyle(gd, {'marker.color': colours, 'marker.colorscale': 'Viridis', 'marker.reversescale': true,
+      'marker.cmin': cmin, 'marker.cmax': cmax, 'marker.colorbar': {x: 0, xanchor: 'left', y: 0,
+      yanchor: 'bottom', len: 0.4, thickness: 12, title: {text: 'distance'}},
+      'marker.showscale': baseIdx.map(function (i) { return i === 0; })}, baseIdx);
+    window.lookalikeColouring = 'values';
+  };
+  window.lookalikeColourList = function (byRow) {
+    var colours = baseRows.map(function (rows) { return rows.map(function (r) { return byRow[r]; }); });
+    Plotly.restyle(gd, {'marker.color': colours, 'marker.showscale': false}, baseIdx);
+    window.lookalikeColouring = 'list';
+  };
+  window.lookalikeColourOf = function (row) {
+    for (var i = 0; i < nBase; i++) {
+      var j = baseRows[i].indexOf(row);
+      if (j >= 0) {
+        var c = gd.data[i].marker.color;
+        return Array.isArray(c) ? c[j] : (c === undefined ? baseColours[i] : c);
+      }
+    }
+    return null;
+  };
+})();
+"""
+
 
 def qwebchannel_js() -> str:
     """Qt's own qwebchannel.js, read from the Qt resources (no network, no copy in the repo)."""
@@ -86,7 +152,7 @@ def build_map_page(
     fig = map_figure(projection, paths, labels)
     if dark:
         fig.update_layout(template="plotly_dark")
-    page = map_html(fig, PAGE_SCRIPT)
+    page = map_html(fig, PAGE_SCRIPT + LINK_SCRIPT)
     style = "<style>html,body{margin:0;padding:0;height:100%;overflow:hidden}</style>\n"
     head = (
         style

@@ -18,6 +18,7 @@ from lookalike.engine.map_figure import WEBGL_ABOVE
 from lookalike.engine.projection import Projection, tsne_2d
 from lookalike.gui.controller import Controller
 from lookalike.gui.map_bridge import MapBridge
+from lookalike.gui.map_links import MapControls, MapLinks
 from lookalike.gui.map_page import build_map_page, qwebchannel_js
 from lookalike.gui.palette import is_dark
 from lookalike.gui.session import Session
@@ -62,6 +63,7 @@ class MapView(QWidget):
         self._tmp = tempfile.TemporaryDirectory(prefix="lookalike-map-")
         self._count = 0
         self._waiting_thumb: dict[str, int] = {}
+        self.lassoed_rows: list[int] = []
         self._channel_js = qwebchannel_js()
         self._build()
         session.folder_changed.connect(self._folder_changed)
@@ -93,9 +95,12 @@ class MapView(QWidget):
         events.lassoed.connect(self._lassoed)
         events.thumbnail_wanted.connect(self._thumbnail_wanted)
         events.ready.connect(self.page_ready)
+        self.controls = MapControls()
+        self.links = MapLinks(self, self.session, self.controls)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addWidget(self.controls)
         layout.addWidget(self.web, 1)
 
     def showEvent(self, event: object) -> None:  # noqa: N802
@@ -135,12 +140,14 @@ class MapView(QWidget):
             note += " · WebGL"
         self.info.setText(note + " · click a point to select it, lasso to send points to the gallery")
         url = QUrl.fromLocalFile(str(path))
+        self.links.unload()
         self.page.allowed = url
         self.web.load(url)
 
     def _folder_changed(self, emb: FolderEmbeddings | None) -> None:
         self._stale = True
         self.projection = None
+        self.lassoed_rows = []
         self.bridge.n_rows = 0
         self.page.allowed = QUrl("about:blank")
         self.web.setUrl(QUrl("about:blank"))
@@ -149,6 +156,7 @@ class MapView(QWidget):
             self.compute()
 
     def _lassoed(self, rows: list[int]) -> None:
+        self.lassoed_rows = sorted(set(rows))
         if rows:
             self.session.show_subset(rows)
 

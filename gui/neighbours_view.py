@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.image_query import QueryAnswer
 from lookalike.engine.neighbours import knn, pairwise_distances
 from lookalike.gui.heatmap_widget import HeatmapWidget
 from lookalike.gui.pair_marks_model import PairMarksModel
@@ -116,6 +117,21 @@ class NeighboursView(QWidget):
         self.title.setText(
             f"Nearest neighbours of {emb.paths[rows[0]]}" + (f" (class {label})" if label else "")
         )
+        for n in self.neighbours:
+            self.list.addItem(self._item(emb, n))
+        self.stack.setCurrentWidget(self.list)
+
+    def show_query(self, answer: QueryAnswer) -> None:
+        """Find similar: an image from anywhere, its neighbours in the folder with distance and verdict."""
+        emb = self.session.embeddings
+        if emb is None:
+            return
+        self.list.clear()
+        self._query = answer.self_row
+        pairs = zip(answer.rows, answer.distances, strict=True)
+        self.neighbours = [self._mark(emb, row, dist) for row, dist in pairs]
+        where = "in the folder" if answer.self_row is not None else "from outside the folder"
+        self.title.setText(f"Nearest neighbours of {answer.query.name} ({where})")
         for n in self.neighbours:
             self.list.addItem(self._item(emb, n))
         self.stack.setCurrentWidget(self.list)

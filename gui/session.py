@@ -11,8 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from lookalike.engine.default_threshold import KEY_NAMES, ThresholdChoice, histogram_precision
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.folder_thresholds import FolderThreshold
 from lookalike.engine.manifest import Histograms
 from lookalike.engine.threshold_summary import FolderPairs, ThresholdSummary, summarize
 
@@ -28,6 +30,7 @@ class Session(QObject):
     threshold_changed = Signal(float)
     selection_changed = Signal(list)
     subset_changed = Signal(object)
+    folder_thresholds_changed = Signal(list)  # FolderThreshold: best F1 and FAR targets on this folder
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +40,7 @@ class Session(QObject):
         self.pairs: FolderPairs | None = None
         self.threshold = 1.0
         self.selection: list[int] = []
+        self.folder_thresholds: list[FolderThreshold] = []
 
     def set_model(self, embedder: Embedder, threshold: float | None = None) -> None:
         """A new model: everything embedded with the old one is gone."""
@@ -49,6 +53,7 @@ class Session(QObject):
         """The folder's vectors (or None while none are available)."""
         self.embeddings = embeddings
         self.pairs = None
+        self.folder_thresholds = []
         self.selection = []
         self.folder_changed.emit(embeddings)
         self.pairs_changed.emit(None)
@@ -57,7 +62,14 @@ class Session(QObject):
     def set_pairs(self, pairs: FolderPairs | None) -> None:
         """Pair statistics of the current folder, computed once per folder."""
         self.pairs = pairs
+        if self.folder_thresholds:
+            self.set_folder_thresholds([])
         self.pairs_changed.emit(pairs)
+
+    def set_folder_thresholds(self, items: list[FolderThreshold]) -> None:
+        """Thresholds chosen on this folder's labels (computed in the background after the pairs)."""
+        self.folder_thresholds = list(items)
+        self.folder_thresholds_changed.emit(self.folder_thresholds)
 
     def set_threshold(self, value: float) -> None:
         """The one match threshold of the app, in distance units."""
@@ -91,3 +103,34 @@ class Session(QObject):
     def calibrated_thresholds(self) -> dict[str, float]:
         """The model's calibrated thresholds (best accuracy, FAR 1e-3, FAR 1e-2)."""
         return dict(self.embedder.manifest.thresholds) if self.embedder is not None else {}
+
+    def default_choice(self) -> ThresholdChoice | None:
+        """The model's default threshold and the rule that picked it."""
+        return self.embedder.manifest.default_choice if self.embedder is not None else None
+
+    def calibration_precision(self, threshold: float) -> float | None:
+        """Precision the model's held-out calibration pairs give at `threshold` (no folder labels needed)."""
+        hist = self.embedder.manifest.histograms if self.embedder is not None else None
+        return histogram_precision(hist, threshold) if hist is not None else None
+
+    def precision_note(self) -> str:
+        """'precision 0.57 (…)' at the current threshold: the folder's labels, else the calibration."""
+        summary = self.summary()
+        if summary is not None and summary.stats is not None:
+            return f"precision {summary.stats.precision:.2f} on this folder"
+        precision = self.calibration_precision(self.threshold)
+        return "" if precision is None else f"precision {precision:.2f} on the model's calibration"
+
+    def threshold_source(self) -> str:
+        """Which named threshold the current one is: the model's default, a folder choice, or custom."""
+        t = self.threshold
+        for item in self.folder_thresholds:
+            if abs(item.value - t) < 1e-6:
+                return f"this folder's {item.name}"
+        choice = self.default_choice()
+        if choice is not None and abs(choice.value - t) < 1e-6:
+            return f"default: {choice.label}"
+        for key, value in self.calibrated_thresholds().items():
+            if abs(value - t) < 1e-6:
+                return f"model: {KEY_NAMES.get(key, key)}"
+        return "custom"

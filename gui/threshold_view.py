@@ -16,10 +16,13 @@ class ThresholdView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.fields = {k: QLabel("–") for k in ("threshold", "pairs", "far", "val", "precision", "counts")}
+        self.fields = {
+            k: QLabel("–") for k in ("threshold", "source", "pairs", "far", "val", "precision", "counts")
+        }
         form = QFormLayout()
         names = {
             "threshold": "Threshold",
+            "source": "Chosen by",
             "pairs": "Matching pairs in the folder",
             "far": "FAR (impostor pairs accepted)",
             "val": "VAL (genuine pairs accepted)",
@@ -31,9 +34,13 @@ class ThresholdView(QWidget):
             form.addRow(names[key], label)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.choices = QLabel()
+        self.choices.setWordWrap(True)
+        self.choices.setTextFormat(Qt.TextFormat.PlainText)
         left = QVBoxLayout()
         left.addLayout(form)
         left.addWidget(self.note)
+        left.addWidget(self.choices)
         left.addStretch(1)
         self.roc = RocWidget()
         layout = QHBoxLayout(self)
@@ -41,6 +48,8 @@ class ThresholdView(QWidget):
         layout.addWidget(self.roc, 1)
         session.threshold_changed.connect(lambda _t: self._update())
         session.pairs_changed.connect(self._pairs_changed)
+        session.folder_thresholds_changed.connect(lambda _t: self._show_choices())
+        session.model_changed.connect(lambda _m: self._show_choices())
         self._pairs_changed(None)
 
     def _pairs_changed(self, pairs: FolderPairs | None) -> None:
@@ -52,12 +61,19 @@ class ThresholdView(QWidget):
             self.note.setText(_note(pairs))
         self._update()
 
+    def _show_choices(self) -> None:
+        self.choices.setText(choices_text(self.session))
+
     def _update(self) -> None:
         self.fields["threshold"].setText(f"{self.session.threshold:.4f}")
+        self.fields["source"].setText(self.session.threshold_source())
         summary = self.session.summary()
         if summary is None:
             for key in ("pairs", "far", "val", "precision", "counts"):
                 self.fields[key].setText("–")
+            precision = self.session.calibration_precision(self.session.threshold)
+            if precision is not None:
+                self.fields["precision"].setText(f"{precision:.3f} on the model's calibration pairs")
             self.roc.set_point(None, None)
             return
         self._show(summary)
@@ -68,6 +84,9 @@ class ThresholdView(QWidget):
         if s.stats is None:
             for key in ("far", "val", "precision", "counts"):
                 self.fields[key].setText("needs classes (sub-folders)")
+            precision = self.session.calibration_precision(self.session.threshold)
+            if precision is not None:
+                self.fields["precision"].setText(f"{precision:.3f} on the model's calibration pairs")
             self.roc.set_point(None, None)
             return
         st = s.stats
@@ -88,3 +107,25 @@ def _note(pairs: FolderPairs) -> str:
     if pairs.labelled is None:
         text += " FAR, VAL and precision need classes: one sub-folder per class."
     return text
+
+
+def choices_text(session: Session) -> str:
+    """The default's rule, and the folder's own thresholds with their FAR, VAL and precision."""
+    lines = []
+    choice = session.default_choice()
+    if choice is not None:
+        precision = "" if choice.precision is None else f", precision {choice.precision:.3f}"
+        lines.append(
+            f"Default: {choice.label} = {choice.value:.4f}{precision} on the model's held-out pairs — "
+            "a false-accept-rate point, because with many classes a balanced threshold accepts "
+            "mostly pairs of different classes."
+        )
+    if session.folder_thresholds:
+        lines.append("This folder's own thresholds (Set from… in the toolbar):")
+        for item in session.folder_thresholds:
+            st = item.stats
+            lines.append(
+                f"  {item.name}: {st.threshold:.4f} — precision {st.precision:.3f}, "
+                f"FAR {st.far:.1e}, VAL {st.val:.3f}"
+            )
+    return "\n".join(lines)

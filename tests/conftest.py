@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from lookalike.engine.embedder import Embedder
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -36,8 +38,6 @@ def projection_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cpu_embedder(projection_model_path: Path) -> object:
+def cpu_embedder(projection_model_path: Path) -> Embedder:
     """A real ORT embedder on the projection model, shared by a test module."""
-    from lookalike.engine.embedder import Embedder
-
     return Embedder(projection_model_path, device="cpu")

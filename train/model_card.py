@@ -172,8 +172,9 @@ ONNX Runtime vs torch max |difference| at export: {parity:.1e}.
 |---|---|
 {thresholds}
 
-`best_accuracy` is the app's default; `far_1e-3` / `far_1e-2` accept about 0.1% / 1% of
-different-class pairs.
+The app's default is the loosest FAR point (`far_1e-2`, else `far_1e-3`) whose precision on these
+held-out pairs is at least 0.5 (engine/default_threshold.py); `far_1e-3` / `far_1e-2` accept about
+0.1% / 1% of different-class pairs.
 
 ## Limits
 

@@ -16,6 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from lookalike.engine.image_loading import register_phone_formats
+
+register_phone_formats()  # HEIC/AVIF files are written with the plugins' own encoders
 OK, SKIPPED = "ok", "skipped"
 Writer = Callable[[Path], object]
 
@@ -93,6 +96,14 @@ STORED_FOR_ORIENTATION = {
     6: Image.Transpose.ROTATE_90,
     8: Image.Transpose.ROTATE_270,
 }
+
+
+def exif_rotated_photo(fmt: str, orientation: int = 6) -> bytes:
+    """A HEIF or AVIF photo stored sideways with an EXIF orientation tag (the plugins' own encoders)."""
+    stored = sample_rgb().transpose(STORED_FOR_ORIENTATION[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encoded(stored, fmt, quality=95, exif=exif.tobytes())
 
 
 def corrupt_exif_jpeg() -> bytes:
@@ -180,6 +191,11 @@ def _good_writers() -> dict[str, Writer]:
         "good/multipage.tif": _bytes(multipage_tiff()),
         "good/exif_orientation_9.jpg": _bytes(exif_rotated_jpeg(9)),
         "good/png_without_trailer.png": _bytes(png_without_trailer()),
+        "good/photo.heic": _image(base, "HEIF", quality=90),
+        "good/photo.avif": _image(base, "AVIF", quality=90),
+        "good/heic_named_as.jpg": _image(base, "HEIF", quality=90),
+        "good/exif_rotated.heic": _bytes(exif_rotated_photo("HEIF")),
+        "good/exif_rotated.avif": _bytes(exif_rotated_photo("AVIF")),
     }
 
 
@@ -223,6 +239,11 @@ def _bad_writers() -> dict[str, Writer]:
         cut = idat_start + int((idat_end - idat_start) * frac)
         writers[f"bad/png_cut_{int(frac * 100)}pct_of_pixels.png"] = _bytes(png[:cut])
     writers["bad/png_cut_in_header.png"] = _bytes(png[:20])
+    for fmt, suffix in (("HEIF", "heic"), ("AVIF", "avif")):
+        photo = encoded(sample_rgb(96, 72), fmt, quality=90)
+        for frac in (0.1, 0.5, 0.9):
+            writers[f"bad/{suffix}_cut_{int(frac * 100)}pct.{suffix}"] = _cut(photo, frac)
+        writers[f"bad/{suffix}_cut_in_header.{suffix}"] = _bytes(photo[:16])
     return writers
 
 

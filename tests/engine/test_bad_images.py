@@ -29,6 +29,7 @@ from tests.engine.bad_corpus import (
     encoded,
     eps_text,
     exif_rotated_jpeg,
+    exif_rotated_photo,
     make_bad_corpus,
     sample_rgb,
     unlock_corpus,
@@ -79,6 +80,9 @@ REASONS = {
     "bad/pcx_not_allowed.png": "outside the allowed list",
     "bad/jpeg_cut_60pct.jpg": "truncated",
     "bad/png_cut_50pct_of_pixels.png": "truncated",
+    "bad/heic_cut_50pct.heic": "truncated",
+    "bad/avif_cut_50pct.avif": "corrupt AVIF",
+    "bad/heic_cut_in_header.heic": "corrupt HEIF",
     "special/dangling.jpg": "dangling symlink",
     "special/self_loop.jpg": "symlink loop",
     "special/fifo.jpg": "not a regular file",
@@ -122,6 +126,20 @@ def test_exif_rotated_jpeg_embeds_as_the_upright_picture(
     assert np.allclose(embedder.embed_file(path), embedder.embed_image(upright), atol=1e-6)
     if orientation in inverse:  # the rotation matters: the stored picture embeds differently
         assert not np.allclose(embedder.embed_file(path), embedder.embed_image(stored), atol=1e-3)
+
+
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_exif_rotated_heic_and_avif_load_upright(tmp_path: Path, embedder: Embedder, fmt: str) -> None:
+    """Phone photos: the decoder or exif_transpose turns them upright, never both and never neither."""
+    path = tmp_path / f"rotated.{fmt.lower()}"
+    path.write_bytes(exif_rotated_photo(fmt, 6))
+    loaded = load_image(path)
+    assert loaded.size == sample_rgb().size  # stored 36x48, shown 48x36
+    upright = np.asarray(sample_rgb(), np.float64)
+    assert np.abs(np.asarray(loaded, np.float64) - upright).mean() < 12  # lossy codec, same picture
+    sideways = np.asarray(sample_rgb().transpose(Image.Transpose.ROTATE_180), np.float64)
+    assert np.abs(np.asarray(loaded, np.float64) - sideways).mean() > 30
+    assert np.allclose(np.linalg.norm(embedder.embed_file(path)), 1.0, atol=1e-5)
 
 
 def test_corrupt_exif_keeps_the_pixels_or_raises_the_documented_error(tmp_path: Path) -> None:

@@ -147,7 +147,10 @@ def test_compare_plain_text(cli_cache: Path, projection_model_path: Path, image_
     a, b = sorted((image_data / "cards" / "queen_of_hearts").iterdir())[:2]
     proc = run(cli_cache, "compare", a, b, "--model", projection_model_path)
     assert proc.returncode == 0
-    assert re.fullmatch(r"distance \d+\.\d{4}  threshold 0\.9000  (MATCH|no match)\n", proc.stdout)
+    default = Embedder(projection_model_path, device="cpu").manifest.default_threshold  # a FAR point
+    assert default != 0.9  # not the model's best_accuracy
+    pattern = rf"distance \d+\.\d{{4}}  threshold {re.escape(f'{default:.4f}')}  (MATCH|no match)\n"
+    assert re.fullmatch(pattern, proc.stdout)
 
 
 def test_neighbours_of_a_query_inside_the_folder(

@@ -90,6 +90,14 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("--html a user's page", "{photos} --html {notes}.html"),
         ("--html without .html", "{photos} --html {tmp}/m.png"),
     ],
+    "duplicates": [
+        *COMMON_FOLDER_CASES,
+        ("--threshold nan", "{photos} --json --threshold nan"),
+        ("--threshold -1", "{photos} --threshold -1"),
+        ("--threshold inf", "{photos} --csv --threshold inf"),
+        ("--json and --csv", "{photos} --json --csv"),
+        ("bad --keep", "{photos} --keep random"),
+    ],
     "cache": [("no flag", ""), ("both flags", "--info --clear"), ("unknown option", "--info --bogus")],
     "gui": [
         ("missing folder", "{tmp}/missing"),
@@ -142,11 +150,14 @@ def places(tmp_path_factory: pytest.TempPathFactory, projection_model_path: Path
             "text": str(text), "notes": str(tmp / "notes")}  # fmt: skip
 
 
+MODEL_COMMANDS = ("embed", "compare", "neighbours", "evaluate", "map", "duplicates")
+
+
 def _argv(command: str, template: str, places: dict[str, str]) -> list[str]:
     words = [w.format(**places) for w in template.split(" ") if w]
-    if command in ("embed", "compare", "neighbours", "evaluate", "map") and "--model" not in words:
+    if command in MODEL_COMMANDS and "--model" not in words:
         words += ["--model", places["model"]]
-    if command in ("embed", "compare", "neighbours", "evaluate", "map") and "--device" not in words:
+    if command in MODEL_COMMANDS and "--device" not in words:
         words += ["--device", "cpu"]
     return [command, *words]
 
@@ -192,7 +203,7 @@ HOSTILE_NAMES = [b"bad\xffbyte.png", b"new\nline.png", b"-dash.png", b"tab\there
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("command", ["embed", "neighbours", "evaluate"])
+@pytest.mark.parametrize("command", ["embed", "neighbours", "evaluate", "duplicates"])
 def test_hostile_names_print_as_one_escaped_line_each_under_a_utf8_locale(
     command: str, tmp_path: Path, projection_model_path: Path
 ) -> None:
@@ -226,5 +237,8 @@ def test_hostile_names_print_as_one_escaped_line_each_under_a_utf8_locale(
         assert len(out.splitlines()) == n_images * 3  # each query line + 2 neighbour lines, no extras
         assert "bad\\udcffbyte.png" in out
         assert "new\\nline.png" in out
+    if command == "duplicates":  # the copies form one group; each member on one escaped line
+        assert "new\\nline.png" in out
+        assert all(line.startswith(("group ", "  ")) for line in out.splitlines()), out
     skipped = [line for line in err.splitlines() if "broken" in line]
     assert len(skipped) == 1, err

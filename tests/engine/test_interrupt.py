@@ -78,6 +78,7 @@ def test_a_signal_saves_what_was_embedded_and_exits_within_a_second(
     assert code == 128 + signum, err
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("lookalike: interrupted: "), err
+    print(f"signal {signum}: exited {elapsed:.2f} s after it, {code=}")
     assert elapsed < 1.0, f"took {elapsed:.2f} s to exit"
     embedder = Embedder(projection_model_path, device="cpu")
     cached = load_cache(cache_path(cache, folder, embedder.sha256), embedder.dim, embedder.sha256)

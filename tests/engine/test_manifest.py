@@ -53,7 +53,7 @@ def test_round_trip_through_metadata_is_exact() -> None:
     assert all(isinstance(v, str) for v in meta.values())
     back = manifest_from_metadata(meta)
     assert back == manifest
-    assert back.default_threshold == 0.83
+    assert back.default_threshold == 0.62  # FAR 1e-2: its calibration precision is 0.503
 
 
 def test_round_trip_without_optional_fields() -> None:

@@ -101,3 +101,19 @@ def test_a_failed_write_leaves_no_half_file_and_keeps_the_old_one(tmp_path: Path
         write_output(target, fail, "--html")
     assert target.read_text() == "old page"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+def test_app_exports_go_through_the_same_guard(photos: Path, tmp_path: Path) -> None:
+    """The app's CSV/JSON export (a file dialog) may replace a file, but never an input image."""
+    from lookalike.engine.exports import ExportTable, write_export
+
+    table = ExportTable(columns=("a",), rows=[(1,)], document={"a": [1]})
+    before = _digest(photos)
+    with pytest.raises(LookalikeError, match="inside the folder being read"):
+        write_export(table, photos / "flag_de" / "pairs.csv", reads=[photos])
+    victim = sorted((photos / "flag_de").iterdir())[0]
+    (tmp_path / "looks.json").symlink_to(victim)
+    with pytest.raises(LookalikeError, match="inside the folder being read"):  # a link into it
+        write_export(table, tmp_path / "looks.json", reads=[photos])
+    assert _digest(photos) == before
+    assert write_export(table, tmp_path / "pairs.csv", reads=[photos]).read_bytes() == b"a\r\n1\r\n"

@@ -11,6 +11,7 @@ import pytest
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.retrieval_metrics import encode_labels, retrieval_metrics
 from tests.engine.card_embeddings import embed_cards
+from tests.engine.clusters import clustered
 
 
 def _slow_reference(vectors: np.ndarray, labels: Sequence[str | None]) -> tuple[float, float, float, int]:
@@ -42,14 +43,7 @@ def _slow_reference(vectors: np.ndarray, labels: Sequence[str | None]) -> tuple[
 def _clustered(
     seed: int, sizes: Sequence[int], dim: int = 16, spread: float = 0.6
 ) -> tuple[np.ndarray, list[str]]:
-    """Gaussian blobs, one per class, overlapping enough that the metrics are not all 1."""
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((len(sizes), dim))
-    vecs = np.concatenate(
-        [c + spread * rng.standard_normal((n, dim)) for c, n in zip(centres, sizes, strict=True)]
-    )
-    labels = [f"class{k}" for k, n in enumerate(sizes) for _ in range(n)]
-    return vecs.astype(np.float32), labels
+    return clustered(seed, sizes, dim, spread)
 
 
 @pytest.fixture(scope="module")

@@ -24,17 +24,13 @@ from lookalike.engine.verification import (
     threshold_stats,
 )
 from tests.engine.card_embeddings import embed_cards
+from tests.engine.clusters import clustered
 
 
 def _clustered(
     seed: int, sizes: Sequence[int], dim: int = 8, spread: float = 0.7
 ) -> tuple[np.ndarray, list[str]]:
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((len(sizes), dim))
-    vecs = np.concatenate(
-        [c + spread * rng.standard_normal((n, dim)) for c, n in zip(centres, sizes, strict=True)]
-    )
-    return vecs.astype(np.float32), [f"c{k}" for k, n in enumerate(sizes) for _ in range(n)]
+    return clustered(seed, sizes, dim, spread)
 
 
 def _loop_pairs(vectors: np.ndarray, labels: Sequence[str | None]) -> tuple[list[float], list[float]]:
