@@ -7,12 +7,17 @@ python -m bench.screenshots --folder ../shared/datasets/cards --model assets/mod
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lookalike.engine.bundled import default_model_path, sample_folder
+
+if TYPE_CHECKING:
+    from lookalike.gui.teach_dialog import TeachDialog
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 HOVER = (
@@ -23,7 +28,7 @@ HOVER = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Drive the real window through the four views, saving one screenshot each."""
+    """Drive the real window through the views, explain a pair and teach briefly; one screenshot each."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--folder", type=Path, default=sample_folder())
     ap.add_argument("--model", type=Path, default=default_model_path())
@@ -50,8 +55,10 @@ class Tour:
         from lookalike.gui.main_window import MainWindow
 
         self.folder, self.model, self.out = folder, model, out
+        self.teach_minutes = 1.0
         self.code = 0
         self._settings_dir = tempfile.TemporaryDirectory(prefix="lookalike-shots-")
+        os.environ["LOOKALIKE_DATA_DIR"] = self._settings_dir.name  # marks and taught models
         settings = QSettings(str(Path(self._settings_dir.name) / "settings.ini"), QSettings.Format.IniFormat)
         self.w = MainWindow(settings)
         self.w.resize(1500, 920)
@@ -81,11 +88,17 @@ class Tour:
         if self.w.compare.loaded["a"] is None or self.w.compare.loaded["b"] is None:
             return
         self.w.compare.compared.disconnect(self._compared)
-        self._after(600, lambda: self._shot("compare", self._neighbours))
+        self._after(600, lambda: self._shot("compare", self._explain))
+
+    def _explain(self) -> None:
+        bar = self.w.compare.pair_bar
+        bar.explained.connect(lambda _e: self._after(400, lambda: self._shot("explain", self._neighbours)))
+        bar.explain_button.click()
 
     def _neighbours(self) -> None:
         self.w.tabs.setCurrentWidget(self.w.neighbours)
         self.w.session.select([len(self.w.session.embeddings or []) // 3])
+        self.w.neighbours.mark_neighbour(0, is_match=False)
         self._after(1500, lambda: self._shot("neighbours", self._threshold))
 
     def _threshold(self) -> None:
@@ -118,7 +131,24 @@ class Tour:
         self.w.session.select([len(self.w.session.embeddings or []) // 3])
         self.w.map.links.set_mode("distance")
         self.w.map.controls.search.setText("iso_")
-        self._after(1200, lambda: self._shot("linked_map", self._done))
+        self._after(1200, lambda: self._shot("linked_map", self._teach))
+
+    def _teach(self) -> None:
+        """Teach for a short budget on the folder; grab the dialog with its before/after."""
+        dialog = self.w.teaching.teach()
+        assert dialog is not None
+        dialog.minutes.setValue(self.teach_minutes)
+        dialog.resize(720, 620)
+        self.w.teacher.finished.connect(lambda _r: self._after(500, lambda: self._dialog_shot(dialog)))
+        dialog.start_button.click()
+
+    def _dialog_shot(self, dialog: TeachDialog) -> None:
+        path = self.out / "teach.png"
+        dialog.table.scrollToTop()  # the starting model's row
+        dialog.grab().save(str(path))
+        print(f"saved {path}")
+        dialog.close()
+        self._done()
 
     def _done(self) -> None:
         print(f"screenshots saved in {self.out}")

@@ -11,6 +11,7 @@ import numpy as np
 
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.cli_cache import register_cache_command
+from lookalike.engine.cli_explain import register_explain
 from lookalike.engine.cli_output import (
     info,
     print_json,
@@ -53,6 +54,7 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing file that is not ours")
     register_cache_command(sub)
     _register_duplicates(sub)
+    register_explain(sub, _add)
 
 
 def _register_duplicates(sub: argparse._SubParsersAction) -> None:

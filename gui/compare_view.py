@@ -14,9 +14,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.neighbours import distance
+from lookalike.gui.compare_pair_bar import ComparePairBar
 from lookalike.gui.controller import Controller
 from lookalike.gui.drop_zone import DropZone
 from lookalike.gui.histogram_widget import HistogramWidget
+from lookalike.gui.pair_marks_model import PairMarksModel
 from lookalike.gui.palette import MATCH, NO_MATCH
 from lookalike.gui.session import Session
 from lookalike.gui.thumbnail_loader import load_qimage
@@ -40,17 +42,26 @@ class CompareView(QWidget):
     compared = Signal(float)
     rejected = Signal(str)
 
-    def __init__(self, session: Session, controller: Controller, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        controller: Controller,
+        marks: PairMarksModel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.controller = controller
         self.loaded: dict[str, Loaded | None] = {"a": None, "b": None}
         self.zones = {"a": DropZone("Image A"), "b": DropZone("Image B")}
+        self.pair_bar = ComparePairBar(session, controller, marks, self.zones)
         self.distance: float | None = None
         self._build()
         session.threshold_changed.connect(lambda _t: self._update_result())
         session.pairs_changed.connect(lambda _p: self._update_histograms())
         session.model_changed.connect(lambda _m: self._model_changed())
+        if marks is not None:
+            marks.changed.connect(self._update_result)
 
     def _build(self) -> None:
         self.distance_label = QLabel("Drop two images to compare them")
@@ -68,6 +79,7 @@ class CompareView(QWidget):
         layout.addLayout(zones, 3)
         layout.addWidget(self.distance_label)
         layout.addWidget(self.verdict)
+        layout.addWidget(self.pair_bar)
         layout.addWidget(self.histogram, 2)
         self._update_result()
 
@@ -124,6 +136,7 @@ class CompareView(QWidget):
     def _update_result(self) -> None:
         a, b = self.loaded["a"], self.loaded["b"]
         t = self.session.threshold
+        self.pair_bar.set_pair(None if a is None or b is None else (a.path, b.path))
         if a is None or b is None:
             self.distance = None
             self.verdict.setText("")
@@ -135,8 +148,11 @@ class CompareView(QWidget):
         self.distance_label.setText(
             f"Distance {self.distance:.4f}   (threshold {t:.4f}" + (f", {note})" if note else ")")
         )
-        match = self.distance < t
-        self.verdict.setText("MATCH" if match else "NO MATCH")
+        marked = self.pair_bar.marked()
+        match = self.distance < t if marked is None else marked
+        self.verdict.setText(
+            ("MATCH" if match else "NO MATCH") + ("  (your mark)" if marked is not None else "")
+        )
         colour = MATCH if match else NO_MATCH
         self.verdict.setStyleSheet(f"background: {colour}; color: white; font-size: 18pt; font-weight: bold;")
         self.histogram.set_marks(t, self.distance)
@@ -145,7 +161,10 @@ class CompareView(QWidget):
     @property
     def is_match(self) -> bool | None:
         """The verdict shown (None until both images are loaded)."""
-        return None if self.distance is None else self.distance < self.session.threshold
+        if self.distance is None:
+            return None
+        marked = self.pair_bar.marked()
+        return self.distance < self.session.threshold if marked is None else marked
 
 
 def label_of_folder(path: Path) -> str | None:

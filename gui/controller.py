@@ -26,6 +26,8 @@ PHASE_TITLES = {
     "embed": "Embedding",
     "pairs": "Pair statistics",
     "map": "t-SNE map",
+    "explain": "Explaining the match",
+    "held-out": "Scoring the new model",
 }
 
 

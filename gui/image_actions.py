@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QWidget
 from lookalike.gui.session import Session
 
 PathsOf = Callable[[list[QModelIndex]], list[str]]
+MenuExtra = Callable[[QMenu, QModelIndex], None]
 MAX_OPEN = 10  # opening more viewers at once than this is never what a click meant
 
 
@@ -61,11 +62,14 @@ class ImageActions(QObject):
         menu.addActions(list(self.window_actions.values()))
         menu.aboutToShow.connect(self._update_compare_text)
 
-    def register(self, view: QAbstractItemView, paths_of: PathsOf) -> None:
-        """Give an image view the context menu; `paths_of` turns its indexes into absolute paths."""
+    def register(self, view: QAbstractItemView, paths_of: PathsOf, extra: MenuExtra | None = None) -> None:
+        """Give an image view the context menu; `paths_of` turns its indexes into absolute paths.
+
+        `extra(menu, index)` may add the view's own actions (e.g. pair marks) to that menu.
+        """
         self.views.append((view, paths_of))
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(partial(self._context_menu, view, paths_of))
+        view.customContextMenuRequested.connect(partial(self._context_menu, view, paths_of, extra))
 
     def register_widget(self, widget: QWidget) -> None:
         """A view without items (the map): its context menu acts on the app's selection."""
@@ -181,10 +185,15 @@ class ImageActions(QObject):
     def _update_compare_text(self) -> None:
         self.window_actions["compare"].setText(self._text(SPECS[-1]))
 
-    def _context_menu(self, view: QAbstractItemView, paths_of: PathsOf, pos: QPoint) -> None:
+    def _context_menu(
+        self, view: QAbstractItemView, paths_of: PathsOf, extra: MenuExtra | None, pos: QPoint
+    ) -> None:
         index = view.indexAt(pos)
         if not index.isValid():
             return
         selected = view.selectionModel().selectedIndexes()
         paths = paths_of(selected if index in selected else [index])
-        self.menu_for(paths, view).popup(view.viewport().mapToGlobal(pos))
+        menu = self.menu_for(paths, view)
+        if extra is not None:
+            extra(menu, index)
+        menu.popup(view.viewport().mapToGlobal(pos))

@@ -25,6 +25,7 @@ from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
 from lookalike.gui.drop_zone import dropped_files
+from lookalike.gui.duplicate_marks import duplicate_mark_actions
 from lookalike.gui.duplicates_view import DuplicatesView, duplicate_paths
 from lookalike.gui.export_menu import ExportMenu
 from lookalike.gui.folder_threshold_job import FolderThresholdJob
@@ -33,12 +34,17 @@ from lookalike.gui.gallery_view import GalleryView
 from lookalike.gui.image_actions import ImageActions
 from lookalike.gui.image_viewer import ImageViewer
 from lookalike.gui.map_view import MapView
+from lookalike.gui.marks_dialog import ask_marks_export
+from lookalike.gui.model_history import ModelHistory
 from lookalike.gui.neighbours_view import NeighboursView
 from lookalike.gui.outside_search import OutsideSearch
+from lookalike.gui.pair_marks_model import PairMarksModel
 from lookalike.gui.remembered_state import RememberedState
 from lookalike.gui.session import Session
 from lookalike.gui.skipped_panel import SkippedPanel
 from lookalike.gui.status_bar import StatusBar
+from lookalike.gui.teacher import Teacher
+from lookalike.gui.teaching_actions import TeachingActions
 from lookalike.gui.threshold_bar import ThresholdBar
 from lookalike.gui.threshold_view import ThresholdView
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
@@ -59,6 +65,10 @@ class MainWindow(QMainWindow):
         self.pool = WorkerPool(2, self)
         self.controller = Controller(self.session, self.pool, self)
         self.controller.remembered_threshold = self.settings.threshold
+        self.marks = PairMarksModel(self.session, self)
+        self.models = ModelHistory(self.session, settings, self)
+        self.teacher = Teacher(self.session, self.controller, self)
+        self.teaching = TeachingActions(self)
         self.thumbs = ThumbnailLoader(parent=self)
         self.last_error: tuple[str, str] | None = None
         self._closed = False
@@ -71,8 +81,8 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         s, c, t = self.session, self.controller, self.thumbs
         self.gallery = GalleryView(s, t)
-        self.neighbours = NeighboursView(s, t)
-        self.compare = CompareView(s, c)
+        self.neighbours = NeighboursView(s, t, self.marks)
+        self.compare = CompareView(s, c, self.marks)
         self.map = MapView(s, c, t)
         self.threshold_view = ThresholdView(s)
         self.duplicates = DuplicatesView(s, c, t)
@@ -109,12 +119,18 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
         self._action(file_menu, "Find &similar…", QKeySequence("Ctrl+F"), self.choose_similar)
         self.recent_menu = file_menu.addMenu("Recent folders")
+        self._action(file_menu, "&Previous model", QKeySequence("Ctrl+Shift+P"), self.teaching.previous_model)
+        self.models_menu = file_menu.addMenu("Recent models")
         self._build_image_tools(file_menu.addMenu("&Export"))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         work = self.menuBar().addMenu("&Work")
         self._action(work, "&Stop", QKeySequence(Qt.Key.Key_Escape), self.controller.stop)
         self._action(work, "Compute &map", QKeySequence("Ctrl+M"), self._show_map)
+        work.addSeparator()
+        self._action(work, "&Teach the model on this folder…", QKeySequence("Ctrl+T"), self.teaching.teach)
+        self._action(work, "Marked &pairs…", QKeySequence("Ctrl+Alt+M"), self.teaching.show_marks)
+        self._action(work, "&Undo last mark", QKeySequence.StandardKey.Undo, self.marks.undo)
         view = self.menuBar().addMenu("&View")
         for i in range(self.tabs.count()):
             self._action(
@@ -124,6 +140,7 @@ class MainWindow(QMainWindow):
                 partial(self.tabs.setCurrentIndex, i),
             )
         self._fill_recent()
+        self.teaching.fill_models()
 
     def _build_image_tools(self, export_menu: QMenu) -> None:
         """Per-image actions (Image menu, context menus) and File → Export."""
@@ -138,6 +155,9 @@ class MainWindow(QMainWindow):
             self,
         )
         self.exports.fill(export_menu)
+        export_menu.addAction("Marked pairs (is / is not a match)…").triggered.connect(
+            lambda: ask_marks_export(self, self.marks)
+        )
 
     def _action(
         self, menu: QMenu, text: str, key: QKeySequence | QKeySequence.StandardKey, slot: Callable[[], object]
@@ -150,6 +170,11 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.controller.failed.connect(self.show_error)
+        self.marks.failed.connect(self.show_error)
+        self.models.changed.connect(self.teaching.fill_models)
+        self.teacher.finished.connect(
+            lambda r: self.status.showMessage(f"Taught model saved: {r.model}", 15000)
+        )
         self.controller.embedded.connect(self._embedded)
         self.session.model_changed.connect(self._model_changed)
         self.session.threshold_changed.connect(self._remember_threshold)
@@ -184,8 +209,10 @@ class MainWindow(QMainWindow):
     def _wire_image_tools(self) -> None:
         acts = self.image_actions
         acts.register(self.gallery.list, lambda idx: [str(i.data(PATH_ROLE)) for i in idx if i.isValid()])
-        acts.register(self.neighbours.list, self.neighbours.paths_of)
-        acts.register(self.duplicates.tree, duplicate_paths)
+        acts.register(self.neighbours.list, self.neighbours.paths_of, self.neighbours.add_mark_actions)
+        acts.register(
+            self.duplicates.tree, duplicate_paths, duplicate_mark_actions(self.marks, self.duplicates)
+        )
         acts.register_widget(self.map.web)
         acts.notice.connect(lambda text: self.status.showMessage(text, 8000))
         acts.find_similar_requested.connect(self._find_similar)
@@ -264,6 +291,7 @@ class MainWindow(QMainWindow):
             self.settings.set_layout(self.saveGeometry(), self.saveState())
             self.remembered.save()
             self.settings.sync()
+            self.teacher.shutdown()
             self.controller.shutdown()
             self.thumbs.shutdown()
             self.map.shutdown()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.engine.image_query import QueryAnswer
 from lookalike.engine.neighbours import knn, pairwise_distances
 from lookalike.gui.heatmap_widget import HeatmapWidget
+from lookalike.gui.pair_marks_model import PairMarksModel
 from lookalike.gui.palette import MATCH, NO_MATCH, OTHER_CLASS
 from lookalike.gui.session import Session
 from lookalike.gui.thumbnail_loader import ThumbnailLoader
@@ -38,6 +40,7 @@ class Neighbour:
     distance: float
     match: bool
     other_class: bool
+    marked: bool | None = None  # the user's own verdict on this pair, shown at any threshold
 
 
 class NeighboursView(QWidget):
@@ -45,10 +48,17 @@ class NeighboursView(QWidget):
 
     open_requested = Signal(str)
 
-    def __init__(self, session: Session, thumbs: ThumbnailLoader, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        thumbs: ThumbnailLoader,
+        marks: PairMarksModel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.thumbs = thumbs
+        self.marks = marks
         self.neighbours: list[Neighbour] = []
         self._query: int | None = None
         self._build()
@@ -56,6 +66,8 @@ class NeighboursView(QWidget):
         session.threshold_changed.connect(lambda _t: self._refresh_marks())
         session.folder_changed.connect(lambda _e: self._selection_changed([]))
         thumbs.ready.connect(self._thumbnail_ready)
+        if marks is not None:
+            marks.changed.connect(self._refresh_marks)
 
     def _build(self) -> None:
         self.title = QLabel("Select an image in the gallery to see its nearest neighbours.")
@@ -136,7 +148,11 @@ class NeighboursView(QWidget):
         other = (
             emb.has_labels and qlab is not None and emb.labels[row] is not None and emb.labels[row] != qlab
         )
-        return Neighbour(row, dist, dist < self.session.threshold, bool(other))
+        marked = None
+        if self.marks is not None and q is not None:
+            marked = self.marks.verdict(emb.paths[q], emb.paths[row])
+        match = dist < self.session.threshold if marked is None else marked
+        return Neighbour(row, dist, match, bool(other), marked)
 
     def _item(self, emb: FolderEmbeddings, n: Neighbour) -> QListWidgetItem:
         item = QListWidgetItem()
@@ -153,6 +169,8 @@ class NeighboursView(QWidget):
 
     def _style(self, item: QListWidgetItem, emb: FolderEmbeddings, n: Neighbour) -> None:
         verdict = "match" if n.match else "no match"
+        if n.marked is not None:
+            verdict = "✓ marked match" if n.marked else "✗ marked not a match"
         extra = f"\n≠ {emb.labels[n.row]}" if n.other_class else ""
         item.setText(f"{n.distance:.3f} · {verdict}{extra}")
         colour = OTHER_CLASS if n.other_class and n.match else (MATCH if n.match else NO_MATCH)
@@ -192,3 +210,23 @@ class NeighboursView(QWidget):
         emb = self.session.embeddings
         if emb is not None:
             self.open_requested.emit(str(emb.abs_path(int(item.data(ROW_ROLE)))))
+
+    def mark_neighbour(self, index: int, is_match: bool | None) -> None:
+        """Mark the pair (query, neighbour `index`) as a match / not a match, or clear it (None)."""
+        emb = self.session.embeddings
+        if emb is None or self.marks is None or self._query is None:
+            return
+        a, b = emb.paths[self._query], emb.paths[self.neighbours[index].row]
+        if is_match is None:
+            self.marks.unmark(a, b)
+        else:
+            self.marks.mark(a, b, is_match)
+
+    def add_mark_actions(self, menu: QMenu, index: QModelIndex) -> None:
+        """Is a match / Not a match / Clear mark for (query, this neighbour), in its context menu."""
+        if self.marks is None or self._query is None or not index.isValid():
+            return
+        row = index.row()
+        menu.addSeparator()
+        for text, verdict in (("Is a match", True), ("Not a match", False), ("Clear mark", None)):
+            menu.addAction(text).triggered.connect(lambda _=False, v=verdict: self.mark_neighbour(row, v))

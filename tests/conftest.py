@@ -14,9 +14,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own embedding cache directory, never the user's."""
+    """Every test gets its own embedding cache and data (marks) directories, never the user's."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("LOOKALIKE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("LOOKALIKE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     return cache
 
 

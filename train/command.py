@@ -42,6 +42,8 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-augment", action="store_true", help="train on unaltered images")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False, help="horizontal flips")
     p.add_argument("--dry-run", action="store_true", help="stop after one batch")
+    p.add_argument("--marks", metavar="FILE", default=None, help="pair marks (JSON/CSV) from the app")
+    p.add_argument("--progress-json", action="store_true", help="JSON lines on stdout (for the app)")
     p.set_defaults(func=_train)
 
 
@@ -80,12 +82,13 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         resume=args.resume,
         threads=args.threads,
         dry_run=args.dry_run,
+        marks=args.marks,
         augment=AugmentConfig(enabled=not args.no_augment, flip=args.flip),
     )
 
 
 def _train(args: argparse.Namespace) -> int:
-    problem = _missing(list(args.data) + ([args.resume] if args.resume else []))
+    problem = _missing(list(args.data) + [f for f in (args.resume, args.marks) if f])
     if problem:
         return _fail(problem)
     try:
@@ -93,6 +96,10 @@ def _train(args: argparse.Namespace) -> int:
         check_output_folder(Path(args.out), reads=[Path(d) for d in args.data], flag="--out")
     except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
+    if args.progress_json:
+        from lookalike.train.progress_json import train_with_json_progress
+
+        return train_with_json_progress(cfg)
     from lookalike.train.loop import run
     from lookalike.train.report import comparison_table
 

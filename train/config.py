@@ -55,6 +55,7 @@ class TrainConfig:
     dry_run: bool = False
     export: bool = True
     max_classes: int | None = None
+    marks: str | None = None  # the user's pair marks (engine.pair_marks file): positives, hard negatives
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def __post_init__(self) -> None:

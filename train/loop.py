@@ -20,9 +20,10 @@ from lookalike.train.embed import embed_images
 from lookalike.train.epoch import EpochResult, train_epoch
 from lookalike.train.export_run import ExportReport, export_trained, training_summary
 from lookalike.train.health import COLLAPSE_ADVICE, collapsed
+from lookalike.train.marked_data import marked_negatives
+from lookalike.train.marked_sampler import make_sampler
 from lookalike.train.model import EmbeddingNet
 from lookalike.train.prepared import Log, PreparedData, prepare, preprocessing_for
-from lookalike.train.sampler import PKSampler
 from lookalike.train.validation import headline, held_out_metrics
 
 
@@ -120,7 +121,8 @@ def _train(
     log: Log,
 ) -> float:
     """Epochs until done, out of patience or out of time; returns the mean images/s."""
-    sampler = PKSampler(data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images)
+    negatives = marked_negatives(cfg.marks, cfg.data, data.train.paths, data.train.labels)
+    sampler = make_sampler(data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images, negatives)
     tensors = (torch.from_numpy(data.train.images), torch.from_numpy(data.train_ids))
     speeds: list[float] = []
     while state.epoch < cfg.epochs:

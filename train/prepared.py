@@ -11,6 +11,7 @@ from lookalike.engine.preprocessing import Preprocessing
 from lookalike.train.class_split import ClassSplit, split_classes
 from lookalike.train.config import TrainConfig
 from lookalike.train.data import ImageSet, list_dataset, preload, small_classes
+from lookalike.train.marked_data import with_marks
 from lookalike.train.progress import progress_bar
 
 Log = Callable[[str], None]
@@ -48,7 +49,7 @@ def preprocessing_for(cfg: TrainConfig) -> Preprocessing:
 
 def prepare(cfg: TrainConfig, log: Log, split: ClassSplit | None = None) -> PreparedData:
     """List, split by class (or reuse a saved split), preload both sides and report problems."""
-    listing = list_dataset(cfg.data)
+    listing = with_marks(list_dataset(cfg.data), cfg.data, cfg.marks, log)
     labels = list(listing.labels)
     if cfg.max_classes is not None:
         keep_classes = set(sorted(set(labels))[: cfg.max_classes])

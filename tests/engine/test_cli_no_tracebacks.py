@@ -44,6 +44,18 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("--out a folder", "{photos} --out {tmp}/adir.npz"),
         ("--json with bad --out", "{photos} --json --out {tmp}/x.html"),
     ],
+    "explain": [
+        ("no arguments", ""),
+        ("no --out", "{img} {img}"),
+        ("missing image", "{img} {tmp}/missing.jpg --out {tmp}/o.png"),
+        ("folder as image", "{img} {photos} --out {tmp}/o.png"),
+        ("text named .jpg", "{img} {tmp}/text.jpg --out {tmp}/o.png"),
+        ("--out without .png", "{img} {img} --out {tmp}/o.jpg"),
+        ("--out an input image", "{img} {img} --out {img}"),
+        ("--out a user's file", "{img} {img} --out {notes}.png"),
+        ("folder as --model", "{img} {img} --out {tmp}/o.png --model {tmp}"),
+        ("bad --device", "{img} {img} --out {tmp}/o.png --device tpu"),
+    ],
     "compare": [
         ("no arguments", ""),
         ("one image", "{img}"),
@@ -131,7 +143,7 @@ def places(tmp_path_factory: pytest.TempPathFactory, projection_model_path: Path
     (tmp / "ckpt.onnx").write_text("not a checkpoint")
     text = tmp / "notes.txt"
     text.write_text("a user's notes")
-    for suffix in (".npz", ".html", ".onnx"):
+    for suffix in (".npz", ".html", ".onnx", ".png"):
         (tmp / f"notes{suffix}").write_text("a user's file that happens to have an output's name")
     img = sorted((photos / "flag_de").iterdir())[0]
     return {"photos": str(photos), "img": str(img), "model": str(projection_model_path), "tmp": str(tmp),

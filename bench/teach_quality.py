@@ -1,0 +1,121 @@
+"""Teach the model from the app on classes the bundled model never saw, then check with `evaluate`.
+
+python -m bench.teach_quality --set ../shared/datasets/cards --minutes 5
+
+1. Builds a folder (symlinks) of SET's classes that the bundled model held out from its training
+   (the names are in its manifest), so teaching starts where the bundled model is weakest.
+2. Drives the real window (offscreen): opens the folder, Work → Teach for MINUTES with the
+   dialog's defaults, and prints the dialog's before/after on the classes held out from this run.
+3. Builds a folder of just those classes and runs `lookalike evaluate` on it with both models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lookalike.engine.bundled import default_model_path
+from lookalike.engine.embedder import Embedder
+from lookalike.engine.teach_run import child_env, cli_command
+
+
+def bundled_held_out(set_dir: Path) -> list[str]:
+    """Classes of SET that the bundled model's training held out (never trained on)."""
+    names = Embedder(default_model_path(), device="cpu").manifest.training.get("val_class_names", [])
+    prefix = set_dir.name + "/"
+    return [n[len(prefix) :] for n in names if n.startswith(prefix) and (set_dir / n[len(prefix) :]).is_dir()]
+
+
+def link_classes(set_dir: Path, classes: list[str], out: Path) -> Path:
+    """A folder of symlinks SET/CLASS → OUT/CLASS (emoji images are never used)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in classes:
+        (out / name).mkdir()
+        for image in sorted((set_dir / name).iterdir()):
+            if not image.name.startswith("emoji_"):
+                (out / name / image.name).symlink_to(image.resolve())
+    return out
+
+
+def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, object]:
+    """Open the folder in the real window, teach with the dialog's defaults, return what it shows."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QSettings
+
+    from lookalike.gui.app import create_application
+    from lookalike.gui.main_window import MainWindow
+
+    app = create_application()
+    settings = QSettings(str(save_to.parent / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    window.show()
+    loop = QEventLoop()
+    window.session.pairs_changed.connect(lambda p: _quit_if(loop, p is not None))
+    window.session.model_changed.connect(lambda _m: window.open_folder(folder))
+    window.open_model(default_model_path())
+    loop.exec()
+    dialog = window.teaching.teach()
+    assert dialog is not None, window.last_error
+    dialog.minutes.setValue(minutes)
+    dialog.save_to.setText(str(save_to))
+    done: dict[str, object] = {}
+    window.teacher.finished.connect(lambda r: _quit_if(loop, True, done, result=r))
+    window.teacher.failed.connect(lambda m: _quit_if(loop, True, done, error=m))
+    dialog.start_button.click()
+    loop.exec()
+    text = dialog.outcome.text()
+    window.close()
+    del app
+    if "error" in done:
+        raise SystemExit(f"teaching failed: {done['error']}")
+    return {"result": done["result"], "dialog": text}
+
+
+def _quit_if(loop: Any, condition: bool, into: dict[str, object] | None = None, **found: object) -> None:
+    if into is not None:
+        into.update(found)
+    if condition:
+        loop.quit()
+
+
+def evaluate(folder: Path, model: Path) -> dict[str, float]:
+    """`lookalike evaluate FOLDER --model MODEL --json`."""
+    out = subprocess.run(
+        cli_command("evaluate", str(folder), "--model", str(model), "--json", "--device", "cpu"),
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        check=True,
+    )
+    report = json.loads(out.stdout)
+    return {k: report[k] for k in ("precision_at_1", "mean_average_precision_at_r", "n_images", "n_classes")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Teach, show the app's figures, check them with `lookalike evaluate`."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--set", type=Path, required=True, help="a shared SET/CLASS/IMAGE folder")
+    ap.add_argument("--minutes", type=float, default=5.0)
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="lookalike-teach-"))
+    os.environ["LOOKALIKE_DATA_DIR"] = str(work / "data")
+    classes = bundled_held_out(args.set)
+    folder = link_classes(args.set, classes, work / args.set.name)
+    print(f"{len(classes)} classes of {args.set.name} the bundled model never trained on: {folder}")
+    taught = teach_in_app(folder, args.minutes, work / "taught.onnx")
+    result = taught["result"]
+    print("In the app:\n" + str(taught["dialog"]))
+    held = link_classes(args.set, list(result.held_out), work / "held_out_of_run")  # type: ignore[attr-defined]
+    for name, model in (("bundled", default_model_path()), ("taught", work / "taught.onnx")):
+        print(f"lookalike evaluate (held out from this run), {name}: {evaluate(held, model)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Draw an occlusion heat map over its image: the one rendering shared by the CLI and the app."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+# A short perceptual ramp (dark blue → red → yellow), interpolated: no matplotlib needed.
+_RAMP = np.array(
+    [[13, 8, 135], [126, 3, 168], [204, 71, 120], [248, 149, 64], [240, 249, 33]], dtype=np.float32
+)
+
+
+def colour_map(heat: np.ndarray) -> np.ndarray:
+    """Positive gains scaled to [0, 1] by the peak → uint8 RGB (H, W, 3); nothing hot is all dark."""
+    peak = float(heat.max())
+    scaled = np.clip(heat / peak, 0.0, 1.0) if peak > 0 else np.zeros(heat.shape, dtype=np.float32)
+    pos = scaled * (len(_RAMP) - 1)
+    lo = np.floor(pos).astype(int).clip(0, len(_RAMP) - 2)
+    t = (pos - lo)[..., None]
+    return ((1 - t) * _RAMP[lo] + t * _RAMP[lo + 1]).astype(np.uint8)
+
+
+def overlay(image: Image.Image, heat: np.ndarray, opacity: float = 0.5) -> Image.Image:
+    """The image with its heat map on top: hot regions at `opacity` (0: image only), cold ones clear."""
+    rgb = image.convert("RGB")
+    colours = Image.fromarray(colour_map(heat)).resize(rgb.size, Image.Resampling.BILINEAR)
+    # Opacity follows the heat too: regions that do not matter keep their own colours.
+    peak = float(heat.max())
+    weight = np.clip(heat / peak, 0.0, 1.0) if peak > 0 else np.zeros(heat.shape, dtype=np.float32)
+    alpha = Image.fromarray((weight * 255 * float(np.clip(opacity, 0.0, 1.0))).astype(np.uint8))
+    return Image.composite(colours, rgb, alpha.resize(rgb.size, Image.Resampling.BILINEAR))
+
+
+def side_by_side(left: Image.Image, right: Image.Image, height: int = 320, gap: int = 8) -> Image.Image:
+    """Two images at one height on a white strip (the `lookalike explain --out` picture)."""
+    scaled = [im.resize((max(1, round(im.width * height / im.height)), height)) for im in (left, right)]
+    canvas = Image.new("RGB", (scaled[0].width + gap + scaled[1].width, height), (255, 255, 255))
+    canvas.paste(scaled[0], (0, 0))
+    canvas.paste(scaled[1], (scaled[0].width + gap, 0))
+    return canvas
