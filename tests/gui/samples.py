@@ -1,4 +1,4 @@
-"""The bundled real sample images (4 card classes x 7, 4 flag classes x 3-4) copied where a test may change them."""
+"""The bundled real sample images (cards x 7, flags x 3-4) copied where a test may change them."""
 
 from __future__ import annotations
 
