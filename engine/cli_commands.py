@@ -20,7 +20,9 @@ from lookalike.engine.cli_output import (
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
-from lookalike.engine.neighbours import distance, knn
+from lookalike.engine.index_manifest import is_index_dir
+from lookalike.engine.neighbours import distance
+from lookalike.engine.vector_search import search_of
 
 
 def register_engine_commands(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +43,9 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "map", "write a standalone interactive t-SNE page", _map)
     p.add_argument("folder", type=Path)
     p.add_argument("--html", type=Path, required=True, help="output page (OUT.html)")
+    from lookalike.engine.cli_index import register_index_command
+
+    register_index_command(sub)
 
 
 def _add(sub: argparse._SubParsersAction, name: str, help_: str, func: Any) -> Any:
@@ -80,7 +85,12 @@ def _embed_path(embedder: Embedder, path: Path) -> np.ndarray:
 
 
 def _embed_folder(args: argparse.Namespace, embedder: Embedder) -> FolderEmbeddings:
-    """Embed with terminal progress; Ctrl+C stops the scan but keeps what was cached so far."""
+    """Embed with terminal progress; Ctrl+C stops the scan but keeps what was cached so far.
+    An index folder (made by `lookalike index`) is opened instead of scanned."""
+    if is_index_dir(args.folder):
+        from lookalike.engine.cli_index import open_index_cli
+
+        return open_index_cli(args.folder, embedder)
     cancel = threading.Event()
     result = embed_folder(args.folder, embedder, progress=progress_printer("embedding"), cancel=cancel)
     for notice in result.notices:
@@ -140,13 +150,14 @@ def _neighbours(args: argparse.Namespace) -> int:
         qvec = _embed_path(embedder, args.query)[None]
         self_row = _row_of(result, args.query)
         excl = None if self_row is None else np.array([self_row])
-        idx, dist = knn(result.vectors, args.k, queries=qvec, exclude_self=excl)
+        idx, dist = search_of(result).search(qvec, args.k, exclude_self=excl)
         rows = {str(args.query): (idx[0], dist[0])}
     else:
-        idx, dist = knn(result.vectors, args.k)
+        every = np.arange(len(result))
+        idx, dist = search_of(result).search(result.vectors, args.k, exclude_self=every)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
     answer = {
-        q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True)]
+        q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True) if j >= 0]
         for q, (i, ds) in rows.items()
     }
     if args.json:
@@ -164,15 +175,22 @@ def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
         rel = query.resolve().relative_to(result.folder.resolve()).as_posix()
     except ValueError:
         return None
-    return result.paths.index(rel) if rel in result.paths else None
+    for key in (rel, "/" + rel):  # an index from a list of paths keeps them absolute
+        if key in result.paths:
+            return result.paths.index(key)
+    return None
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from lookalike.engine.cli_index import evaluation_sample
     from lookalike.engine.evaluation import evaluate
 
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
-    report = evaluate(result.vectors, result.labels)
+    vectors, labels, note = evaluation_sample(result)
+    if note:
+        info(note)
+    report = evaluate(vectors, labels) | ({"sample": note} if note else {})
     if args.json:
         print_json(_base_json(result, embedder) | report)
     else:

@@ -1,0 +1,87 @@
+"""k-NN behind one interface: exact (engine.neighbours) for small sets, FAISS past FAISS_ABOVE.
+
+An opened index brings its own FAISS search; a plain folder switches to FAISS once exact
+all-rows neighbours would make the user wait (bench/faiss_switch.py measures where).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from lookalike.engine.neighbours import knn
+
+FAISS_ABOVE = 20_000  # all-rows exact k-NN past this takes seconds (bench/faiss_switch.py)
+
+
+class VectorSearch(Protocol):
+    """Nearest rows of a fixed set of vectors, best first, like engine.neighbours.knn."""
+
+    kind: str
+
+    def search(
+        self, queries: np.ndarray, k: int, exclude_self: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class ExactSearch:
+    """All distances, exactly (engine.neighbours.knn)."""
+
+    kind = "exact"
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.vectors = vectors
+
+    def search(
+        self, queries: np.ndarray, k: int, exclude_self: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """k nearest rows per query; `exclude_self[i]` is query i's own row, left out."""
+        return knn(self.vectors, k, queries=queries, exclude_self=exclude_self)
+
+
+class AnnSearch:
+    """A FAISS L2 index (exact Flat or approximate IVF) answering like ExactSearch."""
+
+    def __init__(self, index: Any, kind: str) -> None:
+        self.index, self.kind = index, kind
+
+    def search(
+        self, queries: np.ndarray, k: int, exclude_self: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """k nearest rows per query (one more asked for, so dropping the query itself leaves k)."""
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        n = int(self.index.ntotal)
+        extra = 1 if exclude_self is not None else 0
+        k_eff = max(0, min(k, n - extra))
+        if k_eff == 0 or len(q) == 0:
+            return np.zeros((len(q), 0), np.int64), np.zeros((len(q), 0), np.float32)
+        d2, idx = self.index.search(q, k_eff + extra)
+        out_i = np.full((len(q), k_eff), -1, np.int64)
+        out_d = np.full((len(q), k_eff), np.inf, np.float32)
+        for r in range(len(q)):
+            keep = idx[r] >= 0
+            if exclude_self is not None:
+                keep &= idx[r] != exclude_self[r]
+            row_i, row_d = idx[r][keep][:k_eff], d2[r][keep][:k_eff]
+            out_i[r, : len(row_i)] = row_i
+            out_d[r, : len(row_d)] = np.sqrt(np.maximum(row_d, 0.0))
+        return out_i, out_d
+
+
+def searcher_for(vectors: np.ndarray) -> VectorSearch:
+    """Exact below FAISS_ABOVE rows; a FAISS index (built now, recall measured) above."""
+    if len(vectors) < FAISS_ABOVE:
+        return ExactSearch(vectors)
+    from lookalike.engine.vector_index import build_ann
+
+    index, info = build_ann(vectors, kind="IVF-Flat")
+    return AnnSearch(index, info.kind)
+
+
+def search_of(embeddings: object) -> VectorSearch:
+    """The search that belongs to these embeddings: an index's own FAISS, else by size."""
+    own = getattr(embeddings, "search", None)
+    if own is not None:
+        return own
+    return searcher_for(np.asarray(embeddings.vectors))  # type: ignore[attr-defined]
