@@ -83,7 +83,7 @@ def embed_rows(items: list[dict[str, Any]], job: RayJob) -> Iterator[dict[str, n
         batch_size=job.batch_size,
         batch_format="numpy",
         fn_constructor_kwargs={"model_path": job.model_path, "model_sha256": job.model_sha256},
-        compute=ray.data.ActorPoolStrategy(size=job.workers),
+        compute=ray.data.ActorPoolStrategy(size=min(job.workers, blocks)),
         num_gpus=gpus,
     )
     yield from ds.iter_batches(batch_size=None, batch_format="numpy")
