@@ -182,14 +182,14 @@ def _row_of(result: FolderEmbeddings, query: Path) -> int | None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from lookalike.engine.cli_index import evaluation_sample
     from lookalike.engine.evaluation import evaluate
+    from lookalike.engine.index_open import metrics_sample
 
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
-    vectors, labels, note = evaluation_sample(result)
+    vectors, labels, note = metrics_sample(result)
     if note:
-        info(note)
+        info(f"metrics {note}")
     report = evaluate(vectors, labels) | ({"sample": note} if note else {})
     if args.json:
         print_json(_base_json(result, embedder) | report)

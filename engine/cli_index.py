@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import threading
 from pathlib import Path
-from typing import Any
 
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.cli_output import info, print_json, progress_printer
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.index_build import IndexSettings, build_index
 from lookalike.engine.index_open import IndexEmbeddings, describe, open_index
-
-EVALUATE_MAX = 20_000  # evaluate an index on a seeded sample this big (metrics are all-pairs)
 
 
 def register_index_command(sub: argparse._SubParsersAction) -> None:
@@ -59,14 +56,3 @@ def open_index_cli(folder: Path, embedder: Embedder) -> IndexEmbeddings:
     emb = open_index(folder, embedder)
     info(describe(emb))
     return emb
-
-
-def evaluation_sample(emb: Any, seed: int = 0) -> tuple[Any, list[Any], str]:
-    """Vectors and labels to evaluate: all of a folder; a seeded sample of a big index (said so)."""
-    import numpy as np
-
-    if not isinstance(emb, IndexEmbeddings) or len(emb) <= EVALUATE_MAX:
-        return emb.vectors, emb.labels, ""
-    rows = np.sort(np.random.default_rng(seed).choice(len(emb), EVALUATE_MAX, replace=False))
-    note = f"metrics on a seeded random sample of {EVALUATE_MAX} of {len(emb)} images"
-    return emb.vectors[rows], [emb.labels[i] for i in rows], note

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.engine.folder_scan import SkippedFile
@@ -20,6 +22,7 @@ from lookalike.engine.vector_index import load_ann
 from lookalike.engine.vector_search import AnnSearch
 
 ANN_FILE = "vectors.faiss"
+SAMPLE_MAX = 20_000  # all-pairs metrics and pair statistics of a big index use a seeded sample
 
 
 @dataclass
@@ -67,3 +70,13 @@ def describe(emb: IndexEmbeddings) -> str:
     return (
         f"index {emb.index_dir}: {len(emb)} images, FAISS {ann.get('kind')} ({params}) recall@10 {recall:.3f}"
     )
+
+
+def metrics_sample(emb: FolderEmbeddings, seed: int = 0) -> tuple[np.ndarray, list[str | None], str]:
+    """Vectors and labels for all-pairs statistics: all of a folder; a seeded sample of a big index,
+    with a note saying so (empty when everything is used)."""
+    if not isinstance(emb, IndexEmbeddings) or len(emb) <= SAMPLE_MAX:
+        return emb.vectors, emb.labels, ""
+    rows = np.sort(np.random.default_rng(seed).choice(len(emb), SAMPLE_MAX, replace=False))
+    note = f"on a seeded random sample of {SAMPLE_MAX:,} of the index's {len(emb):,} images"
+    return emb.vectors[rows], [emb.labels[i] for i in rows], note

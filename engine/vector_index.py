@@ -89,20 +89,17 @@ def _ivf(faiss: Any, x: np.ndarray, kind: str, seed: int) -> tuple[Any, dict[str
     """An IVF index with about √n cells, trained on a seeded sample of TRAIN_PER_LIST per cell."""
     n, d = x.shape
     nlist = max(16, int(math.sqrt(n)))
-    quantizer = faiss.IndexFlatL2(d)
     params = {"nlist": nlist}
     if kind == "IVF-PQ":
         m = _pq_subquantizers(d)
-        index = faiss.IndexIVFPQ(quantizer, d, nlist, m, 8)
+        index = faiss.index_factory(d, f"IVF{nlist},PQ{m}x8", faiss.METRIC_L2)
         params |= {"pq_m": m, "pq_nbits": 8}
     else:
-        index = faiss.IndexIVFFlat(quantizer, d, nlist)
+        index = faiss.index_factory(d, f"IVF{nlist},Flat", faiss.METRIC_L2)
     rng = np.random.default_rng(seed)
     sample = x[np.sort(rng.choice(n, min(n, TRAIN_PER_LIST * nlist), replace=False))]
-    index.cp.seed = seed
+    faiss.extract_index_ivf(index).cp.seed = seed
     index.train(sample)
-    index.own_fields = True
-    index._quantizer = quantizer  # keep the Python object alive as long as the index
     return index, params
 
 
@@ -127,13 +124,14 @@ def _tune_nprobe(faiss: Any, index: Any, x: np.ndarray, seed: int) -> tuple[int,
     exact.add(x)
     _, truth = exact.search(x[rows], RECALL_K + 1)
     nprobe, recall = 1, 0.0
+    ivf = faiss.extract_index_ivf(index)
     while True:
-        index.nprobe = nprobe
+        ivf.nprobe = nprobe
         _, found = index.search(x[rows], RECALL_K + 1)
         recall = recall_at_k(found, truth, rows, RECALL_K)
-        if recall >= TARGET_RECALL or nprobe >= index.nlist:
+        if recall >= TARGET_RECALL or nprobe >= ivf.nlist:
             return nprobe, recall
-        nprobe = min(nprobe * 2, index.nlist)
+        nprobe = min(nprobe * 2, ivf.nlist)
 
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray, self_rows: np.ndarray, k: int) -> float:
@@ -158,7 +156,7 @@ def load_ann(data: bytes, params: dict[str, int]) -> Any:
     faiss.omp_set_num_threads(cpu_cores())
     index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
     if "nprobe" in params:
-        index.nprobe = params["nprobe"]
+        faiss.extract_index_ivf(index).nprobe = params["nprobe"]
     return index
 
 

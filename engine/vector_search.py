@@ -80,8 +80,11 @@ def searcher_for(vectors: np.ndarray) -> VectorSearch:
 
 
 def search_of(embeddings: object) -> VectorSearch:
-    """The search that belongs to these embeddings: an index's own FAISS, else by size."""
-    own = getattr(embeddings, "search", None)
+    """The search that belongs to these embeddings: an index's own FAISS, else by size (built once
+    and kept on the object, so a big folder's FAISS index is not rebuilt per query)."""
+    own = getattr(embeddings, "search", None) or getattr(embeddings, "_search", None)
     if own is not None:
         return own
-    return searcher_for(np.asarray(embeddings.vectors))  # type: ignore[attr-defined]
+    made = searcher_for(np.asarray(embeddings.vectors))  # type: ignore[attr-defined]
+    embeddings._search = made  # type: ignore[attr-defined]
+    return made

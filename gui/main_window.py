@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
+        self._action(file_menu, "Open &index…", QKeySequence("Ctrl+Alt+O"), self.choose_index)
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
         self.recent_menu = file_menu.addMenu("Recent folders")
         file_menu.addSeparator()
@@ -152,6 +153,13 @@ class MainWindow(QMainWindow):
         """File → Open folder."""
         start = str(self.session.folder or Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
+        if folder:
+            self.open_folder(folder)
+
+    def choose_index(self) -> None:
+        """File → Open index: a folder made by `lookalike index` (opened like a folder, not embedded)."""
+        start = str(self.session.folder or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open an index (made by lookalike index)", start)
         if folder:
             self.open_folder(folder)
 
