@@ -18,8 +18,8 @@ import numpy as np
 
 from lookalike.engine.cpu_split import cpu_cores
 from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import CancelFlag
-from lookalike.engine.folder_scan import ImageEntry
+from lookalike.engine.folder_embedding import CancelFlag, FolderEmbeddings
+from lookalike.engine.folder_scan import ImageEntry, scan_folder
 from lookalike.engine.index_manifest import (
     IndexFolderError,
     IndexManifest,
@@ -95,7 +95,7 @@ def build_index(
         manifest = writer.flush()  # also on Ctrl+C: every row that came back is kept
     cancelled = bool(cancel is not None and cancel.is_set() and writer.returned < len(plan.todo))
     if not cancelled:
-        manifest = _build_ann(settings.out, manifest, bool(plan.todo) or plan.changed)
+        manifest = finish_index(settings.out, manifest, bool(plan.todo) or plan.changed)
     return IndexReport(
         n_rows=manifest.n_rows,
         n_embedded=writer.written,
@@ -188,8 +188,9 @@ def _item(root: Path, entry: Any) -> dict[str, Any]:
     }
 
 
-def _build_ann(out: Path, manifest: IndexManifest, changed: bool) -> IndexManifest:
-    """(Re)build the FAISS index from the shards when rows changed or none was built yet."""
+def finish_index(out: Path, manifest: IndexManifest, changed: bool) -> IndexManifest:
+    """(Re)build the FAISS index from the shards when rows changed or none was built yet; the
+    manifest then says `complete`."""
     if not changed and manifest.ann is not None and (out / ANN_FILE).is_file():
         done = manifest.with_changes(complete=True)
         write_manifest(out, done)
@@ -205,3 +206,28 @@ def _build_ann(out: Path, manifest: IndexManifest, changed: bool) -> IndexManife
         done = manifest.with_changes(ann=info.to_dict(), complete=True)
     write_manifest(out, done)
     return done
+
+
+def write_index(
+    out: Path, emb: FolderEmbeddings, embedder: Embedder, shard_rows: int = SHARD_ROWS
+) -> IndexManifest:
+    """Save embeddings the app already has (one process, no Ray) as an index folder."""
+    manifest = new_manifest(embedder.manifest, embedder.sha256, str(emb.folder), str(emb.folder.resolve()))
+    out.mkdir(parents=True, exist_ok=True)
+    write_manifest(out, manifest)
+    writer = ShardWriter(out, manifest, shard_rows, [(s.path, 0, 0, s.reason) for s in emb.skipped])
+    stat_of = {e.rel_path: (e.size, e.mtime_ns) for e in scan_folder(emb.folder)[0]}
+    stats = [stat_of.get(p, (0, 0)) for p in emb.paths]
+    n = len(emb)
+    writer.add_block(
+        {
+            "rel": np.asarray(emb.paths, dtype=object),
+            "size": np.asarray([s for s, _ in stats], np.int64),
+            "mtime": np.asarray([m for _, m in stats], np.int64),
+            "label": np.asarray([lab or "" for lab in emb.labels], dtype=object),
+            "vector": emb.vectors,
+            "error": np.asarray([""] * n, dtype=object),
+            "worker": np.asarray([f"local {emb.provider}"] * n, dtype=object),
+        }
+    )
+    return finish_index(out, writer.flush(), changed=True)

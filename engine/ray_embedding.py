@@ -8,6 +8,7 @@ imported inside functions: it is the optional `[cluster]` extra.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -70,6 +71,7 @@ def embed_rows(items: list[dict[str, Any]], job: RayJob) -> Iterator[dict[str, n
     ray = require("ray")
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # our own progress line says enough
     ctx.print_on_execution_start = False
     # At least a few blocks per actor, or one actor gets everything and the others idle.
     blocks = max(-(-len(items) // BLOCK_ROWS), min(len(items), 4 * job.workers), 1)
