@@ -147,3 +147,30 @@ def test_an_index_refuses_another_model(
         open_index(out, Embedder(projection_model_path, device="cpu"))
     with pytest.raises(LookalikeError, match="was built with model"):
         build_index(IndexSettings(source, out, projection_model_path, cluster.address, workers=1))
+
+
+def test_a_stopped_job_leaves_a_consistent_index_that_a_rerun_finishes(cluster: Any, tmp_path: Path) -> None:
+    src = tmp_path / "many"
+    for copy in range(3):
+        shutil.copytree(sample_folder(), src / f"copy{copy}", ignore=shutil.ignore_patterns("*.md"))
+    stop = threading.Event()
+    out = tmp_path / "ix"
+    settings = IndexSettings(src, out, default_model_path(), cluster.address, 2, shard_rows=16, batch_size=8)
+    first = build_index(
+        settings, progress=lambda done, total: stop.set() if done >= 16 else None, cancel=stop
+    )
+    assert first.cancelled
+    manifest = read_manifest(out)
+    assert not manifest.complete  # neighbours refuse it until the rerun finishes
+    keys = read_keys(out, manifest)  # every shard the manifest names is whole and readable
+    assert 16 <= len(keys["path"]) < 168
+    assert len(set(keys["path"])) == len(keys["path"])
+    with pytest.raises(LookalikeError, match="incomplete"):
+        open_index(out, Embedder(default_model_path(), device="cpu"))
+    second = build_index(settings)
+    assert (second.n_reused, second.n_embedded, second.n_rows) == (
+        len(keys["path"]),
+        168 - len(keys["path"]),
+        168,
+    )
+    assert read_manifest(out).complete
