@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from lookalike.engine.cluster_extra import require
 from lookalike.engine.cpu_split import cpu_cores
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import CancelFlag, FolderEmbeddings
@@ -76,6 +77,8 @@ def build_index(
     cancel: CancelFlag | None = None,
 ) -> IndexReport:
     """Embed what is new in the source, write shards and manifest, then (re)build the FAISS index."""
+    for module in ("pyarrow", "faiss", "ray"):
+        require(module)  # before anything is written: one line saying how to install the extra
     embedder = Embedder(settings.model_path, device="cpu")
     listing = list_source(settings.source)
     manifest = _open_or_new(settings, embedder, listing)

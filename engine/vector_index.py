@@ -21,7 +21,7 @@ import numpy as np
 from lookalike.engine.cluster_extra import require
 from lookalike.engine.cpu_split import cpu_cores
 
-FLAT_MAX_ROWS = 100_000  # exact query at 100k x 128: ~3 ms (bench/faiss_index.py); 1M: ~35 ms
+FLAT_MAX_ROWS = 100_000  # exact k=10 query: 10.6 ms at 100k, 73 ms at 1M (bench/results/faiss_index.md)
 MEMORY_FRACTION = 0.5  # full vectors may take this much of the machine's memory, else IVF-PQ
 TARGET_RECALL = 0.95
 RECALL_QUERIES = 300
