@@ -49,7 +49,7 @@ def one_size(report: Report, x: np.ndarray, kinds: list[str]) -> list[tuple[str,
     exact = faiss.IndexFlatL2(x.shape[1])
     exact.add(x)
     _, truth = exact.search(x[rows], K + 1)
-    out = []
+    out: list[tuple[str, ...]] = []
     for kind in kinds:
         t0 = time.perf_counter()
         index, info = build_ann(x, kind=kind)

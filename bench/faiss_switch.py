@@ -25,7 +25,7 @@ def main() -> None:
     report = Report("faiss_switch", "Exact all-rows k-NN vs FAISS IVF-Flat: where to switch")
     real, labels = real_embeddings()
     spread = within_class_std(real, labels)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for n in SIZES:
         x = clustered_like(real, spread, n)
         t0 = time.perf_counter()

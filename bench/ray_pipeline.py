@@ -38,7 +38,9 @@ def main() -> None:
         t0 = time.perf_counter()
         connect("local", cpu_cores())
         t_start = time.perf_counter() - t0
-        rows = [("single process (embed_folder)", f"{t_single:.1f}", f"{n / t_single:.0f}", "1.00")]
+        rows: list[tuple[str, ...]] = [
+            ("single process (embed_folder)", f"{t_single:.1f}", f"{n / t_single:.0f}", "1.00")
+        ]
         for workers in (1, 2):
             out = Path(tmp) / f"ix{workers}"
             t0 = time.perf_counter()

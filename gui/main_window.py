@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.index_manifest import is_index_dir
 from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
@@ -160,7 +161,9 @@ class MainWindow(QMainWindow):
         """File → Open index: a folder made by `lookalike index` (opened like a folder, not embedded)."""
         start = str(self.session.folder or Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Open an index (made by lookalike index)", start)
-        if folder:
+        if folder and not is_index_dir(folder):
+            self.show_error("Not an index", f"{folder} has no index.json: make one with `lookalike index`.")
+        elif folder:
             self.open_folder(folder)
 
     def choose_model(self) -> None:
