@@ -154,7 +154,7 @@ def _neighbours(args: argparse.Namespace) -> int:
         rows = {str(args.query): (idx[0], dist[0])}
     else:
         every = np.arange(len(result))
-        idx, dist = search_of(result).search(result.vectors, args.k, exclude_self=every)
+        idx, dist = search_of(result, all_rows=True).search(result.vectors, args.k, exclude_self=every)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
     answer = {
         q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True) if j >= 0]

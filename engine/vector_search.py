@@ -81,12 +81,16 @@ def searcher_for(vectors: np.ndarray) -> VectorSearch:
     return AnnSearch(index, info.kind)
 
 
-def search_of(embeddings: object) -> VectorSearch:
-    """The search that belongs to these embeddings: an index's own FAISS, else by size (built once
-    and kept on the object, so a big folder's FAISS index is not rebuilt per query)."""
+def search_of(embeddings: object, all_rows: bool = False) -> VectorSearch:
+    """The search for these embeddings: an index's own FAISS; for a folder, FAISS only when the
+    neighbours of every row are wanted past FAISS_ABOVE (one query is a single cheap exact pass, and
+    building FAISS for it would cost more than it saves). Built once, kept on the object."""
     own = getattr(embeddings, "search", None) or getattr(embeddings, "_search", None)
     if own is not None:
         return own
-    made = searcher_for(np.asarray(embeddings.vectors))  # type: ignore[attr-defined]
+    vectors = np.asarray(embeddings.vectors)  # type: ignore[attr-defined]
+    if not all_rows:
+        return ExactSearch(vectors)
+    made = searcher_for(vectors)
     embeddings._search = made  # type: ignore[attr-defined]
     return made

@@ -97,7 +97,7 @@ class NeighboursView(QWidget):
             self._show_heatmap(emb, rows[:MAX_HEATMAP])
             return
         self._query = rows[0]
-        search = search_of(emb)  # an index's FAISS, or exact / FAISS by folder size
+        search = search_of(emb)  # an index's own FAISS; exact for a folder (one query)
         idx, dist = search.search(emb.vectors[rows[:1]], self.k.value(), exclude_self=np.array(rows[:1]))
         pairs = [(int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True) if r >= 0]
         self.neighbours = [self._mark(emb, r, d) for r, d in pairs]
