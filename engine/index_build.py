@@ -144,7 +144,7 @@ def _open_or_new(settings: IndexSettings, embedder: Embedder, listing: SourceLis
     if is_index_dir(settings.out):
         manifest = read_manifest(settings.out)
         check_model(manifest, embedder.sha256, embedder.manifest.name, settings.out)
-        if manifest.root != str(listing.root):
+        if manifest.source != str(settings.source.resolve()):
             raise IndexFolderError(
                 f"the index {settings.out} was built from {manifest.source}, not {settings.source}: "
                 "use another --out"
@@ -153,7 +153,9 @@ def _open_or_new(settings: IndexSettings, embedder: Embedder, listing: SourceLis
     if settings.out.exists() and any(settings.out.iterdir()):
         raise IndexFolderError(f"{settings.out} exists and is not an index: choose an empty or new folder")
     settings.out.mkdir(parents=True, exist_ok=True)
-    manifest = new_manifest(embedder.manifest, embedder.sha256, str(settings.source), str(listing.root))
+    manifest = new_manifest(
+        embedder.manifest, embedder.sha256, str(settings.source.resolve()), str(listing.root)
+    )
     write_manifest(settings.out, manifest)
     return manifest
 
@@ -215,7 +217,8 @@ def write_index(
     out: Path, emb: FolderEmbeddings, embedder: Embedder, shard_rows: int = SHARD_ROWS
 ) -> IndexManifest:
     """Save embeddings the app already has (one process, no Ray) as an index folder."""
-    manifest = new_manifest(embedder.manifest, embedder.sha256, str(emb.folder), str(emb.folder.resolve()))
+    root = str(emb.folder.resolve())
+    manifest = new_manifest(embedder.manifest, embedder.sha256, root, root)
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(out, manifest)
     writer = ShardWriter(out, manifest, shard_rows, [(s.path, 0, 0, s.reason) for s in emb.skipped])

@@ -90,3 +90,15 @@ def test_a_list_file_names_images_relative_to_itself(tmp_path: Path) -> None:
     assert [(e.rel_path, e.label) for e in got.entries] == [(os.path.abspath(src / "a.png"), "cats")]
     assert [s.path for s in got.skipped] == [os.path.abspath(src / "missing.png")]
     assert str(got.root / got.entries[0].rel_path) == os.path.abspath(src / "a.png")
+
+
+def test_an_index_refuses_another_source(indexed: tuple[Path, Path], projection_model_path: Path) -> None:
+    from lookalike.engine.errors import LookalikeError
+    from lookalike.engine.index_build import IndexSettings, build_index
+
+    src, ix = indexed
+    other = src.parent / "other"
+    shutil.copytree(src / "flag_de", other / "flag_de")
+    with pytest.raises(LookalikeError, match="was built from"):
+        build_index(IndexSettings(other, ix, projection_model_path))
+    assert read_manifest(ix).n_rows == 56  # untouched
