@@ -77,8 +77,12 @@ def main() -> None:
     """Run both sizes (or --sizes) and save bench/results/faiss_index.md."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--kinds", nargs="+", default=["Flat", "IVF-Flat", "IVF-SQ8", "IVF-PQ"])
     args = parser.parse_args()
-    report = Report("faiss_index", "FAISS index: build, size, k=10 query latency and recall@10 vs exact")
+    name = (
+        "faiss_index" if args.kinds == parser.get_default("kinds") else "faiss_index_" + "_".join(args.kinds)
+    )
+    report = Report(name, "FAISS index: build, size, k=10 query latency and recall@10 vs exact")
     real, labels = real_embeddings()
     spread = within_class_std(real, labels)
     report.add(
@@ -90,7 +94,7 @@ def main() -> None:
     rows: list[tuple[str, ...]] = []
     for n in args.sizes:
         x = clustered_like(real, spread, n)
-        rows += one_size(report, x, ["Flat", "IVF-Flat", "IVF-PQ"])
+        rows += one_size(report, x, args.kinds)
     header = (
         "vectors",
         "index",

@@ -3,7 +3,8 @@
 Vectors are the model's L2-normalised embeddings and the manifest's distance is Euclidean, so
 every index here is an L2 one (distances come back squared; `AnnSearch` takes the root).
 Kind by size and memory: `Flat` (exact) up to FLAT_MAX_ROWS; `IVF-Flat` (full vectors, cells
-probed by `nprobe`) while the vectors fit in half the memory; `IVF-PQ` (32-byte codes) beyond.
+probed by `nprobe`) while the vectors fit in half the memory; `IVF-SQ8` (one byte a dimension,
+a quarter of the memory) while that fits; `IVF-PQ` (32-byte codes, recall capped) beyond.
 `nprobe` is the smallest power of two whose recall@10 against exact search, on a seeded sample
 of queries, reaches TARGET_RECALL; the recall reached is recorded either way.
 """
@@ -78,11 +79,13 @@ def build_ann(
 
 
 def choose_kind(n: int, d: int, memory_bytes: int) -> str:
-    """Flat while small; IVF-Flat while the full vectors fit in memory; IVF-PQ past that."""
+    """Flat while small; IVF-Flat while the full vectors fit in memory; then 8-bit; IVF-PQ past that."""
     if n <= FLAT_MAX_ROWS:
         return "Flat"
     if n * d * 4 <= MEMORY_FRACTION * memory_bytes:
         return "IVF-Flat"
+    if n * d <= MEMORY_FRACTION * memory_bytes:
+        return "IVF-SQ8"
     return "IVF-PQ"
 
 
@@ -95,6 +98,8 @@ def _ivf(faiss: Any, x: np.ndarray, kind: str, seed: int) -> tuple[Any, dict[str
         m = _pq_subquantizers(d)
         index = faiss.index_factory(d, f"IVF{nlist},PQ{m}x8", faiss.METRIC_L2)
         params |= {"pq_m": m, "pq_nbits": 8}
+    elif kind == "IVF-SQ8":
+        index = faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_L2)
     else:
         index = faiss.index_factory(d, f"IVF{nlist},Flat", faiss.METRIC_L2)
     rng = np.random.default_rng(seed)

@@ -53,7 +53,8 @@ def test_recall_counts_only_others_than_the_query() -> None:
 def test_kind_follows_size_and_memory() -> None:
     assert choose_kind(10_000, 128, 16 << 30) == "Flat"
     assert choose_kind(1_000_000, 128, 16 << 30) == "IVF-Flat"
-    assert choose_kind(100_000_000, 128, 16 << 30) == "IVF-PQ"  # 51 GB of vectors: codes instead
+    assert choose_kind(100_000_000, 128, 64 << 30) == "IVF-SQ8"  # 51 GB of floats, 12.8 GB of bytes
+    assert choose_kind(100_000_000, 128, 16 << 30) == "IVF-PQ"  # not even bytes fit: 32-byte codes
 
 
 def test_a_folder_switches_to_faiss_above_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
