@@ -18,7 +18,7 @@ from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.engine.folder_scan import SkippedFile
 from lookalike.engine.index_manifest import IndexFolderError, IndexManifest, check_model, read_manifest
 from lookalike.engine.index_shards import read_keys, read_skipped, read_vectors
-from lookalike.engine.vector_index import load_ann
+from lookalike.engine.vector_index import read_ann
 from lookalike.engine.vector_search import AnnSearch
 
 ANN_FILE = "vectors.faiss"
@@ -44,9 +44,9 @@ def open_index(index_dir: str | os.PathLike[str], embedder: Embedder) -> IndexEm
             f"the index {root} is incomplete (its build was interrupted): run `lookalike index` again "
             "with the same source and --out to finish it"
         )
-    keys = read_keys(root, manifest)
+    keys = read_keys(root, manifest, columns=("path", "label"))  # what the views show
     vectors = read_vectors(root, manifest)
-    ann = load_ann((root / ANN_FILE).read_bytes(), manifest.ann.get("params", {}))
+    ann = read_ann(root / ANN_FILE, manifest.ann.get("params", {}))
     skipped = [SkippedFile(p, reason) for p, _, _, reason in read_skipped(root, manifest)]
     return IndexEmbeddings(
         folder=Path(manifest.root),

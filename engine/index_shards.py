@@ -82,28 +82,36 @@ def read_skipped(index_dir: Path, manifest: IndexManifest) -> list[tuple[str, in
     return list(zip(d["path"], d["size"], d["mtime"], d["reason"], strict=True))
 
 
-def read_keys(index_dir: Path, manifest: IndexManifest, shard: str | None = None) -> dict[str, list[Any]]:
+def read_keys(
+    index_dir: Path,
+    manifest: IndexManifest,
+    shard: str | None = None,
+    columns: tuple[str, ...] = KEY_COLUMNS,
+) -> dict[str, list[Any]]:
     """Path, size, mtime and label columns (no vectors) of every shard, or of one."""
     pq = require("pyarrow.parquet")
-    out: dict[str, list[Any]] = {c: [] for c in KEY_COLUMNS}
+    out: dict[str, list[Any]] = {c: [] for c in columns}
     for s in manifest.shards:
         if shard is None or s.file == shard:
-            table = pq.read_table(index_dir / SHARD_DIR / s.file, columns=list(KEY_COLUMNS))
-            for c in KEY_COLUMNS:
+            table = pq.read_table(index_dir / SHARD_DIR / s.file, columns=list(columns))
+            for c in columns:
                 out[c] += table.column(c).to_pylist()
     return out
 
 
 def read_vectors(index_dir: Path, manifest: IndexManifest, shard: str | None = None) -> np.ndarray:
-    """All vectors in shard order (or one shard's), float32 (n, dim)."""
+    """All vectors in shard order (or one shard's), float32 (n, dim), filled in place shard by shard
+    so the peak is the result plus one shard (a concatenate would hold everything twice)."""
     pq = require("pyarrow.parquet")
-    parts = [np.zeros((0, manifest.embedding_dim), np.float32)]
-    for s in manifest.shards:
-        if shard is None or s.file == shard:
-            col = pq.read_table(index_dir / SHARD_DIR / s.file, columns=["vector"]).column("vector")
-            flat = col.combine_chunks().flatten().to_numpy(zero_copy_only=False)
-            parts.append(np.asarray(flat, np.float32).reshape(-1, manifest.embedding_dim))
-    return np.concatenate(parts)
+    shards = [s for s in manifest.shards if shard is None or s.file == shard]
+    out = np.empty((sum(s.rows for s in shards), manifest.embedding_dim), np.float32)
+    at = 0
+    for s in shards:
+        col = pq.read_table(index_dir / SHARD_DIR / s.file, columns=["vector"]).column("vector")
+        flat = col.combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        out[at : at + s.rows] = np.asarray(flat, np.float32).reshape(-1, manifest.embedding_dim)
+        at += s.rows
+    return out
 
 
 def _write_table(path: Path, table: Any) -> None:
