@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml $(APT_STAMP)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e '.[train,test]'
+	$(BIN)/pip install -q -e '.[train,test,cluster]'
 	@rm -f $(VENV)/.installed-*; touch $@
 
 # Start the app on the bundled samples with the bundled model (a virtual screen if none).

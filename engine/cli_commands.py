@@ -24,10 +24,12 @@ from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
 from lookalike.engine.image_query import answer_for, embed_query
+from lookalike.engine.index_manifest import is_index_dir
 from lookalike.engine.interrupts import JobInterruptedError, signals_set
 from lookalike.engine.manifest import MAX_DISTANCE
-from lookalike.engine.neighbours import distance, knn
+from lookalike.engine.neighbours import distance
 from lookalike.engine.output_paths import check_output_path, is_lookalike_html, is_lookalike_npz, write_output
+from lookalike.engine.vector_search import search_of
 
 
 def register_engine_commands(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +57,9 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     register_cache_command(sub)
     _register_duplicates(sub)
     register_explain(sub, _add)
+    from lookalike.engine.cli_index import register_index_command
+
+    register_index_command(sub)
 
 
 def _register_duplicates(sub: argparse._SubParsersAction) -> None:
@@ -102,6 +107,10 @@ def _embed_path(embedder: Embedder, path: Path) -> np.ndarray:
 
 def _embed_folder(args: argparse.Namespace, embedder: Embedder) -> FolderEmbeddings:
     """Embed with terminal progress; Ctrl+C or SIGTERM stops the scan, saves what was embedded, exits."""
+    if is_index_dir(args.folder):
+        from lookalike.engine.cli_index import open_index_cli
+
+        return open_index_cli(args.folder, embedder)
     cancel = threading.Event()
     with signals_set(cancel) as received:
         result = embed_folder(args.folder, embedder, progress=progress_printer("embedding"), cancel=cancel)
@@ -179,10 +188,11 @@ def _neighbours(args: argparse.Namespace) -> int:
         found = answer_for(result, args.query, qvec, args.k)
         rows = {str(args.query): (found.rows, found.distances)}
     else:
-        idx, dist = knn(result.vectors, args.k)
+        every = np.arange(len(result))
+        idx, dist = search_of(result, all_rows=True).search(result.vectors, args.k, exclude_self=every)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
     answer = {
-        q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True)]
+        q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True) if j >= 0]
         for q, (i, ds) in rows.items()
     }
     if args.json:
@@ -197,10 +207,14 @@ def _neighbours(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from lookalike.engine.evaluation import evaluate
+    from lookalike.engine.index_open import metrics_sample
 
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
-    report = evaluate(result.vectors, result.labels)
+    vectors, labels, note = metrics_sample(result)
+    if note:
+        info(f"metrics {note}")
+    report = evaluate(vectors, labels) | ({"sample": note} if note else {})
     if args.json:
         print_json(_base_json(result, embedder) | report)
     else:

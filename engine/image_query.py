@@ -14,7 +14,7 @@ import numpy as np
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import ImageLoadError
 from lookalike.engine.folder_embedding import FolderEmbeddings
-from lookalike.engine.neighbours import knn
+from lookalike.engine.vector_search import search_of
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ def answer_for(folder: FolderEmbeddings, image: Path, vector: np.ndarray, k: int
     """The k nearest rows of `folder` to an embedded query (itself left out when it is a row)."""
     self_row = row_of(folder, image)
     exclude = None if self_row is None else np.array([self_row])
-    idx, dist = knn(folder.vectors, k, queries=np.asarray(vector)[None], exclude_self=exclude)
+    idx, dist = search_of(folder).search(np.asarray(vector)[None], k, exclude_self=exclude)
+    keep = idx[0] >= 0  # FAISS pads with -1 when fewer than k rows are found
+    idx, dist = idx[:, keep], dist[:, keep]
     return QueryAnswer(image, tuple(map(int, idx[0])), tuple(map(float, dist[0])), self_row)
 
 
@@ -54,4 +56,7 @@ def row_of(folder: FolderEmbeddings, image: Path) -> int | None:
         rel = image.resolve().relative_to(folder.folder.resolve()).as_posix()
     except ValueError:
         return None
-    return folder.paths.index(rel) if rel in folder.paths else None
+    for key in (rel, "/" + rel):  # an index made from a list of paths keeps them absolute
+        if key in folder.paths:
+            return folder.paths.index(key)
+    return None

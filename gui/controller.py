@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, Signal
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import CancelledError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.index_manifest import is_index_dir
+from lookalike.engine.index_open import IndexEmbeddings, describe, metrics_sample, open_index
 from lookalike.engine.threshold_summary import folder_pairs
 from lookalike.gui.session import Session
 from lookalike.gui.workers import JobFn, ProgressFn, Worker, WorkerPool
@@ -118,6 +120,8 @@ class Controller(QObject):
         self.session.set_embeddings(None)
 
         def job(progress: ProgressFn, cancel: threading.Event) -> FolderEmbeddings:
+            if is_index_dir(folder):  # made by `lookalike index`: read, never re-embedded
+                return open_index(folder, embedder)
             return embed_folder(folder, embedder, progress=progress, cancel=cancel)
 
         self.run("embed", job, self._embedded)
@@ -129,8 +133,12 @@ class Controller(QObject):
             self.notice.emit(note)
         if result.cancelled:
             self.notice.emit(f"Stopped: {len(result)} images embedded so far are shown")
+        if isinstance(result, IndexEmbeddings):
+            self.notice.emit(describe(result))
         if len(result) >= 2:
-            vectors, labels = result.vectors, result.labels
+            vectors, labels, note = metrics_sample(result)
+            if note:
+                self.notice.emit(f"Pair statistics {note}")
             self.run("pairs", lambda p, c: folder_pairs(vectors, labels), self.session.set_pairs)
 
     def _on_result(self, worker: Worker, value: Any, handler: Callable[[Any], None]) -> None:

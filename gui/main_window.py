@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.folder_embedding import FolderEmbeddings
+from lookalike.engine.index_manifest import is_index_dir
 from lookalike.gui.app_settings import AppSettings
 from lookalike.gui.compare_view import CompareView
 from lookalike.gui.controller import Controller
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
+        self._action(file_menu, "Open &index…", QKeySequence("Ctrl+Alt+O"), self.choose_index)
         self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
         self._action(file_menu, "Find &similar…", QKeySequence("Ctrl+F"), self.choose_similar)
         self.recent_menu = file_menu.addMenu("Recent folders")
@@ -247,6 +249,15 @@ class MainWindow(QMainWindow):
         start = str(self.session.folder or Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
         if folder:
+            self.open_folder(folder)
+
+    def choose_index(self) -> None:
+        """File → Open index: a folder made by `lookalike index` (opened like a folder, not embedded)."""
+        start = str(self.session.folder or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open an index (made by lookalike index)", start)
+        if folder and not is_index_dir(folder):
+            self.show_error("Not an index", f"{folder} has no index.json: make one with `lookalike index`.")
+        elif folder:
             self.open_folder(folder)
 
     def choose_model(self) -> None:

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from lookalike.engine.folder_embedding import FolderEmbeddings
 from lookalike.engine.image_query import QueryAnswer
-from lookalike.engine.neighbours import knn, pairwise_distances
+from lookalike.engine.neighbours import pairwise_distances
+from lookalike.engine.vector_search import search_of
 from lookalike.gui.heatmap_widget import HeatmapWidget
 from lookalike.gui.pair_marks_model import PairMarksModel
 from lookalike.gui.palette import MATCH, NO_MATCH, OTHER_CLASS
@@ -109,10 +110,10 @@ class NeighboursView(QWidget):
             self._show_heatmap(emb, rows[:MAX_HEATMAP])
             return
         self._query = rows[0]
-        idx, dist = knn(
-            emb.vectors, self.k.value(), queries=emb.vectors[rows[:1]], exclude_self=np.array(rows[:1])
-        )
-        self.neighbours = [self._mark(emb, int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True)]
+        search = search_of(emb)  # an index's own FAISS; exact for a folder (one query)
+        idx, dist = search.search(emb.vectors[rows[:1]], self.k.value(), exclude_self=np.array(rows[:1]))
+        pairs = [(int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True) if r >= 0]
+        self.neighbours = [self._mark(emb, r, d) for r, d in pairs]
         label = emb.labels[rows[0]]
         self.title.setText(
             f"Nearest neighbours of {emb.paths[rows[0]]}" + (f" (class {label})" if label else "")
