@@ -109,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     folder = link_classes(args.set, classes, work / args.set.name)
     print(f"{len(classes)} classes of {args.set.name} the bundled model never trained on: {folder}")
     taught = teach_in_app(folder, args.minutes, work / "taught.onnx")
+    from lookalike.gui.teacher import TeachResult
+
     result = taught["result"]
+    assert isinstance(result, TeachResult)
     print("In the app:\n" + str(taught["dialog"]))
-    held = link_classes(args.set, list(result.held_out), work / "held_out_of_run")  # type: ignore[attr-defined]
+    held = link_classes(args.set, list(result.held_out), work / "held_out_of_run")
     for name, model in (("bundled", default_model_path()), ("taught", work / "taught.onnx")):
         print(f"lookalike evaluate (held out from this run), {name}: {evaluate(held, model)}")
     return 0

@@ -54,7 +54,7 @@ def register_phone_formats() -> None:
 
     pillow_heif.register_heif_opener()
     if not features.check("avif"):
-        import pillow_avif  # type: ignore[import-untyped]  # noqa: F401  (registers AVIF on import)
+        import pillow_avif  # noqa: F401  (registers AVIF on import)
 
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow refuses above 2x this at open; _decode refuses above 1x

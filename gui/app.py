@@ -5,11 +5,15 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lookalike.gui.web_engine_env import configure_web_engine_env
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication  # imported for real only after the environment is set
 
-def create_application() -> object:
+
+def create_application() -> QApplication:
     """The QApplication (created once), with the flags and attributes QtWebEngine needs."""
     configure_web_engine_env()
     import PySide6.QtWebEngineWidgets  # noqa: F401  (must be loaded before the QApplication)
@@ -45,4 +49,4 @@ def run_app(folder: Path | None, model: Path | None) -> int:
     window.show()
     freeze_startup_heap()
     start_window(window, folder, model)  # else the last model and folder, else the bundled ones
-    return int(app.exec())  # type: ignore[attr-defined]
+    return int(app.exec())

@@ -143,8 +143,8 @@ class ComparePairBar(QWidget):
         def job(progress: ProgressFn, cancel: threading.Event) -> Explained:
             images = [load_image(p) for p in paths]
             result = explain_pair(embedder, images[0], images[1], progress=progress, cancel=cancel)
-            previews = tuple(_preview(im) for im in images)
-            return Explained(paths, result, previews)  # type: ignore[arg-type]
+            previews = (_preview(images[0]), _preview(images[1]))
+            return Explained(paths, result, previews)
 
         self.controller.run("explain", job, self._explained)
 

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QIcon
+from PySide6.QtGui import QFont, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -111,9 +111,9 @@ class DuplicatesView(QWidget):
         rule: KeepRule = self.rule.currentData()
         return rule
 
-    def showEvent(self, event: object) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         """Group lazily: only when the tab is looked at."""
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
         if self._stale:
             self.compute()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -103,9 +104,9 @@ class MapView(QWidget):
         layout.addWidget(self.controls)
         layout.addWidget(self.web, 1)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         """Compute lazily: only when the map is actually looked at."""
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
         if self._stale:
             self.compute()
 

@@ -6,6 +6,7 @@ folder (FolderEmbeddings.paths) and ask `verdict(a, b)`; they redraw on `changed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -56,12 +57,12 @@ class PairMarksModel(QObject):
         """Write the marks as JSON or CSV (by suffix)."""
         self._do(lambda s: s.export(path), notify=False)
 
-    def _do(self, action: object, notify: bool = True) -> None:
+    def _do(self, action: Callable[[PairMarks], object], notify: bool = True) -> None:
         if self.store is None:
             self.failed.emit("Marks", "Open a folder first: marks belong to a folder.")
             return
         try:
-            action(self.store)  # type: ignore[operator]
+            action(self.store)
         except Exception as exc:  # the store raises MarksError / OSError with a user message
             self.failed.emit("Marks", str(exc))
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -54,7 +55,7 @@ class ThresholdView(QWidget):
 
     def _pairs_changed(self, pairs: FolderPairs | None) -> None:
         if pairs is None:
-            self.roc.set_curve([], [])  # type: ignore[arg-type]
+            self.roc.set_curve(np.empty(0), np.empty(0))
             self.note.setText("Open a folder to see what the threshold means on it.")
         else:
             self.roc.set_curve(pairs.roc_far, pairs.roc_val)

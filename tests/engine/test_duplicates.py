@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from lookalike.engine.duplicate_listing import list_duplicates
 from lookalike.engine.embedder import Embedder
 from lookalike.engine.file_moves import MoveError, move_to_folder, move_to_trash, undo_move
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
-from lookalike.engine.keep_rules import FileFacts, keep_index
+from lookalike.engine.keep_rules import FileFacts, KeepRule, keep_index
 from tests.duplicate_samples import EXACT, RESIZED, samples_with_duplicates
 from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
@@ -75,7 +76,7 @@ def test_keep_rules() -> None:
     assert keep_index(group, "newest") == 1
     assert keep_index(group, "shortest-path") == 1
     with pytest.raises(ValueError, match="keep rule"):
-        keep_index(group, "smallest")  # type: ignore[arg-type]
+        keep_index(group, cast(KeepRule, "smallest"))  # not a rule: checked at run time too
 
 
 def test_listing_proposes_the_rule_and_reads_real_facts(samples: FolderEmbeddings) -> None:

@@ -8,25 +8,29 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.duplicate_listing import listing_document
 from lookalike.engine.neighbours import knn, pairwise_distances
+from lookalike.gui.main_window import MainWindow
 from tests.duplicate_samples import samples_with_duplicates
-from tests.gui.conftest import LONG, open_folder
+from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
 
 THRESHOLD = 0.15
 
 
 @pytest.fixture
-def window(qtbot, make_window, tmp_path: Path):  # type: ignore[no-untyped-def]
+def window(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     w = make_window(model=default_model_path())
     w.session.set_threshold(THRESHOLD)
     open_folder(qtbot, w, samples_with_duplicates(tmp_path / "photos"))
     return w
 
 
-def _export(qtbot, window, kind: str, target: Path, name_filter: str | None = None) -> Path:  # type: ignore[no-untyped-def]
+def _export(
+    qtbot: QtBot, window: MainWindow, kind: str, target: Path, name_filter: str | None = None
+) -> Path:
     window.exports.entries[kind].trigger()
     dialog = window.exports.dialog
     assert dialog is not None
@@ -44,8 +48,8 @@ def _csv(path: Path) -> list[list[str]]:
         return list(csv.reader(fh))
 
 
-def test_neighbours_and_matrix_of_the_selection(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    emb = window.session.embeddings
+def test_neighbours_and_matrix_of_the_selection(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    emb = embeddings_of(window)
     window.session.select([2])
     k = window.neighbours.k.value()
     out = _export(qtbot, window, "neighbours", tmp_path / "neighbours", "JSON (*.json)")
@@ -65,8 +69,8 @@ def test_neighbours_and_matrix_of_the_selection(qtbot, window, tmp_path: Path) -
     np.testing.assert_allclose(matrix, pairwise_distances(emb.vectors[rows]), atol=1e-5)
 
 
-def test_matching_pairs_and_duplicate_groups(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    emb = window.session.embeddings
+def test_matching_pairs_and_duplicate_groups(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    emb = embeddings_of(window)
     pairs = _csv(_export(qtbot, window, "pairs", tmp_path / "pairs.csv"))
     d = pairwise_distances(emb.vectors)
     ii, jj = np.nonzero(np.triu(d < THRESHOLD, 1))
@@ -78,17 +82,17 @@ def test_matching_pairs_and_duplicate_groups(qtbot, window, tmp_path: Path) -> N
     with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
         window.tabs.setCurrentWidget(window.duplicates)
     doc = json.loads(_export(qtbot, window, "duplicates", tmp_path / "groups.json").read_text())
+    assert window.duplicates.listing is not None
     assert doc == json.loads(json.dumps(listing_document(window.duplicates.listing)))
-    assert [len(g["images"]) for g in doc["groups"]] == [
-        window.duplicates.tree.topLevelItem(n).childCount()
-        for n in range(window.duplicates.tree.topLevelItemCount())
-    ]
+    tree = window.duplicates.tree
+    tops = [tree.topLevelItem(n) for n in range(tree.topLevelItemCount())]
+    assert [len(g["images"]) for g in doc["groups"]] == [top.childCount() for top in tops if top is not None]
     groups_csv = _csv(_export(qtbot, window, "duplicates", tmp_path / "groups.csv"))
     assert len(groups_csv) - 1 == sum(len(g["images"]) for g in doc["groups"])
     assert {r[1] for r in groups_csv[1:] if r[2] == "True"} == {g["keep"] for g in doc["groups"]}
 
 
-def test_an_export_without_a_selection_says_why(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_an_export_without_a_selection_says_why(qtbot: QtBot, window: MainWindow) -> None:
     window.session.select([])
     with qtbot.waitSignal(window.error_shown, timeout=LONG) as shown:
         window.exports.entries["matrix"].trigger()

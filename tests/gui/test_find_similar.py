@@ -8,10 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.cli import main as cli_main
-from tests.gui.conftest import LONG, open_folder
+from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
 from tests.gui.drag_drop import drop_files
 from tests.gui.samples import copy_samples
 
@@ -25,8 +27,8 @@ def cli_neighbours(folder: Path, query: Path, k: int, capsys: pytest.CaptureFixt
     return list(answer)
 
 
-def test_dropped_outside_image_equals_the_cli_query(  # type: ignore[no-untyped-def]
-    qtbot, make_window, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_dropped_outside_image_equals_the_cli_query(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = copy_samples(tmp_path / "samples")
     outside = tmp_path / "elsewhere" / "my_flag.png"
@@ -39,7 +41,7 @@ def test_dropped_outside_image_equals_the_cli_query(  # type: ignore[no-untyped-
     with qtbot.waitSignal(window.outside.answered, timeout=LONG) as got:
         assert drop_files(window.gallery.list.viewport(), [outside])
     assert got.args[0].self_row is None
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     shown = window.neighbours.neighbours
     assert window.tabs.currentWidget() is window.neighbours
     assert "my_flag.png" in window.neighbours.title.text()
@@ -55,8 +57,12 @@ def test_dropped_outside_image_equals_the_cli_query(  # type: ignore[no-untyped-
         assert ("no match" in text) != n.match
 
 
-def test_file_menu_query_of_an_image_inside_the_folder_leaves_it_out(  # type: ignore[no-untyped-def]
-    qtbot, make_window, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_file_menu_query_of_an_image_inside_the_folder_leaves_it_out(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder = copy_samples(tmp_path / "samples")
     inside = sorted((folder / "8_of_spades").iterdir())[2]
@@ -65,18 +71,20 @@ def test_file_menu_query_of_an_image_inside_the_folder_leaves_it_out(  # type: i
     monkeypatch.setattr(
         "lookalike.gui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(inside), "")
     )
-    action = next(a for a in window.menuBar().actions()[0].menu().actions() if "similar" in a.text())
+    file_menu = window.menuBar().actions()[0].menu()
+    assert isinstance(file_menu, QMenu)
+    action = next(a for a in file_menu.actions() if "similar" in a.text())
     with qtbot.waitSignal(window.outside.answered, timeout=LONG) as got:
         action.trigger()
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     assert got.args[0].self_row == emb.paths.index("8_of_spades/" + inside.name)
     expected = cli_neighbours(folder, inside, window.neighbours.k.value(), capsys)
     assert [emb.paths[n.row] for n in window.neighbours.neighbours] == [e["path"] for e in expected]
     assert "8_of_spades/" + inside.name not in [e["path"] for e in expected]
 
 
-def test_heic_and_avif_photos_open_in_the_gallery_and_as_queries(  # type: ignore[no-untyped-def]
-    qtbot, make_window, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_heic_and_avif_photos_open_in_the_gallery_and_as_queries(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from PIL import Image
 
@@ -90,13 +98,15 @@ def test_heic_and_avif_photos_open_in_the_gallery_and_as_queries(  # type: ignor
         img.convert("RGB").save(tmp_path / "query.heic", quality=90)
     window = make_window(model=default_model_path())
     open_folder(qtbot, window, folder)
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     assert "flag_kr/phone.avif" in emb.paths
     assert not [s for s in emb.skipped if s.path.endswith(".avif")]
     row = emb.paths.index("flag_kr/phone.avif")
     path = str(emb.abs_path(row))
     qtbot.waitUntil(lambda: window.thumbs.pixmap(path) is not None, timeout=LONG)  # decoded off-thread
-    assert window.thumbs.pixmap(path).width() > 16
+    pixmap = window.thumbs.pixmap(path)
+    assert pixmap is not None
+    assert pixmap.width() > 16
     with qtbot.waitSignal(window.outside.answered, timeout=LONG):
         assert drop_files(window.gallery.list.viewport(), [tmp_path / "query.heic"])
     shown = [emb.paths[n.row] for n in window.neighbours.neighbours]

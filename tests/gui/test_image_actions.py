@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
-from PySide6.QtGui import QContextMenuEvent, QDesktopServices, QGuiApplication
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import QAction, QContextMenuEvent, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QApplication
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import default_model_path
+from lookalike.gui.main_window import MainWindow
 from tests.duplicate_samples import EXACT, samples_with_duplicates
-from tests.gui.conftest import LONG, open_folder
+from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
 
 
 class UrlCatcher(QObject):
@@ -30,13 +33,14 @@ class UrlCatcher(QObject):
 @pytest.fixture
 def catcher() -> Iterator[UrlCatcher]:
     c = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", c, "handle")  # type: ignore[arg-type]  # stubs say bytes; runtime wants str
+    slot = cast(bytes, "handle")  # the stubs say bytes, but PySide6 accepts only str here
+    QDesktopServices.setUrlHandler("file", c, slot)
     yield c
     QDesktopServices.unsetUrlHandler("file")
 
 
 @pytest.fixture
-def window(qtbot, make_window, tmp_path: Path):  # type: ignore[no-untyped-def]
+def window(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     w = make_window(model=default_model_path())
     w.session.set_threshold(0.1)
     open_folder(qtbot, w, samples_with_duplicates(tmp_path / "photos"))
@@ -44,28 +48,32 @@ def window(qtbot, make_window, tmp_path: Path):  # type: ignore[no-untyped-def]
     return w
 
 
-def _right_click(view: QAbstractItemView, index) -> None:  # type: ignore[no-untyped-def]
+def _right_click(view: QAbstractItemView, index: QModelIndex) -> None:
     view.scrollTo(index)
     pos = view.visualRect(index).center()
     event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.viewport().mapToGlobal(pos))
     QApplication.sendEvent(view.viewport(), event)
 
 
-def _menu_action(window, text: str):  # type: ignore[no-untyped-def]
+def _menu_action(window: MainWindow, text: str) -> QAction:
     menu = window.image_actions.last_menu
     assert menu is not None
     return next(a for a in menu.actions() if a.text().startswith(text))
 
 
-def _gallery_index(window, row: int):  # type: ignore[no-untyped-def]
+def _gallery_index(window: MainWindow, row: int) -> QModelIndex:
     return window.gallery.proxy.mapFromSource(window.gallery.model.index(row))
 
 
-def test_gallery_context_menu_copies_opens_reveals_and_finds_similar(qtbot, window, catcher) -> None:  # type: ignore[no-untyped-def]
-    emb = window.session.embeddings
+def test_gallery_context_menu_copies_opens_reveals_and_finds_similar(
+    qtbot: QtBot, window: MainWindow, catcher: UrlCatcher
+) -> None:
+    emb = embeddings_of(window)
     row = emb.paths.index(EXACT[0])
     _right_click(window.gallery.list, _gallery_index(window, row))
-    texts = [a.text() for a in window.image_actions.last_menu.actions()]
+    menu = window.image_actions.last_menu
+    assert menu is not None
+    texts = [a.text() for a in menu.actions()]
     assert texts == [
         "Copy path",
         "Reveal in file manager",
@@ -86,8 +94,8 @@ def test_gallery_context_menu_copies_opens_reveals_and_finds_similar(qtbot, wind
     assert window.neighbours.neighbours[0].row == emb.paths.index(EXACT[1])  # its exact copy comes first
 
 
-def test_compare_with_from_neighbours_then_gallery(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    emb = window.session.embeddings
+def test_compare_with_from_neighbours_then_gallery(qtbot: QtBot, window: MainWindow) -> None:
+    emb = embeddings_of(window)
     window.session.select([0])
     neighbours = window.neighbours.list
     _right_click(neighbours, neighbours.model().index(0, 0))
@@ -99,14 +107,17 @@ def test_compare_with_from_neighbours_then_gallery(qtbot, window) -> None:  # ty
     with qtbot.waitSignal(window.compare.compared, timeout=LONG):
         _menu_action(window, "Compare with").trigger()
     qtbot.waitUntil(lambda: None not in window.compare.loaded.values(), timeout=LONG)
-    assert str(window.compare.loaded["a"].path) == first
-    assert window.compare.loaded["b"].path == emb.abs_path(0)
+    a, b = window.compare.loaded["a"], window.compare.loaded["b"]
+    assert a is not None
+    assert b is not None
+    assert str(a.path) == first
+    assert b.path == emb.abs_path(0)
     assert window.tabs.currentWidget() is window.compare
     assert window.compare.distance == pytest.approx(window.neighbours.neighbours[0].distance, abs=1e-4)
 
 
-def test_shortcuts_act_on_the_focused_view_or_the_app_selection(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    emb = window.session.embeddings
+def test_shortcuts_act_on_the_focused_view_or_the_app_selection(qtbot: QtBot, window: MainWindow) -> None:
+    emb = embeddings_of(window)
     window.activateWindow()
     window.gallery.list.setFocus()
     qtbot.waitUntil(window.gallery.list.hasFocus, timeout=LONG)
@@ -130,13 +141,17 @@ def test_shortcuts_act_on_the_focused_view_or_the_app_selection(qtbot, window) -
     assert QGuiApplication.clipboard().text() == f"{emb.abs_path(9)}\n{emb.abs_path(4)}"
 
 
-def test_duplicates_rows_have_the_actions(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_duplicates_rows_have_the_actions(qtbot: QtBot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
         window.tabs.setCurrentWidget(window.duplicates)
     tree = window.duplicates.tree
-    child = tree.topLevelItem(0).child(0)
+    top = tree.topLevelItem(0)
+    assert top is not None
+    child = top.child(0)
+    assert child is not None
     _right_click(tree, tree.indexFromItem(child))
     _menu_action(window, "Copy path").trigger()
+    assert window.session.folder is not None
     assert QGuiApplication.clipboard().text() == str(window.session.folder / child.text(5))
-    _right_click(tree, tree.indexFromItem(tree.topLevelItem(0)))
+    _right_click(tree, tree.indexFromItem(top))
     assert not _menu_action(window, "Copy path").isEnabled()  # a group row is not an image

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.map_colours import MATCH_COLOUR, NO_MATCH_COLOUR, QUERY_COLOUR, distances_to
-from tests.gui.conftest import LONG, open_folder
+from lookalike.gui.main_window import MainWindow
+from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
 from tests.gui.samples import copy_samples
 from tests.gui.test_map import js, show_map
 
@@ -30,7 +32,7 @@ def select_in_gallery(window: Any, rows: list[int]) -> None:
     gallery.list.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
 
-def marked(qtbot, window, name: str) -> list[int]:  # type: ignore[no-untyped-def]
+def marked(qtbot: QtBot, window: MainWindow, name: str) -> list[int]:
     """Rows the page shows in its `name` highlight trace, read back from plotly's own data."""
     script = (
         "(function () { var gd = document.getElementById('map');"
@@ -40,11 +42,13 @@ def marked(qtbot, window, name: str) -> list[int]:  # type: ignore[no-untyped-de
     return sorted(int(r) for r in json.loads(js(qtbot, window, script)))
 
 
-def test_gallery_selection_colours_and_search_show_on_the_map(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gallery_selection_colours_and_search_show_on_the_map(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
     window = make_window(model=default_model_path())
     folder = copy_samples(tmp_path / "samples")
     open_folder(qtbot, window, folder)
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     show_map(qtbot, window)
     assert marked(qtbot, window, "selection") == []
 
@@ -77,13 +81,14 @@ def test_gallery_selection_colours_and_search_show_on_the_map(qtbot, make_window
     assert window.map.page.console_errors == []
 
 
-def test_map_exports_html_png_and_the_lasso(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_map_exports_html_png_and_the_lasso(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
     window = make_window(model=default_model_path())
     open_folder(qtbot, window, copy_samples(tmp_path / "samples"))
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     show_map(qtbot, window)
     links = window.map.links
     page = links.export("html", tmp_path / "map.html")
+    assert page is not None
     text = page.read_text(encoding="utf-8")
     assert "plotly" in text.lower()
     assert "QWebChannel" not in text  # standalone: no app bridge in the exported page
@@ -103,7 +108,9 @@ def test_map_exports_html_png_and_the_lasso(qtbot, make_window, tmp_path: Path) 
             "document.getElementById('map').emit('plotly_selected', "
             "{points: [{customdata: [9, '']}, {customdata: [2, '']}, {customdata: [30, '']}]}); 1",
         )
-    rows = json.loads(links.export("json", tmp_path / "lasso.json").read_text(encoding="utf-8"))
+    lasso = links.export("json", tmp_path / "lasso.json")
+    assert lasso is not None
+    rows = json.loads(lasso.read_text(encoding="utf-8"))
     assert [r["row"] for r in rows] == [2, 9, 30]
     assert [r["path"] for r in rows] == [emb.paths[i] for i in (2, 9, 30)]
     assert [r["class"] for r in rows] == [emb.labels[i] for i in (2, 9, 30)]

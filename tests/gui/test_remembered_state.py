@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import QSplitter
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import sample_folder
 from lookalike.gui.main_window import MainWindow
@@ -16,7 +17,7 @@ from tests.gui.conftest import LONG
 from tests.gui.samples import copy_samples
 
 
-def started(qtbot, ini: Path, model: Path | None = None) -> MainWindow:  # type: ignore[no-untyped-def]
+def started(qtbot: QtBot, ini: Path, model: Path | None = None) -> MainWindow:
     """A window started as `lookalike gui` starts it, waiting for its folder's pair statistics."""
     window = MainWindow(QSettings(str(ini), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
@@ -49,8 +50,8 @@ def close(window: MainWindow) -> None:
     assert window.pool.idle
 
 
-def test_last_model_folder_and_view_state_come_back(  # type: ignore[no-untyped-def]
-    qtbot, tmp_path: Path, projection_model_path: Path
+def test_last_model_folder_and_view_state_come_back(
+    qtbot: QtBot, tmp_path: Path, projection_model_path: Path
 ) -> None:
     ini = tmp_path / "settings.ini"
     folder = copy_samples(tmp_path / "samples")

@@ -6,19 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.folder_thresholds import best_f1_threshold
 from lookalike.engine.verification import threshold_stats
-from tests.gui.conftest import LONG, open_folder
+from tests.gui.conftest import LONG, MakeWindow, embedder_of, embeddings_of, open_folder
 from tests.gui.samples import copy_samples
 
 
-def test_default_is_a_far_point_and_folder_thresholds_come_with_precision(  # type: ignore[no-untyped-def]
-    qtbot, make_window, tmp_path: Path
+def test_default_is_a_far_point_and_folder_thresholds_come_with_precision(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:
     window = make_window(model=default_model_path())
-    manifest = window.session.embedder.manifest
+    manifest = embedder_of(window).manifest
     choice = manifest.default_choice
     assert choice.key.startswith("far_")
     assert window.session.threshold == pytest.approx(choice.value)
@@ -32,7 +33,10 @@ def test_default_is_a_far_point_and_folder_thresholds_come_with_precision(  # ty
 
     with qtbot.waitSignal(window.session.folder_thresholds_changed, timeout=LONG):
         open_folder(qtbot, window, copy_samples(tmp_path / "samples"))
-    labelled = window.session.pairs.labelled
+    pairs = window.session.pairs
+    assert pairs is not None
+    labelled = pairs.labelled
+    assert labelled is not None
     at_default = threshold_stats(labelled, window.session.threshold)
     assert f"precision {at_default.precision:.2f}" in bar.summary.text()
     assert f"VAL {at_default.val:.2f}" in bar.summary.text()
@@ -51,7 +55,7 @@ def test_default_is_a_far_point_and_folder_thresholds_come_with_precision(  # ty
     bar.spin.setValue(0.7777)
     assert bar.source.text() == "(custom)"
 
-    emb = window.session.embeddings
+    emb = embeddings_of(window)
     with qtbot.waitSignal(window.compare.compared, timeout=LONG):
         window.compare.load("a", emb.abs_path(0))
         window.compare.load("b", emb.abs_path(1))
