@@ -24,8 +24,10 @@ def real_embeddings() -> tuple[np.ndarray, list[str | None]]:
     """Bundled-model embeddings of the cards and flags datasets (cached after the first run)."""
     embedder = Embedder(default_model_path(), device="cpu")
     parts = [embed_folder(DATASETS / name, embedder) for name in ("cards", "flags")]
-    labels = [f"{name}/{lab}" for name, p in zip(("cards", "flags"), parts, strict=True) for lab in p.labels]
-    return np.concatenate([p.vectors for p in parts]), labels  # type: ignore[return-value]
+    labels: list[str | None] = [
+        f"{name}/{lab}" for name, p in zip(("cards", "flags"), parts, strict=True) for lab in p.labels
+    ]
+    return np.concatenate([p.vectors for p in parts]), labels
 
 
 def within_class_std(vectors: np.ndarray, labels: list[str | None]) -> np.ndarray:

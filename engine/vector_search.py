@@ -88,9 +88,9 @@ def search_of(embeddings: object, all_rows: bool = False) -> VectorSearch:
     own = getattr(embeddings, "search", None) or getattr(embeddings, "_search", None)
     if own is not None:
         return own
-    vectors = np.asarray(embeddings.vectors)  # type: ignore[attr-defined]
+    vectors = np.asarray(getattr(embeddings, "vectors"))  # noqa: B009 (any object with vectors)
     if not all_rows:
         return ExactSearch(vectors)
     made = searcher_for(vectors)
-    embeddings._search = made  # type: ignore[attr-defined]
+    setattr(embeddings, "_search", made)  # noqa: B010 (kept on the object, any kind)
     return made

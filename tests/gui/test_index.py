@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 pytest.importorskip("faiss")
 pytest.importorskip("pyarrow")
@@ -19,7 +20,7 @@ from lookalike.engine.folder_embedding import embed_folder
 from lookalike.engine.index_build import write_index
 from lookalike.engine.index_open import IndexEmbeddings
 from lookalike.engine.neighbours import knn
-from tests.gui.conftest import LONG, open_folder
+from tests.gui.conftest import LONG, MakeWindow, open_folder
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def index_dir(tmp_path: Path, projection_model_path: Path) -> Path:
     return tmp_path / "ix"
 
 
-def test_an_index_opens_like_a_folder(qtbot, make_window, index_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_index_opens_like_a_folder(qtbot: QtBot, make_window: MakeWindow, index_dir: Path) -> None:
     window = make_window()
     open_folder(qtbot, window, index_dir)
     emb = window.session.embeddings
@@ -53,7 +54,9 @@ def test_an_index_opens_like_a_folder(qtbot, make_window, index_dir: Path) -> No
     assert model.data(model.index(0), Qt.ItemDataRole.DecorationRole) is window.thumbs.placeholder
 
 
-def test_an_index_of_another_model_is_refused_clearly(qtbot, make_window, index_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_index_of_another_model_is_refused_clearly(
+    qtbot: QtBot, make_window: MakeWindow, index_dir: Path
+) -> None:
     from lookalike.engine.bundled import default_model_path
 
     window = make_window(model=default_model_path())
