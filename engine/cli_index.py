@@ -9,8 +9,10 @@ from pathlib import Path
 from lookalike.engine.bundled import default_model_path
 from lookalike.engine.cli_output import info, print_json, progress_printer
 from lookalike.engine.embedder import Embedder
+from lookalike.engine.errors import LookalikeError
 from lookalike.engine.index_build import IndexSettings, build_index
 from lookalike.engine.index_open import IndexEmbeddings, describe, open_index
+from lookalike.engine.output_paths import check_output_folder
 
 
 def register_index_command(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +35,11 @@ def register_index_command(sub: argparse._SubParsersAction) -> None:
 
 
 def _index(args: argparse.Namespace) -> int:
+    if args.workers < 0:
+        raise LookalikeError("--workers must be 0 (one per core) or more")
+    if args.shard_rows < 1:
+        raise LookalikeError("--shard-rows must be at least 1")
+    check_output_folder(args.out, reads=[args.source], flag="--out")
     model = (args.model or default_model_path()).resolve()
     settings = IndexSettings(args.source, args.out, model, args.ray, args.workers, args.shard_rows)
     cancel = threading.Event()

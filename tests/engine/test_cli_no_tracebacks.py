@@ -98,6 +98,17 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("--json and --csv", "{photos} --json --csv"),
         ("bad --keep", "{photos} --keep random"),
     ],
+    "index": [
+        ("no arguments", ""),
+        ("no --out", "{photos}"),
+        ("missing source", "{tmp}/missing --out {tmp}/ix"),
+        ("--out inside the source", "{photos} --out {photos}/ix"),
+        ("--out the source itself", "{photos} --out {photos}"),
+        ("--out a file", "{photos} --out {text}"),
+        ("--workers -1", "{photos} --out {tmp}/ix --workers -1"),
+        ("--shard-rows 0", "{photos} --out {tmp}/ix --shard-rows 0"),
+        ("folder as --model", "{photos} --out {tmp}/ix --model {tmp}"),
+    ],
     "cache": [("no flag", ""), ("both flags", "--info --clear"), ("unknown option", "--info --bogus")],
     "gui": [
         ("missing folder", "{tmp}/missing"),

@@ -28,6 +28,13 @@ from lookalike.engine.index_build import IndexSettings, build_index
 from lookalike.engine.index_manifest import read_manifest
 from lookalike.engine.index_open import open_index
 from lookalike.engine.index_shards import read_keys, read_vectors
+from tests.real_data import count_images
+
+
+def n_samples() -> int:
+    """How many images the bundled sample folder holds (counted, not assumed)."""
+    return count_images(sample_folder())
+
 
 pytestmark = [
     pytest.mark.timeout(240),
@@ -59,7 +66,7 @@ def cluster() -> Iterator[Any]:
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    """The bundled samples (56 real images in 8 classes) plus one broken file."""
+    """The bundled samples (real images, folder per class) plus one broken file."""
     src = tmp_path / "src"
     shutil.copytree(sample_folder(), src, ignore=shutil.ignore_patterns("*.md"))
     (src / "flag_de" / "broken.jpg").write_bytes(b"not an image")
@@ -84,19 +91,19 @@ def test_index_equals_single_process_and_grows(
     ours, theirs = _by_path(keys["path"], vectors), _by_path(single.paths, single.vectors)
     worst = max(float(np.abs(ours[p] - theirs[p]).max()) for p in theirs)
     assert worst <= 1e-5
-    assert (report["n_skipped"], report["n_embedded"]) == (1, 56)
+    assert (report["n_skipped"], report["n_embedded"]) == (1, n_samples())
     assert len(manifest.shards) >= 3
     assert manifest.complete
     assert manifest.ann is not None
     assert manifest.ann["kind"] == "Flat"
     assert set(report["workers"].values()) == {"CPU"}
-    # Grow the source: a re-run embeds only the new file and keeps the 56 others.
+    # Grow the source: a re-run embeds only the new file and keeps the others.
     shutil.copy(
         source / "flag_it" / sorted(p.name for p in (source / "flag_it").iterdir())[0], source / "new.png"
     )
     assert main([*args, "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert (again["n_embedded"], again["n_reused"], again["n_rows"]) == (1, 56, 57)
+    assert (again["n_embedded"], again["n_reused"], again["n_rows"]) == (1, n_samples(), n_samples() + 1)
 
 
 def test_neighbours_on_the_index_match_the_folder(
@@ -115,7 +122,7 @@ def test_neighbours_on_the_index_match_the_folder(
 
 def test_a_killed_worker_node_loses_and_duplicates_nothing(cluster: Any, tmp_path: Path) -> None:
     src = tmp_path / "many"
-    for copy in range(5):  # 280 real images, so the job is still running when the node dies
+    for copy in range(5):  # 5 copies of the samples, so the job is still running when the node dies
         shutil.copytree(sample_folder(), src / f"copy{copy}", ignore=shutil.ignore_patterns("*.md"))
     victim = next(n for n in cluster.worker_nodes)
     killed = threading.Event()
@@ -131,10 +138,11 @@ def test_a_killed_worker_node_loses_and_duplicates_nothing(cluster: Any, tmp_pat
     out = tmp_path / "ix"
     settings = IndexSettings(src, out, default_model_path(), cluster.address, 2, shard_rows=40, batch_size=8)
     report = build_index(settings, progress=progress)
-    assert at_kill[0] < 280  # the node died mid-job
+    total = 5 * n_samples()
+    assert at_kill[0] < total  # the node died mid-job
     keys = read_keys(out, read_manifest(out))
     assert sorted(set(keys["path"])) == sorted(keys["path"])
-    assert (len(keys["path"]), report.n_rows, report.duplicates) == (280, 280, 0)
+    assert (len(keys["path"]), report.n_rows, report.duplicates) == (total, total, 0)
     assert not victim.any_processes_alive()  # the node (raylet, object store, workers) really died
 
 
@@ -163,14 +171,15 @@ def test_a_stopped_job_leaves_a_consistent_index_that_a_rerun_finishes(cluster: 
     manifest = read_manifest(out)
     assert not manifest.complete  # neighbours refuse it until the rerun finishes
     keys = read_keys(out, manifest)  # every shard the manifest names is whole and readable
-    assert 16 <= len(keys["path"]) < 168
+    total = 3 * n_samples()
+    assert 16 <= len(keys["path"]) < total
     assert len(set(keys["path"])) == len(keys["path"])
     with pytest.raises(LookalikeError, match="incomplete"):
         open_index(out, Embedder(default_model_path(), device="cpu"))
     second = build_index(settings)
     assert (second.n_reused, second.n_embedded, second.n_rows) == (
         len(keys["path"]),
-        168 - len(keys["path"]),
-        168,
+        total - len(keys["path"]),
+        total,
     )
     assert read_manifest(out).complete
