@@ -17,6 +17,7 @@ from lookalike.train.miners import make_miner
 from lookalike.train.normalization import standardize, to_unit
 from lookalike.train.progress import progress_bar
 from lookalike.train.sampler import PKSampler
+from lookalike.train.schedule import LrSchedule
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,13 @@ def train_epoch(
     deadline: float | None,
     max_batches: int | None = None,
     make_criterion: Callable[[TrainConfig, torch.Generator], Criterion] = triplet_criterion,
+    schedule: LrSchedule | None = None,
+    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> EpochResult:
-    """Train on one epoch of batches (or until the deadline / max_batches)."""
+    """Train on one epoch of batches (or until the deadline / max_batches).
+
+    `forward` replaces model(x) when part of the model runs elsewhere (the frozen trunk in ORT).
+    """
     images, labels = data
     device = next(model.parameters()).device
     gen = epoch_generator(cfg.seed, epoch)
@@ -76,9 +82,11 @@ def train_epoch(
             if deadline is not None and time.monotonic() > deadline:
                 cut = True
                 break
+            if schedule is not None:
+                schedule.apply(optimizer, epoch * total + i)
             x = _batch_input(images[idx].to(device), prep, cfg, gen)
             y = labels[idx].to(device)
-            emb = model(x)
+            emb = (forward or model)(x)
             result = criterion(emb, y)
             optimizer.zero_grad(set_to_none=True)
             result.loss.backward()

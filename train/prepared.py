@@ -48,7 +48,9 @@ def preprocessing_for(cfg: TrainConfig) -> Preprocessing:
 
 def prepare(cfg: TrainConfig, log: Log, split: ClassSplit | None = None) -> PreparedData:
     """List, split by class (or reuse a saved split), preload both sides and report problems."""
-    listing = list_dataset(cfg.data)
+    listing = list_dataset(cfg.data, cfg.exclude)
+    if listing.excluded:
+        log(f"excluded {listing.excluded} files matching {', '.join(cfg.exclude)} (reserved for evaluation)")
     labels = list(listing.labels)
     if cfg.max_classes is not None:
         keep_classes = set(sorted(set(labels))[: cfg.max_classes])
@@ -83,3 +85,24 @@ def _assemble(images: ImageSet, split: ClassSplit, skipped: int, log: Log) -> Pr
     index = {name: i for i, name in enumerate(names)}
     ids = np.array([index[lab] for lab in train.labels], dtype=np.int64)
     return PreparedData(train, val, split, ids, skipped)
+
+
+def validation_subset(val: ImageSet, limit: int, seed: int) -> ImageSet:
+    """Whole held-out classes, drawn seeded, until about `limit` images (0 or enough: all of them).
+
+    Per-epoch validation of a pretrained network costs as much as minutes of training on a
+    CPU; the export still scores every held-out image.
+    """
+    if limit <= 0 or len(val) <= limit:
+        return val
+    names = sorted(set(val.labels))
+    order = np.random.default_rng(seed).permutation(len(names))
+    by_class: dict[str, list[int]] = {}
+    for i, lab in enumerate(val.labels):
+        by_class.setdefault(lab, []).append(i)
+    keep: list[int] = []
+    for j in order:
+        if len(keep) >= limit:
+            break
+        keep += by_class[names[j]]
+    return val.subset(sorted(keep))

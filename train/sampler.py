@@ -1,4 +1,8 @@
-"""P classes × K images per batch (PML's MPerClassSampler idea): every anchor has positives."""
+"""P classes × K images per batch (PML's MPerClassSampler idea): every anchor has positives.
+
+A class with fewer than K images gives all of them once (never the same file twice, which would
+be a zero-distance positive that teaches nothing): classes of 2-3 images still take part.
+"""
 
 from __future__ import annotations
 
@@ -20,15 +24,16 @@ class PKSampler:
         self.p = min(classes, len(self.pools))
         self.k = images
         self.n_images = sum(len(p) for p in self.pools)
+        self.mean_k = sum(min(len(p), images) for p in self.pools) / len(self.pools)
 
     @property
     def batch_size(self) -> int:
-        """Images per batch (P × K)."""
+        """Images per batch at most (P × K); fewer when some chosen classes are small."""
         return self.p * self.k
 
     def batches_per_epoch(self) -> int:
         """About one pass over the sampled images per epoch."""
-        return max(1, self.n_images // self.batch_size)
+        return max(1, round(self.n_images / (self.p * self.mean_k)))
 
     def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
         """The batches of one epoch; classes cycle through a shuffled order so all get their turn."""
@@ -40,8 +45,6 @@ class PKSampler:
             yield torch.cat([self._draw(int(c), generator) for c in chosen])
 
     def _draw(self, cls: int, generator: torch.Generator) -> torch.Tensor:
-        """K images of a class: without replacement when it has enough, else with."""
+        """min(K, class size) distinct images of a class."""
         pool = self.pools[cls]
-        if len(pool) >= self.k:
-            return pool[torch.randperm(len(pool), generator=generator)[: self.k]]
-        return pool[torch.randint(len(pool), (self.k,), generator=generator)]
+        return pool[torch.randperm(len(pool), generator=generator)[: self.k]]
