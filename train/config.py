@@ -60,6 +60,8 @@ class TrainConfig:
     dim: int = 128
     backbone: str = "efficientnet_lite0"
     tune_blocks: int = 1
+    cache_trunk: bool = True
+    trunk_views: int = 2
     backbone_lr_scale: float = 0.1
     warmup_steps: int = 30
     width: int = 32
@@ -122,6 +124,7 @@ def _problems(cfg: TrainConfig) -> list[str]:
         (cfg.batch_images >= 2, "--batch-images must be >= 2 (triplets need a positive)"),
         (cfg.lr > 0, "--lr must be > 0"),
         (cfg.tune_blocks >= 0, "--tune-blocks must be >= 0"),
+        (cfg.trunk_views >= 1, "--trunk-views must be >= 1"),
         (0 <= cfg.backbone_lr_scale <= 1, "backbone_lr_scale must be in [0, 1]"),
         (cfg.warmup_steps >= 0, "warmup_steps must be >= 0"),
         (cfg.val_limit >= 0, "val_limit must be >= 0 (0 = every held-out image)"),

@@ -31,6 +31,7 @@ class EpochResult:
 
 
 Criterion = Callable[[torch.Tensor, torch.Tensor], LossResult]
+BatchEmbedder = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
 def triplet_criterion(cfg: TrainConfig, generator: torch.Generator) -> Criterion:
@@ -60,11 +61,12 @@ def train_epoch(
     max_batches: int | None = None,
     make_criterion: Callable[[TrainConfig, torch.Generator], Criterion] = triplet_criterion,
     schedule: LrSchedule | None = None,
-    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    embed_batch: BatchEmbedder | None = None,
 ) -> EpochResult:
     """Train on one epoch of batches (or until the deadline / max_batches).
 
-    `forward` replaces model(x) when part of the model runs elsewhere (the frozen trunk in ORT).
+    `embed_batch` (indices, generator → embeddings) replaces "augment the images, run the model"
+    when part of the model runs elsewhere (the frozen trunk in ORT, or its cached outputs).
     """
     images, labels = data
     device = next(model.parameters()).device
@@ -84,9 +86,11 @@ def train_epoch(
                 break
             if schedule is not None:
                 schedule.apply(optimizer, epoch * total + i)
-            x = _batch_input(images[idx].to(device), prep, cfg, gen)
+            if embed_batch is None:
+                emb = model(batch_input(images[idx].to(device), prep, cfg, gen))
+            else:
+                emb = embed_batch(idx, gen)
             y = labels[idx].to(device)
-            emb = (forward or model)(x)
             result = criterion(emb, y)
             optimizer.zero_grad(set_to_none=True)
             result.loss.backward()
@@ -97,7 +101,7 @@ def train_epoch(
     return EpochResult(meter.summary(), meter.images / max(seconds, 1e-9), seconds, cut)
 
 
-def _batch_input(
+def batch_input(
     batch: torch.Tensor, prep: Preprocessing, cfg: TrainConfig, gen: torch.Generator
 ) -> torch.Tensor:
     """uint8 NHWC → augmented [0, 1] → the model's normalisation (identical to the engine's)."""

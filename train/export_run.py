@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ def export_trained(
     training: dict[str, Any],
     out: Path,
     int8_from: np.ndarray | None = None,
+    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> ExportReport:
     """Embed held-out images, calibrate, compare with raw pixels, export and parity-check.
 
@@ -72,7 +74,7 @@ def export_trained(
     """
     prep = preprocessing_for(cfg)
     model = model.cpu().eval()
-    vectors = embed_images(model, val.images, prep, torch.device("cpu"))
+    vectors = embed_images(model, val.images, prep, torch.device("cpu"), forward)
     metrics = headline(held_out_metrics(vectors, val.labels))
     raw, raw_labels = _raw(val, cfg.resize)
     baseline = _retrieval(raw, raw_labels)

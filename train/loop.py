@@ -17,7 +17,7 @@ from lookalike.train.class_split import ClassSplit
 from lookalike.train.config import TrainConfig, config_from_dict, with_changes
 from lookalike.train.data import ImageSet
 from lookalike.train.embed import embed_images
-from lookalike.train.epoch import EpochResult, train_epoch
+from lookalike.train.epoch import BatchEmbedder, EpochResult, batch_input, train_epoch
 from lookalike.train.export_run import ExportReport, export_trained, training_summary
 from lookalike.train.frozen_trunk import FrozenTrunk, trunk_runner
 from lookalike.train.health import COLLAPSE_ADVICE, PLATEAU_ADVICE, collapsed, plateaued
@@ -25,6 +25,7 @@ from lookalike.train.model import build_model, parameter_groups
 from lookalike.train.prepared import Log, PreparedData, prepare, preprocessing_for, validation_subset
 from lookalike.train.sampler import PKSampler
 from lookalike.train.schedule import LrSchedule
+from lookalike.train.trunk_cache import cache_trunk
 from lookalike.train.validation import headline, held_out_metrics
 
 
@@ -95,7 +96,7 @@ def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
     speed = _train(model, optimizer, data, cfg, state, (started, deadline, forward), log)
     if cfg.dry_run or not cfg.export or state.best_epoch < 0:
         return RunResult(out, state, None, speed)
-    return RunResult(out, state, _export_best(model, data, cfg, state, log), speed)
+    return RunResult(out, state, _export_best(model, data, cfg, state, log, forward), speed)
 
 
 def _split_lists(payload: dict[str, Any]) -> dict[str, Any]:
@@ -129,6 +130,7 @@ def _train(
     tensors = (torch.from_numpy(data.train.images), torch.from_numpy(data.train_ids))
     started, deadline, forward = clock
     schedule = LrSchedule(cfg, sampler.batches_per_epoch(), started, deadline)
+    embed_batch = _batch_embedder(model, forward, data, cfg, deadline, log)
     val = validation_subset(data.val, cfg.val_limit, cfg.seed)
     if len(val) < len(data.val):
         log(f"per-epoch validation on {len(val)} held-out images; the export scores all {len(data.val)}")
@@ -144,7 +146,7 @@ def _train(
             deadline,
             1 if cfg.dry_run else None,
             schedule=schedule,
-            forward=forward,
+            embed_batch=embed_batch,
         )
         if result.health["batches"] == 0:  # the budget ran out before this epoch began: no row
             log(f"time budget of {cfg.max_minutes:g} min reached")
@@ -156,6 +158,30 @@ def _train(
         if _end_epoch((model, forward), optimizer, (data, val), cfg, state, result, log):
             break
     return sum(speeds) / max(len(speeds), 1)
+
+
+def _batch_embedder(
+    model: torch.nn.Module,
+    trunk: FrozenTrunk | None,
+    data: PreparedData,
+    cfg: TrainConfig,
+    deadline: float | None,
+    log: Log,
+) -> BatchEmbedder | None:
+    """How a batch becomes embeddings: the whole model (None), ORT trunk + top, or cache + top."""
+    if trunk is None:
+        return None
+    if not cfg.cache_trunk or cfg.dry_run:
+        images = torch.from_numpy(data.train.images)
+        prep = preprocessing_for(cfg)
+        return lambda idx, gen: trunk(batch_input(images[idx], prep, cfg, gen))
+    begin = time.monotonic()
+    cache = cache_trunk(trunk, data.train.images, cfg, deadline)
+    log(
+        f"cached the frozen trunk's outputs for {cache.n} training images × {cache.views} view(s) "
+        f"in {time.monotonic() - begin:.0f} s; epochs train the top only"
+    )
+    return cache.embedder(trunk.model.top)
 
 
 def _end_epoch(
@@ -222,7 +248,12 @@ def _should_stop(cfg: TrainConfig, state: RunState, result: EpochResult, log: Lo
 
 
 def _export_best(
-    model: torch.nn.Module, data: PreparedData, cfg: TrainConfig, state: RunState, log: Log
+    model: torch.nn.Module,
+    data: PreparedData,
+    cfg: TrainConfig,
+    state: RunState,
+    log: Log,
+    forward: FrozenTrunk | None = None,
 ) -> ExportReport:
     """Reload the best weights and export RUN/model.onnx with held-out calibration."""
     best = Path(cfg.out) / "best.pt"
@@ -231,7 +262,8 @@ def _export_best(
     model.load_state_dict(load_checkpoint(best, "cpu")["model"])
     training = training_summary(data, cfg, state, model)
     int8_from = data.train.images if cfg.int8 else None
-    report = export_trained(model, cfg, data.val, training, Path(cfg.out) / "model.onnx", int8_from)
+    out = Path(cfg.out) / "model.onnx"
+    report = export_trained(model, cfg, data.val, training, out, int8_from, forward)
     log(f"exported {report.path} (ONNX parity max |diff| {report.parity_diff:.1e})")
     if report.int8 is not None:
         log(f"exported {report.int8_path} (held-out MAP@R {report.int8['mean_average_precision_at_r']:.3f})")
