@@ -32,6 +32,7 @@ class EpochResult:
 
 Criterion = Callable[[torch.Tensor, torch.Tensor], LossResult]
 BatchEmbedder = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+CriterionFactory = Callable[[TrainConfig, torch.Generator], Criterion]
 
 
 def triplet_criterion(cfg: TrainConfig, generator: torch.Generator) -> Criterion:
@@ -59,7 +60,7 @@ def train_epoch(
     epoch: int,
     deadline: float | None,
     max_batches: int | None = None,
-    make_criterion: Callable[[TrainConfig, torch.Generator], Criterion] = triplet_criterion,
+    make_criterion: CriterionFactory = triplet_criterion,
     schedule: LrSchedule | None = None,
     embed_batch: BatchEmbedder | None = None,
 ) -> EpochResult:

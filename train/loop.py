@@ -17,7 +17,14 @@ from lookalike.train.class_split import ClassSplit
 from lookalike.train.config import TrainConfig, config_from_dict, with_changes
 from lookalike.train.data import ImageSet
 from lookalike.train.embed import embed_images
-from lookalike.train.epoch import BatchEmbedder, EpochResult, batch_input, train_epoch
+from lookalike.train.epoch import (
+    BatchEmbedder,
+    CriterionFactory,
+    EpochResult,
+    batch_input,
+    train_epoch,
+    triplet_criterion,
+)
 from lookalike.train.export_run import ExportReport, export_trained, training_summary
 from lookalike.train.frozen_trunk import FrozenTrunk, trunk_runner
 from lookalike.train.health import COLLAPSE_ADVICE, PLATEAU_ADVICE, collapsed, plateaued
@@ -25,7 +32,7 @@ from lookalike.train.model import build_model, parameter_groups
 from lookalike.train.prepared import Log, PreparedData, prepare, preprocessing_for, validation_subset
 from lookalike.train.sampler import PKSampler
 from lookalike.train.schedule import LrSchedule
-from lookalike.train.trunk_cache import cache_trunk
+from lookalike.train.trunk_cache import TrunkCache
 from lookalike.train.validation import headline, held_out_metrics
 
 
@@ -67,8 +74,13 @@ def resume_config(cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any] | None]
     return with_changes(saved, **{k: getattr(cfg, k) for k in given}), payload
 
 
-def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
-    """Train as configured and export RUN/model.onnx from the best checkpoint."""
+def run(
+    cfg: TrainConfig, log: Log = log_stderr, make_criterion: CriterionFactory = triplet_criterion
+) -> RunResult:
+    """Train as configured and export RUN/model.onnx from the best checkpoint.
+
+    make_criterion swaps the loss and miner (the benchmark runs pytorch-metric-learning's).
+    """
     started = time.monotonic()
     torch.set_num_threads(pick_threads(cfg.threads))
     cfg, payload = resume_config(cfg)
@@ -93,7 +105,8 @@ def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
     forward = trunk_runner(model, cfg.image_size, device, out)
     if forward is not None:
         log(f"frozen trunk (stem and blocks 0-{forward.model.first_tuned - 1}) runs in ONNX Runtime")
-    speed = _train(model, optimizer, data, cfg, state, (started, deadline, forward), log)
+    clock = (started, deadline, forward)
+    speed = _train(model, optimizer, data, cfg, state, clock, log, make_criterion)
     if cfg.dry_run or not cfg.export or state.best_epoch < 0:
         return RunResult(out, state, None, speed)
     return RunResult(out, state, _export_best(model, data, cfg, state, log, forward), speed)
@@ -124,13 +137,14 @@ def _train(
     state: RunState,
     clock: tuple[float, float | None, FrozenTrunk | None],
     log: Log,
+    make_criterion: CriterionFactory = triplet_criterion,
 ) -> float:
     """Epochs until done, out of patience or out of time; returns the mean images/s."""
     sampler = PKSampler(data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images)
     tensors = (torch.from_numpy(data.train.images), torch.from_numpy(data.train_ids))
     started, deadline, forward = clock
     schedule = LrSchedule(cfg, sampler.batches_per_epoch(), started, deadline)
-    embed_batch = _batch_embedder(model, forward, data, cfg, deadline, log)
+    embed_batch = _batch_embedder(forward, data, cfg, log)
     val = validation_subset(data.val, cfg.val_limit, cfg.seed)
     if len(val) < len(data.val):
         log(f"per-epoch validation on {len(val)} held-out images; the export scores all {len(data.val)}")
@@ -145,6 +159,7 @@ def _train(
             state.epoch,
             deadline,
             1 if cfg.dry_run else None,
+            make_criterion,
             schedule=schedule,
             embed_batch=embed_batch,
         )
@@ -161,11 +176,9 @@ def _train(
 
 
 def _batch_embedder(
-    model: torch.nn.Module,
     trunk: FrozenTrunk | None,
     data: PreparedData,
     cfg: TrainConfig,
-    deadline: float | None,
     log: Log,
 ) -> BatchEmbedder | None:
     """How a batch becomes embeddings: the whole model (None), ORT trunk + top, or cache + top."""
@@ -175,13 +188,8 @@ def _batch_embedder(
         images = torch.from_numpy(data.train.images)
         prep = preprocessing_for(cfg)
         return lambda idx, gen: trunk(batch_input(images[idx], prep, cfg, gen))
-    begin = time.monotonic()
-    cache = cache_trunk(trunk, data.train.images, cfg, deadline)
-    log(
-        f"cached the frozen trunk's outputs for {cache.n} training images × {cache.views} view(s) "
-        f"in {time.monotonic() - begin:.0f} s; epochs train the top only"
-    )
-    return cache.embedder(trunk.model.top)
+    log(f"caching the frozen trunk's outputs: {cfg.trunk_views} view(s) per image, each computed once")
+    return TrunkCache(trunk, data.train.images, cfg)
 
 
 def _end_epoch(

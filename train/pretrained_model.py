@@ -74,6 +74,12 @@ class PretrainedEmbedder(nn.Module):
 
     def top(self, x: torch.Tensor, tap: torch.Tensor) -> torch.Tensor:
         """Trained part: remaining blocks, head convolution, pooled features → unit embedding."""
+        emb = self.head(self.pooled_top(x, tap))
+        # Explicit norm (not F.normalize) keeps the exported ONNX graph to plain ops.
+        return emb / emb.pow(2).sum(dim=1, keepdim=True).clamp_min(1e-12).sqrt()
+
+    def pooled_top(self, x: torch.Tensor, tap: torch.Tensor) -> torch.Tensor:
+        """Remaining blocks and head convolution → the pooled features the embedding layer reads."""
         net = self.backbone
         for i, block in enumerate(net._blocks):
             if i >= self.first_tuned:
@@ -81,9 +87,11 @@ class PretrainedEmbedder(nn.Module):
                 if i == TAP_BLOCK:
                     tap = x.mean(dim=(2, 3))
         x = F.relu6(net._bn1(net._conv_head(x)))
-        emb = self.head(torch.cat([tap, x.mean(dim=(2, 3))], dim=1))
-        # Explicit norm (not F.normalize) keeps the exported ONNX graph to plain ops.
-        return emb / emb.pow(2).sum(dim=1, keepdim=True).clamp_min(1e-12).sqrt()
+        return torch.cat([tap, x.mean(dim=(2, 3))], dim=1)
+
+    def pooled_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The backbone's pooled features, before the embedding layer (the no-fine-tuning baseline)."""
+        return self.pooled_top(*self.trunk(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """NCHW images normalised to [-1, 1] → unit-length (N, dim) embeddings."""

@@ -25,10 +25,11 @@ def state() -> dict[str, torch.Tensor]:
 
 def test_every_released_weight_is_consumed_with_its_shape(state: dict[str, torch.Tensor]) -> None:
     ours = EfficientNetLite0().state_dict()
-    assert set(ours) == set(state), (set(ours) ^ set(state))
+    assert set(ours) == set(state), set(ours) ^ set(state)
     assert all(ours[k].shape == state[k].shape for k in state)
     result = EfficientNetLite0().load_state_dict(state, strict=True)
-    assert not result.missing_keys and not result.unexpected_keys
+    assert not result.missing_keys
+    assert not result.unexpected_keys
 
 
 def _same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
@@ -40,7 +41,9 @@ def _same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
     return F.pad(x, pads)
 
 
-def _conv_bn(x: torch.Tensor, sd: dict[str, torch.Tensor], conv: str, bn: str, stride: int = 1) -> torch.Tensor:
+def _conv_bn(
+    x: torch.Tensor, sd: dict[str, torch.Tensor], conv: str, bn: str, stride: int = 1
+) -> torch.Tensor:
     w = sd[conv + ".weight"]
     groups = w.shape[0] if w.shape[1] == 1 and w.shape[0] > 1 and x.shape[1] == w.shape[0] else 1
     x = F.conv2d(_same_pad(x, w.shape[-1], stride), w, stride=stride, groups=groups)
@@ -88,7 +91,8 @@ def test_imagenet_logits_equal_an_independent_reference(state: dict[str, torch.T
 def test_fine_tuning_keeps_batch_norm_statistics_and_freezes_the_trunk() -> None:
     model = PretrainedEmbedder(dim=16, tune_blocks=1).train()
     bns = [m for m in model.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    assert bns and not any(m.training for m in bns)
+    assert bns
+    assert not any(m.training for m in bns)
     before = bns[-1].running_mean.clone()
     model(torch.randn(4, 3, 64, 64)).sum().backward()
     assert torch.equal(before, bns[-1].running_mean)
