@@ -59,7 +59,7 @@ class TrainConfig:
     distance: str = "euclidean"
     dim: int = 128
     backbone: str = "efficientnet_lite0"
-    tune_blocks: int = 1
+    tune_blocks: int = 0
     cache_trunk: bool = True
     trunk_views: int = 2
     backbone_lr_scale: float = 0.1

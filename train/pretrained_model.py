@@ -24,7 +24,7 @@ TAP_BLOCK = 10
 class PretrainedEmbedder(nn.Module):
     """EfficientNet-Lite0 → pooled stride-16 and final features → linear → unit length."""
 
-    def __init__(self, dim: int = 128, tune_blocks: int = 1, pretrained: bool = True) -> None:
+    def __init__(self, dim: int = 128, tune_blocks: int = 0, pretrained: bool = True) -> None:
         super().__init__()
         net = EfficientNetLite0()
         if pretrained:
