@@ -19,6 +19,7 @@ COLLAPSE_ADVICE = (
 
 PLATEAU_EPOCHS = 3
 PLATEAU_TOLERANCE = 0.15  # |loss - margin| within 15% of the margin counts as "at the margin"
+PLATEAU_GAIN = 0.005  # a MAP@R gain below this over the window is no gain
 PLATEAU_ADVICE = (
     "training has stalled: the loss has sat at the margin (anchor-positive and anchor-negative "
     f"distances equal) for {PLATEAU_EPOCHS} epochs and the held-out MAP@R is not improving. "
@@ -94,7 +95,6 @@ def plateaued(history: list[dict[str, float]], margin: float, epochs: int = PLAT
         return False
     recent = history[-epochs:]
     at_margin = all(abs(r["loss"] - margin) <= PLATEAU_TOLERANCE * margin for r in recent)
-    key = "mean_average_precision_at_r"
-    before = [r[key] for r in history[:-epochs]] or [recent[0][key]]
-    later = [r[key] for r in recent] if len(history) > epochs else [r[key] for r in recent[1:]]
-    return at_margin and max(later) <= max(before) + 1e-3
+    maps = [r["mean_average_precision_at_r"] for r in history]
+    best_at_start = max(maps[: len(maps) - epochs + 1])
+    return at_margin and max(maps[len(maps) - epochs + 1 :]) <= best_at_start + PLATEAU_GAIN
