@@ -25,7 +25,8 @@ class LrSchedule:
     def factor(self, step: int) -> float:
         """Multiplier of the base rate at a global step (the later of epoch and time progress)."""
         warm = min(1.0, (step + 1) / self.cfg.warmup_steps) if self.cfg.warmup_steps else 1.0
-        progress = step / max(1, self.steps_per_epoch * self.cfg.epochs)
+        # By whole epochs, so a run resumed with more epochs replays the same rates.
+        progress = (step // max(1, self.steps_per_epoch)) / max(1, self.cfg.epochs)
         if self.deadline is not None:
             elapsed = (time.monotonic() - self.started) / max(self.deadline - self.started, 1e-9)
             progress = max(progress, elapsed)
