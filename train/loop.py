@@ -140,7 +140,7 @@ def _train(
     make_criterion: CriterionFactory = triplet_criterion,
 ) -> float:
     """Epochs until done, out of patience or out of time; returns the mean images/s."""
-    sampler = PKSampler(data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images)
+    sampler = PKSampler(data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images, data.class_groups())
     tensors = (torch.from_numpy(data.train.images), torch.from_numpy(data.train_ids))
     started, deadline, forward = clock
     schedule = LrSchedule(cfg, sampler.batches_per_epoch(), started, deadline)

@@ -10,7 +10,7 @@ import numpy as np
 from lookalike.engine.preprocessing import Preprocessing
 from lookalike.train.class_split import ClassSplit, split_classes
 from lookalike.train.config import TrainConfig
-from lookalike.train.data import ImageSet, list_dataset, preload, small_classes
+from lookalike.train.data import ImageSet, dataset_of, list_dataset, preload, small_classes
 from lookalike.train.progress import progress_bar
 
 Log = Callable[[str], None]
@@ -29,6 +29,12 @@ class PreparedData:
     split: ClassSplit
     train_ids: np.ndarray
     skipped: int
+
+    def class_groups(self) -> list[int]:
+        """The dataset (index) of each training class id, for the sampler's turns between datasets."""
+        names = sorted(set(self.train.labels))
+        roots = sorted({dataset_of(n) for n in names})
+        return [roots.index(dataset_of(n)) for n in names]
 
     def summary(self) -> dict[str, int]:
         """Counts for the log, the manifest and the model card."""
@@ -95,14 +101,18 @@ def validation_subset(val: ImageSet, limit: int, seed: int) -> ImageSet:
     """
     if limit <= 0 or len(val) <= limit:
         return val
-    names = sorted(set(val.labels))
-    order = np.random.default_rng(seed).permutation(len(names))
     by_class: dict[str, list[int]] = {}
     for i, lab in enumerate(val.labels):
         by_class.setdefault(lab, []).append(i)
+    roots = sorted({dataset_of(n) for n in by_class})
+    rng = np.random.default_rng(seed)
     keep: list[int] = []
-    for j in order:
-        if len(keep) >= limit:
-            break
-        keep += by_class[names[j]]
+    for root in roots:  # an equal share per dataset, so no set dominates the checkpoint choice
+        names = sorted(n for n in by_class if dataset_of(n) == root)
+        taken: list[int] = []
+        for j in rng.permutation(len(names)):
+            if len(taken) >= limit // len(roots):
+                break
+            taken += by_class[names[j]]
+        keep += taken
     return val.subset(sorted(keep))

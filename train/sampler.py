@@ -14,11 +14,17 @@ import torch
 class PKSampler:
     """Yields index batches of P distinct classes with K images each, from a seeded generator."""
 
-    def __init__(self, labels: Sequence[int], classes: int, images: int) -> None:
+    def __init__(
+        self, labels: Sequence[int], classes: int, images: int, groups: Sequence[int] | None = None
+    ) -> None:
         by_class: dict[int, list[int]] = {}
         for i, label in enumerate(labels):
             by_class.setdefault(int(label), []).append(i)
-        self.pools = [torch.tensor(v) for _, v in sorted(by_class.items()) if len(v) >= 2]
+        kept = [(c, v) for c, v in sorted(by_class.items()) if len(v) >= 2]
+        self.pools = [torch.tensor(v) for _, v in kept]
+        # With groups (the dataset of each class), batches take turns between datasets, so a set
+        # with many classes does not crowd out the others; a batch stays within one dataset.
+        self.groups = [int(groups[c]) for c, _ in kept] if groups is not None else [0] * len(kept)
         if len(self.pools) < 2:
             raise ValueError("P×K sampling needs at least two classes with two or more images")
         self.p = min(classes, len(self.pools))
@@ -37,11 +43,19 @@ class PKSampler:
 
     def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
         """The batches of one epoch; classes cycle through a shuffled order so all get their turn."""
-        order = torch.empty(0, dtype=torch.long)
-        for _ in range(self.batches_per_epoch()):
-            if len(order) < self.p:  # a fresh shuffle; leftovers would risk a class twice in a batch
-                order = torch.randperm(len(self.pools), generator=generator)
-            chosen, order = order[: self.p], order[self.p :]
+        members: dict[int, torch.Tensor] = {}
+        for g in sorted(set(self.groups)):
+            members[g] = torch.tensor([i for i, x in enumerate(self.groups) if x == g])
+        orders = {g: torch.empty(0, dtype=torch.long) for g in members}
+        turn = list(members)
+        for b in range(self.batches_per_epoch()):
+            if b % len(turn) == 0:
+                turn = [turn[i] for i in torch.randperm(len(turn), generator=generator).tolist()]
+            g = turn[b % len(turn)]
+            p = min(self.p, len(members[g]))
+            if len(orders[g]) < p:  # a fresh shuffle; leftovers would risk a class twice in a batch
+                orders[g] = members[g][torch.randperm(len(members[g]), generator=generator)]
+            chosen, orders[g] = orders[g][:p], orders[g][p:]
             yield torch.cat([self._draw(int(c), generator) for c in chosen])
 
     def _draw(self, cls: int, generator: torch.Generator) -> torch.Tensor:
