@@ -61,7 +61,7 @@ def build_model(cfg: TrainConfig, pretrained: bool = True) -> nn.Module:
 
 def parameter_groups(model: nn.Module, cfg: TrainConfig) -> list[dict[str, object]]:
     """Optimiser groups: pretrained weights learn at lr × backbone_lr_scale, the rest at lr."""
-    backbone = getattr(model, "backbone_parameters", lambda: [])()
+    backbone: list[nn.Parameter] = getattr(model, "backbone_parameters", lambda: [])()
     ids = {id(p) for p in backbone}
     rest = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
     groups: list[dict[str, object]] = [{"params": rest, "lr_scale": 1.0}]

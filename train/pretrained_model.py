@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the conventional name
 from torch import nn
 
-from lookalike.train.efficientnet_lite import EfficientNetLite0, load_pretrained
+from lookalike.train.efficientnet_lite import EfficientNetLite0, MBConv, load_pretrained
 
 # Last block of the stride-16 stage (112 channels). Its pooled output transfers better to glyphs
 # and flags than the ImageNet-specific 1280-d head alone (measured on held-out glyph classes,
@@ -31,8 +31,10 @@ class PretrainedEmbedder(nn.Module):
             load_pretrained(net)
         net._fc = nn.Identity()  # type: ignore[assignment]  # the ImageNet classifier is not used
         self.backbone = net
-        tap = net._blocks[TAP_BLOCK]._bn2.num_features  # type: ignore[union-attr]
-        self.head = nn.Linear(tap + net._bn1.num_features, dim)
+        tap_block = net._blocks[TAP_BLOCK]
+        if not isinstance(tap_block, MBConv):
+            raise TypeError("the tap block must be an MBConv")
+        self.head = nn.Linear(tap_block._bn2.num_features + net._bn1.num_features, dim)
         self.tune_blocks = tune_blocks
         for p in self.frozen_parameters():
             p.requires_grad_(False)

@@ -105,3 +105,15 @@ def test_augment_with_zero_strength_is_identity() -> None:
     x = torch.rand(2, 3, 16, 16)
     y = augment(x, cfg, 1.0, torch.Generator().manual_seed(0))
     torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
+
+
+def test_sampler_gives_every_dataset_its_turn() -> None:
+    labels = [c for c in range(40) for _ in range(4)]  # classes 0-35 in dataset 0, 36-39 in dataset 1
+    groups = [0] * 36 + [1] * 4
+    sampler = PKSampler(labels, classes=4, images=2, groups=groups)
+    per_group = [0, 0]
+    for batch in sampler.epoch(torch.Generator().manual_seed(0)):
+        owners = {groups[int(c)] for c in torch.tensor(labels)[batch]}
+        assert len(owners) == 1  # a batch stays within one dataset
+        per_group[owners.pop()] += 1
+    assert abs(per_group[0] - per_group[1]) <= 1  # turns, not class counts, decide the share
