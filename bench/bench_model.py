@@ -1,7 +1,8 @@
 """The network the benchmarks run: the bundled ONNX model and the same network in torch eager.
 
-The bundled model (assets/model.onnx) is used when it exists; its torch twin is train.model's
-EmbeddingNet built with the width and size the manifest records, with the ONNX weights copied in
+The bundled model (assets/model.onnx) is used when it exists; its torch twin is the network the
+manifest's training config names (train.model's EmbeddingNet, or the pretrained backbone's
+PretrainedEmbedder) built with the sizes it records, with the ONNX weights copied in
 where name and shape match (speed does not depend on the weights; every convolution matching by
 name and shape shows it is the same network). Without a bundled model, a seeded EmbeddingNet is
 exported to ONNX here instead.
@@ -48,8 +49,18 @@ def _from_bundled(path: Path) -> BenchModel:
 
     manifest = Embedder(path, device="cpu").manifest
     config = (manifest.training or {}).get("config", {})
-    net = _net(int(config.get("dim", manifest.embedding_dim)), int(config.get("width", DEFAULT_WIDTH)))
+    dim = int(config.get("dim", manifest.embedding_dim))
+    if config.get("backbone", "compact") == "compact":
+        net = _net(dim, int(config.get("width", DEFAULT_WIDTH)))
+    else:
+        net = _pretrained_net(dim, int(config.get("tune_blocks", 1)))
     return BenchModel(path, net, f"bundled {path.name}", _copy_onnx_weights(path, net))
+
+
+def _pretrained_net(dim: int, tune_blocks: int) -> Any:
+    from lookalike.train.pretrained_model import PretrainedEmbedder
+
+    return PretrainedEmbedder(dim, tune_blocks, pretrained=False).eval()
 
 
 def _net(dim: int, width: int) -> Any:

@@ -1,13 +1,15 @@
-"""How much does training buy? Held-out retrieval of our trainer vs baselines, same budget.
+"""How much does training buy? Held-out retrieval of each recipe vs baselines, same budget.
 
-    python -m bench.train_quality [--minutes 3] [--seed 0] [--sets cards flags]
+    python -m bench.train_quality [--minutes 2] [--seed 0] [--sets cards flags] [--old-model PATH]
 
-Per dataset (split by class, 30% held out, seeded): our triplet trainer; the same network
-untrained; raw 32×32 pixels; perceptual hash (pHash, Hamming distance); and
-pytorch-metric-learning's TripletMarginLoss + TripletMarginMiner on the same backbone, data,
-augmentation, sampler, wall-clock budget and seed. Prints a markdown table of precision@1 and
-MAP@R on the held-out classes. Models are scored as they stand at the end of the budget (no
-checkpoint picked on the held-out classes), so both trainers are judged alike.
+Per dataset (split by class, 30% held out, seeded; emoji_* files excluded): raw 32×32 pixels;
+the previous bundled model (if given: `git show 8e8347e:assets/model.onnx > old.onnx`); the
+pretrained EfficientNet-Lite0 with no fine-tuning (its pooled features); today's compact recipe
+(the network trained from scratch); the new recipe (pretrained backbone, `lookalike train`
+defaults); and pytorch-metric-learning's TripletMarginLoss + TripletMarginMiner on the same
+pretrained backbone, data, sampler, schedule and wall-clock budget. Every trainer is
+`lookalike.train.loop.run` with a time budget; its best checkpoint (picked on a subset of the
+held-out classes, the same rule for all) is scored on every held-out image.
 """
 
 from __future__ import annotations
@@ -15,26 +17,27 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
+import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lookalike.engine.image_loading import load_image
 from lookalike.engine.retrieval_metrics import retrieval_metrics
 from lookalike.train.baseline import raw_pixel_vectors
-from lookalike.train.config import TrainConfig
+from lookalike.train.checkpoint import load_checkpoint
+from lookalike.train.config import TrainConfig, recipe_defaults
 from lookalike.train.embed import embed_images
-from lookalike.train.epoch import Criterion, train_epoch, triplet_criterion
+from lookalike.train.epoch import Criterion
 from lookalike.train.losses import LossResult
-from lookalike.train.model import EmbeddingNet
+from lookalike.train.model import build_model
 from lookalike.train.prepared import PreparedData, prepare, preprocessing_for
-from lookalike.train.sampler import PKSampler
 
-DATASETS = Path("/work/shared/datasets")
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 Scores = dict[str, float]
+Row = tuple[str, str, Scores, str]
 
 
 def pml_criterion(cfg: TrainConfig, generator: torch.Generator) -> Criterion:
@@ -52,76 +55,81 @@ def pml_criterion(cfg: TrainConfig, generator: torch.Generator) -> Criterion:
     return criterion
 
 
-def train_for(
-    cfg: TrainConfig,
-    data: PreparedData,
-    seconds: float,
-    make_criterion: Callable[[TrainConfig, torch.Generator], Criterion],
-) -> tuple[torch.nn.Module, int, float]:
-    """Train from the seeded init until the wall-clock budget runs out; (model, epochs, img/s)."""
-    torch.manual_seed(cfg.seed)
-    model = EmbeddingNet(cfg.dim, cfg.width)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sampler = PKSampler(data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images)
-    tensors = (torch.from_numpy(data.train.images), torch.from_numpy(data.train_ids))
-    deadline = time.monotonic() + seconds
-    epoch, speeds = 0, []
-    while time.monotonic() < deadline:
-        result = train_epoch(model, optimizer, tensors, sampler, cfg, epoch, deadline, None, make_criterion)
-        speeds.append(result.images_per_s)
-        epoch += 1
-    return model, epoch, float(np.mean(speeds)) if speeds else 0.0
-
-
 def scores(vectors: np.ndarray, labels: Sequence[str]) -> Scores:
     """precision@1 and MAP@R with the engine's definitions."""
     r = retrieval_metrics(vectors, labels)
     return {"p@1": r.precision_at_1, "MAP@R": r.mean_average_precision_at_r}
 
 
-def phash_vectors(paths: Sequence[str]) -> np.ndarray:
-    """64 pHash bits as 0/1 floats: squared Euclidean distance between them is Hamming distance."""
-    import imagehash
+def trained_scores(cfg: TrainConfig, data: PreparedData, criterion: str, log: Callable[[str], None]) -> Row:
+    """Run the trainer under the budget, reload its best checkpoint, score every held-out image."""
+    from lookalike.train.epoch import triplet_criterion
+    from lookalike.train.loop import run
 
-    bits = [imagehash.phash(load_image(p)).hash.astype(np.float32).ravel() for p in paths]
-    return np.stack(bits)
+    factory = pml_criterion if criterion == "pml" else triplet_criterion
+    with tempfile.TemporaryDirectory(prefix="lookalike-bench-train-") as out:
+        result = run(replace(cfg, out=out, export=False), log, factory)
+        model = build_model(cfg, pretrained=False)
+        model.load_state_dict(load_checkpoint(Path(out) / "best.pt")["model"])
+    vectors = embed_images(model, data.val.images, preprocessing_for(cfg), torch.device("cpu"))
+    state = result.state
+    note = f"{state.epoch} epochs, {result.images_per_s:.0f} img/s, best epoch {state.best_epoch}"
+    return ("", "", scores(vectors, data.val.labels), note)
 
 
-def bench_dataset(name: str, minutes: float, seed: int, log: Callable[[str], None]) -> list[tuple]:
-    """All methods on one dataset; rows of (dataset, method, scores, note)."""
-    cfg = TrainConfig(data=(str(DATASETS / name),), out="/tmp/unused", seed=seed, threads=0)
-    data = prepare(cfg, log)
-    prep, cpu = preprocessing_for(cfg), torch.device("cpu")
-    val = data.val
-    rows: list[tuple] = []
-    torch.manual_seed(seed)
-    untrained = EmbeddingNet(cfg.dim, cfg.width)
-    rows.append(
-        (
-            name,
-            "same network, untrained",
-            scores(embed_images(untrained, val.images, prep, cpu), val.labels),
-            "",
-        )
-    )
-    raw, kept = raw_pixel_vectors(val.paths, cfg.resize)
-    rows.append((name, "raw pixels 32×32", scores(raw, [val.labels[i] for i in kept]), ""))
-    rows.append((name, "pHash (Hamming)", scores(phash_vectors(val.paths), val.labels), ""))
-    for method, factory in (
-        ("ours: batch-all triplet", triplet_criterion),
-        ("PML TripletMarginLoss + Miner", pml_criterion),
+def untrained_scores(cfg: TrainConfig, data: PreparedData) -> Scores:
+    """The pretrained backbone's pooled features, no fine-tuning (cosine on unit vectors)."""
+    from lookalike.train.normalization import normalize_torch
+    from lookalike.train.pretrained_model import PretrainedEmbedder
+
+    model = PretrainedEmbedder(cfg.dim, cfg.tune_blocks).eval()
+    prep = preprocessing_for(cfg)
+    chunks = []
+    with torch.no_grad():
+        for i in range(0, len(data.val), 128):
+            x = normalize_torch(torch.from_numpy(data.val.images[i : i + 128]), prep)
+            chunks.append(model.pooled_features(x).numpy())
+    feats = np.concatenate(chunks)
+    return scores(feats / np.linalg.norm(feats, axis=1, keepdims=True), data.val.labels)
+
+
+def onnx_scores(path: Path, data: PreparedData) -> Scores:
+    """A model file run by the engine (its own preprocessing) on the held-out images' files."""
+    from lookalike.engine.embedder import Embedder
+
+    embedder = Embedder(path, device="cpu")
+    vectors = np.stack([embedder.embed_file(p) for p in data.val.paths])
+    return scores(vectors, data.val.labels)
+
+
+def bench_dataset(
+    name: str, minutes: float, seed: int, old: Path | None, log: Callable[[str], None]
+) -> list[Row]:
+    """All methods on one dataset."""
+    base = TrainConfig(data=(str(DATASETS / name),), out="/tmp/unused", seed=seed, max_minutes=minutes)
+    data = prepare(base, log)
+    rows: list[Row] = []
+    raw, kept = raw_pixel_vectors(data.val.paths, base.resize)
+    rows.append((name, "raw pixels 32×32", scores(raw, [data.val.labels[i] for i in kept]), ""))
+    if old is not None:
+        rows.append((name, "previous bundled model", onnx_scores(old, data), str(old.name)))
+    rows.append((name, "EfficientNet-Lite0 ImageNet, no fine-tuning", untrained_scores(base, data), ""))
+    compact = replace(base, backbone="compact", **recipe_defaults("compact"))
+    for method, cfg, criterion in (
+        ("compact recipe (from scratch)", compact, "ours"),
+        ("new recipe (pretrained, default options)", base, "ours"),
+        ("PML TripletMarginLoss + Miner, same backbone", base, "pml"),
     ):
         log(f"{name}: training '{method}' for {minutes:g} min")
-        model, epochs, speed = train_for(cfg, data, minutes * 60, factory)
-        vec = embed_images(model, val.images, prep, cpu)
-        rows.append((name, method, scores(vec, val.labels), f"{epochs} epochs, {speed:.0f} img/s"))
+        _, _, s, note = trained_scores(cfg, data, criterion, log)
+        rows.append((name, method, s, note))
     return rows
 
 
-def table(rows: list[tuple], minutes: float) -> str:
+def table(rows: list[Row], minutes: float) -> str:
     """Markdown: one row per dataset and method."""
     lines = [
-        f"Held-out classes, {minutes:g} min wall-clock training budget per trainer.",
+        f"Held-out classes, {minutes:g} min wall-clock budget per trainer (image loading included).",
         "",
         "| dataset | method | precision@1 | MAP@R | note |",
         "|---|---|---|---|---|",
@@ -132,17 +140,22 @@ def table(rows: list[tuple], minutes: float) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print the table to stdout."""
+    """Run the benchmark, print the table and save it to bench/results/train_quality.md."""
     p = argparse.ArgumentParser(prog="python -m bench.train_quality", description=__doc__)
-    p.add_argument("--minutes", type=float, default=3.0, help="training budget per trainer")
+    p.add_argument("--minutes", type=float, default=2.0, help="training budget per trainer")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sets", nargs="+", default=["cards", "flags"])
+    p.add_argument("--old-model", type=Path, default=None, help="the previous default model, to compare")
     args = p.parse_args(argv)
-    from lookalike.train.loop import log_stderr, pick_threads
+    from bench.common import Report
+    from lookalike.train.loop import log_stderr
 
-    torch.set_num_threads(pick_threads(0))
-    rows = [r for name in args.sets for r in bench_dataset(name, args.minutes, args.seed, log_stderr)]
-    print(table(rows, args.minutes))
+    rows = [
+        r for n in args.sets for r in bench_dataset(n, args.minutes, args.seed, args.old_model, log_stderr)
+    ]
+    rep = Report("train_quality", "Training quality: held-out retrieval per recipe, same budget")
+    rep.add(table(rows, args.minutes), "")
+    rep.save()
     return 0
 
 

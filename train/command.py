@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.output_paths import check_output_folder, check_output_path, is_lookalike_onnx
-from lookalike.train.config import DEVICES, MINERS, AugmentConfig, TrainConfig
+from lookalike.train.config import BACKBONES, DEVICES, MINERS, TrainConfig, recipe_defaults
 
 EXIT_USAGE = 2
 
@@ -29,11 +30,18 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mining", choices=MINERS, default=d.mining)
     p.add_argument("--margin", type=float, default=d.margin)
     p.add_argument("--dim", type=int, default=d.dim, help="embedding size")
-    p.add_argument("--width", type=int, default=d.width, help="channels of the first stage")
+    p.add_argument(
+        "--backbone",
+        choices=BACKBONES,
+        default=d.backbone,
+        help="ImageNet-pretrained EfficientNet-Lite0 (default) or the compact network from scratch",
+    )
+    p.add_argument("--tune-blocks", type=int, default=d.tune_blocks, help="top backbone blocks to fine-tune")
+    p.add_argument("--width", type=int, default=d.width, help="compact backbone: first-stage channels")
     p.add_argument("--image-size", type=int, default=d.image_size, help="model input side (px)")
     p.add_argument("--batch-classes", type=int, default=d.batch_classes, help="P")
     p.add_argument("--batch-images", type=int, default=d.batch_images, help="K")
-    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--lr", type=float, default=None, help="head rate (default: 1e-3, compact 3e-3)")
     p.add_argument("--patience", type=int, default=d.patience, help="early-stopping epochs")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--device", choices=DEVICES, default=d.device)
@@ -41,6 +49,14 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", metavar="CKPT", default=None, help="continue from last.pt")
     p.add_argument("--no-augment", action="store_true", help="train on unaltered images")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False, help="horizontal flips")
+    p.add_argument(
+        "--exclude",
+        nargs="*",
+        default=list(d.exclude),
+        metavar="PATTERN",
+        help="file names never used (default: emoji_*, reserved for evaluation); none: --exclude",
+    )
+    p.add_argument("--int8", action="store_true", help="also export RUN/model.int8.onnx (quantised)")
     p.add_argument("--dry-run", action="store_true", help="stop after one batch")
     p.add_argument("--marks", metavar="FILE", default=None, help="pair marks (JSON/CSV) from the app")
     p.add_argument("--progress-json", action="store_true", help="JSON lines on stdout (for the app)")
@@ -57,11 +73,18 @@ def register_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("checkpoint", metavar="CKPT", help="best.pt or last.pt of a run")
     p.add_argument("--out", required=True, help="the .onnx file to write")
     p.add_argument("--force", action="store_true", help="replace an existing file that is not ours")
+    p.add_argument(
+        "--int8",
+        action="store_true",
+        help="also write OUT with .int8.onnx: int8-quantised, its held-out quality reported",
+    )
     p.set_defaults(func=_export)
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The frozen run config from parsed arguments (raises ValueError on bad values)."""
+    recipe = recipe_defaults(args.backbone)
+    augment = replace(recipe["augment"], enabled=not args.no_augment, flip=args.flip)
     return TrainConfig(
         data=tuple(args.data),
         out=args.out,
@@ -71,11 +94,13 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         mining=args.mining,
         margin=args.margin,
         dim=args.dim,
+        backbone=args.backbone,
+        tune_blocks=args.tune_blocks,
         width=args.width,
         image_size=args.image_size,
         batch_classes=args.batch_classes,
         batch_images=args.batch_images,
-        lr=args.lr,
+        lr=recipe["lr"] if args.lr is None else args.lr,
         patience=args.patience,
         seed=args.seed,
         device=args.device,
@@ -83,7 +108,9 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         threads=args.threads,
         dry_run=args.dry_run,
         marks=args.marks,
-        augment=AugmentConfig(enabled=not args.no_augment, flip=args.flip),
+        exclude=tuple(args.exclude),
+        int8=args.int8,
+        augment=augment,
     )
 
 
@@ -132,7 +159,7 @@ def _export(args: argparse.Namespace) -> int:
     from lookalike.train.report import comparison_table
 
     try:
-        report = export_checkpoint(Path(args.checkpoint), Path(args.out))
+        report = export_checkpoint(Path(args.checkpoint), Path(args.out), int8=args.int8)
     except ValueError as exc:
         return _fail(str(exc))
     print(comparison_table(report))

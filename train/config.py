@@ -9,22 +9,41 @@ from pathlib import Path
 from typing import Any
 
 MINERS = ("batch-all", "batch-hard", "semi-hard", "random")
+BACKBONES = ("efficientnet_lite0", "compact")
+# Emoji artwork is reserved for independent evaluation: it never trains or validates a model
+# (in the shared flags set, files named emoji_* come from emoji fonts).
+DEFAULT_EXCLUDE = ("emoji_*",)
 DISTANCES = ("euclidean", "squared")
 DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    """Train-time augmentation strengths; flip is off by default (flags and cards change when mirrored)."""
+    """Train-time augmentation strengths; flip is off by default (flags and cards change when mirrored).
+
+    Mild by default: pretrained features already carry the invariances strong augmentation
+    teaches, and a few images per class leave little to spare for heavy distortion.
+    """
 
     enabled: bool = True
     flip: bool = False
-    crop_scale: tuple[float, float] = (0.75, 1.0)
-    crop_ratio: tuple[float, float] = (0.85, 1.18)
-    max_rotation_deg: float = 8.0
-    brightness: float = 0.2
-    contrast: float = 0.2
-    saturation: float = 0.2
+    crop_scale: tuple[float, float] = (0.85, 1.0)
+    crop_ratio: tuple[float, float] = (0.9, 1.11)
+    max_rotation_deg: float = 5.0
+    brightness: float = 0.1
+    contrast: float = 0.1
+    saturation: float = 0.1
+
+
+# The augmentation of the compact recipe (stronger: a network learning from scratch needs it).
+COMPACT_AUGMENT = AugmentConfig(
+    crop_scale=(0.75, 1.0),
+    crop_ratio=(0.85, 1.18),
+    max_rotation_deg=8.0,
+    brightness=0.2,
+    contrast=0.2,
+    saturation=0.2,
+)
 
 
 @dataclass(frozen=True)
@@ -40,13 +59,21 @@ class TrainConfig:
     margin: float = 0.2
     distance: str = "euclidean"
     dim: int = 128
+    backbone: str = "efficientnet_lite0"
+    tune_blocks: int = 0
+    cache_trunk: bool = True
+    trunk_views: int = 2
+    backbone_lr_scale: float = 0.1
+    warmup_steps: int = 30
     width: int = 32
     image_size: int = 64
     resize: str = "letterbox"
     batch_classes: int = 16
     batch_images: int = 4
-    lr: float = 3e-3
+    lr: float = 1e-3
     weight_decay: float = 5e-4
+    val_limit: int = 1500
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     seed: int = 0
     device: str = "auto"
     patience: int = 8
@@ -54,6 +81,7 @@ class TrainConfig:
     resume: str | None = None
     dry_run: bool = False
     export: bool = True
+    int8: bool = False
     max_classes: int | None = None
     marks: str | None = None  # the user's pair marks (engine.pair_marks file): positives, hard negatives
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -80,6 +108,8 @@ def _problems(cfg: TrainConfig) -> list[str]:
         out.append(f"--mining must be one of {', '.join(MINERS)}, not {cfg.mining!r}")
     if cfg.distance not in DISTANCES:
         out.append(f"distance must be one of {', '.join(DISTANCES)}, not {cfg.distance!r}")
+    if cfg.backbone not in BACKBONES:
+        out.append(f"--backbone must be one of {', '.join(BACKBONES)}, not {cfg.backbone!r}")
     if cfg.device not in DEVICES:
         out.append(f"--device must be one of {', '.join(DEVICES)}, not {cfg.device!r}")
     if not math.isfinite(cfg.val_classes) or cfg.val_classes <= 0:  # NaN passes every comparison
@@ -95,6 +125,11 @@ def _problems(cfg: TrainConfig) -> list[str]:
         (cfg.batch_classes >= 2, "--batch-classes must be >= 2 (triplets need a negative)"),
         (cfg.batch_images >= 2, "--batch-images must be >= 2 (triplets need a positive)"),
         (cfg.lr > 0, "--lr must be > 0"),
+        (cfg.tune_blocks >= 0, "--tune-blocks must be >= 0"),
+        (cfg.trunk_views >= 1, "--trunk-views must be >= 1"),
+        (0 <= cfg.backbone_lr_scale <= 1, "backbone_lr_scale must be in [0, 1]"),
+        (cfg.warmup_steps >= 0, "warmup_steps must be >= 0"),
+        (cfg.val_limit >= 0, "val_limit must be >= 0 (0 = every held-out image)"),
         (cfg.max_minutes is None or cfg.max_minutes > 0, "--max-minutes must be > 0"),
         (cfg.patience >= 1, "patience must be >= 1"),
         (cfg.threads >= 0, "--threads must be >= 0 (0 = pick from the machine's load)"),
@@ -111,11 +146,25 @@ def config_from_dict(raw: dict[str, Any]) -> TrainConfig:
     aug_names = {f.name for f in fields(AugmentConfig)}
     aug = AugmentConfig(**{k: _tuple(v) for k, v in aug_raw.items() if k in aug_names})
     kept["data"] = tuple(kept.get("data", ()))
+    if "exclude" in kept:
+        kept["exclude"] = tuple(kept["exclude"])
+    if "backbone" not in kept:  # a checkpoint from before the pretrained backbone existed
+        kept["backbone"] = "compact"
     return TrainConfig(**kept, augment=aug)
 
 
 def _tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+COMPACT_LR = 3e-3
+
+
+def recipe_defaults(backbone: str) -> dict[str, Any]:
+    """The settings that differ by backbone: learning rate and augmentation strength."""
+    if backbone == "compact":
+        return {"lr": COMPACT_LR, "augment": COMPACT_AUGMENT}
+    return {"lr": TrainConfig.lr, "augment": AugmentConfig()}
 
 
 def with_changes(cfg: TrainConfig, **changes: Any) -> TrainConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from lookalike.engine.cpu_split import cpu_cores
 from lookalike.engine.errors import ImageLoadError
 from lookalike.engine.folder_scan import SkippedFile, scan_folder
 from lookalike.engine.image_loading import load_image
 from lookalike.engine.preprocessing import Preprocessing, fit_to_input
+from lookalike.train.config import DEFAULT_EXCLUDE
 
 
 @dataclass(frozen=True)
@@ -39,29 +42,40 @@ class ImageSet:
 
 @dataclass(frozen=True)
 class FolderListing:
-    """The labelled files of one or more dataset roots, and what was skipped."""
+    """The labelled files of one or more dataset roots, and what was skipped or excluded."""
 
     paths: tuple[str, ...]
     labels: tuple[str, ...]
     skipped: tuple[SkippedFile, ...]
+    excluded: int = 0
 
 
-def list_dataset(roots: Sequence[str]) -> FolderListing:
-    """Collect DATA/CLASS/IMAGE files; with several roots, classes are named ROOT/CLASS."""
+def excluded_name(path: str, patterns: Sequence[str]) -> bool:
+    """True when the file name matches an exclude pattern (fnmatch, case-insensitive)."""
+    name = os.path.basename(path).lower()
+    return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in patterns)
+
+
+def list_dataset(roots: Sequence[str], exclude: Sequence[str] = DEFAULT_EXCLUDE) -> FolderListing:
+    """Collect DATA/CLASS/IMAGE files, minus excluded names; with several roots, classes are ROOT/CLASS."""
     paths: list[str] = []
     labels: list[str] = []
     skipped: list[SkippedFile] = []
+    excluded = 0
     for root in roots:
         entries, bad = scan_folder(root)
         prefix = f"{root_name(root)}/" if len(roots) > 1 else ""
         skipped += [SkippedFile(os.path.join(root, s.path), s.reason) for s in bad]
         for entry in entries:
+            if excluded_name(entry.rel_path, exclude):
+                excluded += 1
+                continue
             if entry.label is None:
                 skipped.append(SkippedFile(os.path.join(root, entry.rel_path), "not in a class folder"))
                 continue
             paths.append(os.path.join(root, entry.rel_path))
             labels.append(prefix + entry.label)
-    return FolderListing(tuple(paths), tuple(labels), tuple(skipped))
+    return FolderListing(tuple(paths), tuple(labels), tuple(skipped), excluded)
 
 
 def root_name(root: str) -> str:
@@ -105,7 +119,7 @@ def _load_all(
             return str(exc)
 
     out: list[np.ndarray | str] = []
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=max(2, cpu_cores())) as pool:
         for result in pool.map(one, paths, chunksize=32):
             out.append(result)
             if progress is not None:

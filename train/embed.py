@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -11,7 +13,11 @@ from lookalike.train.normalization import normalize_torch
 
 @torch.no_grad()
 def embed_images(
-    model: torch.nn.Module, images: np.ndarray, prep: Preprocessing, device: torch.device
+    model: torch.nn.Module,
+    images: np.ndarray,
+    prep: Preprocessing,
+    device: torch.device,
+    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> np.ndarray:
     """uint8 NHWC → float32 (N, dim) in eval mode (BatchNorm uses its running statistics)."""
     was_training = model.training
@@ -19,7 +25,7 @@ def embed_images(
     out: list[np.ndarray] = []
     for start in range(0, len(images), 128):
         chunk = torch.from_numpy(images[start : start + 128]).to(device)
-        out.append(model(normalize_torch(chunk, prep)).float().cpu().numpy())
+        out.append((forward or model)(normalize_torch(chunk, prep)).float().cpu().numpy())
     model.train(was_training)
     if not out:
         raise ValueError("no images to embed")

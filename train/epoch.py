@@ -17,6 +17,7 @@ from lookalike.train.miners import make_miner
 from lookalike.train.normalization import standardize, to_unit
 from lookalike.train.progress import progress_bar
 from lookalike.train.sampler import PKSampler
+from lookalike.train.schedule import LrSchedule
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class EpochResult:
 
 
 Criterion = Callable[[torch.Tensor, torch.Tensor], LossResult]
+BatchEmbedder = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+CriterionFactory = Callable[[TrainConfig, torch.Generator], Criterion]
 
 
 def triplet_criterion(cfg: TrainConfig, generator: torch.Generator) -> Criterion:
@@ -57,9 +60,15 @@ def train_epoch(
     epoch: int,
     deadline: float | None,
     max_batches: int | None = None,
-    make_criterion: Callable[[TrainConfig, torch.Generator], Criterion] = triplet_criterion,
+    make_criterion: CriterionFactory = triplet_criterion,
+    schedule: LrSchedule | None = None,
+    embed_batch: BatchEmbedder | None = None,
 ) -> EpochResult:
-    """Train on one epoch of batches (or until the deadline / max_batches)."""
+    """Train on one epoch of batches (or until the deadline / max_batches).
+
+    `embed_batch` (indices, generator → embeddings) replaces "augment the images, run the model"
+    when part of the model runs elsewhere (the frozen trunk in ORT, or its cached outputs).
+    """
     images, labels = data
     device = next(model.parameters()).device
     gen = epoch_generator(cfg.seed, epoch)
@@ -76,9 +85,13 @@ def train_epoch(
             if deadline is not None and time.monotonic() > deadline:
                 cut = True
                 break
-            x = _batch_input(images[idx].to(device), prep, cfg, gen)
+            if schedule is not None:
+                schedule.apply(optimizer, epoch * total + i)
+            if embed_batch is None:
+                emb = model(batch_input(images[idx].to(device), prep, cfg, gen))
+            else:
+                emb = embed_batch(idx, gen)
             y = labels[idx].to(device)
-            emb = model(x)
             result = criterion(emb, y)
             optimizer.zero_grad(set_to_none=True)
             result.loss.backward()
@@ -89,7 +102,7 @@ def train_epoch(
     return EpochResult(meter.summary(), meter.images / max(seconds, 1e-9), seconds, cut)
 
 
-def _batch_input(
+def batch_input(
     batch: torch.Tensor, prep: Preprocessing, cfg: TrainConfig, gen: torch.Generator
 ) -> torch.Tensor:
     """uint8 NHWC → augmented [0, 1] → the model's normalisation (identical to the engine's)."""

@@ -10,18 +10,18 @@ from lookalike.train.class_split import split_from_dict
 from lookalike.train.config import config_from_dict
 from lookalike.train.export_run import ExportReport, export_trained, training_summary
 from lookalike.train.loop import log_stderr
-from lookalike.train.model import EmbeddingNet
+from lookalike.train.model import build_model
 from lookalike.train.prepared import prepare
 
 
-def export_checkpoint(checkpoint: Path, out: Path) -> ExportReport:
+def export_checkpoint(checkpoint: Path, out: Path, int8: bool = False) -> ExportReport:
     """Load weights and config, reload the held-out classes from the saved split, export."""
     payload = load_checkpoint(checkpoint)
     cfg = config_from_dict(json.loads(payload["config"]))
     split = split_from_dict(payload["split"])
     data = prepare(cfg, log_stderr, split)
-    model = EmbeddingNet(cfg.dim, cfg.width)
+    model = build_model(cfg, pretrained=False)
     model.load_state_dict(payload["model"])
     state = state_from(payload)
     training = training_summary(data, cfg, state, model)
-    return export_trained(model, cfg, data.val, training, out)
+    return export_trained(model, cfg, data.val, training, out, data.train.images if int8 else None)

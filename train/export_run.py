@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ from lookalike.train.embed import embed_images
 from lookalike.train.export import build_manifest, export_onnx
 from lookalike.train.model import count_parameters
 from lookalike.train.prepared import PreparedData, preprocessing_for
-from lookalike.train.validation import headline, headline_of, per_dataset
+from lookalike.train.quantize import calibration_sample, int8_path, quantize_int8
+from lookalike.train.validation import headline, headline_of, held_out_metrics, per_dataset
 
 PARITY_IMAGES = 16
 
@@ -37,6 +39,8 @@ class ExportReport:
     per_dataset: dict[str, dict[str, dict[str, float]]]
     thresholds: dict[str, float]
     parity_diff: float
+    int8: dict[str, float] | None = None
+    int8_path: Path | None = None
 
 
 def training_summary(
@@ -56,12 +60,22 @@ def training_summary(
 
 
 def export_trained(
-    model: torch.nn.Module, cfg: TrainConfig, val: ImageSet, training: dict[str, Any], out: Path
+    model: torch.nn.Module,
+    cfg: TrainConfig,
+    val: ImageSet,
+    training: dict[str, Any],
+    out: Path,
+    int8_from: np.ndarray | None = None,
+    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> ExportReport:
-    """Embed held-out images, calibrate, compare with raw pixels, export and parity-check."""
+    """Embed held-out images, calibrate, compare with raw pixels, export and parity-check.
+
+    With int8_from (training images for activation ranges), also write the int8 model beside
+    `out` and score it on the same held-out images through ONNX Runtime.
+    """
     prep = preprocessing_for(cfg)
     model = model.cpu().eval()
-    vectors = embed_images(model, val.images, prep, torch.device("cpu"))
+    vectors = embed_images(model, val.images, prep, torch.device("cpu"), forward)
     pairs = pair_distances(vectors, val.labels)  # measured once: headline and calibration share them
     metrics = headline_of(vectors, val.labels, pairs)
     raw, raw_labels = _raw(val, cfg.resize)
@@ -81,7 +95,20 @@ def export_trained(
     check = val.images[np.linspace(0, len(val) - 1, PARITY_IMAGES).astype(int)]
     diff = export_onnx(model, manifest, out, check)
     thresholds = {k: float(v) for k, v in calibration.thresholds.items()}
-    return ExportReport(out, metrics, baseline, datasets, thresholds, diff)
+    report = ExportReport(out, metrics, baseline, datasets, thresholds, diff)
+    if int8_from is None:
+        return report
+    q = quantize_int8(out, int8_path(out), calibration_sample(int8_from, cfg.seed), prep)
+    return replace(report, int8=onnx_metrics(q, val), int8_path=q)
+
+
+def onnx_metrics(path: Path, val: ImageSet) -> dict[str, float]:
+    """Held-out headline metrics of an exported model file, run by the engine's own Embedder."""
+    from lookalike.engine.embedder import Embedder
+
+    embedder = Embedder(path, device="cpu")
+    chunks = [embedder.embed_batch(val.images[i : i + 64]) for i in range(0, len(val), 64)]
+    return headline(held_out_metrics(np.concatenate(chunks), val.labels))
 
 
 def _raw(val: ImageSet, resize: str) -> tuple[np.ndarray, list[str]]:

@@ -17,6 +17,16 @@ COLLAPSE_ADVICE = (
     "images per class (--batch-images)."
 )
 
+PLATEAU_EPOCHS = 3
+PLATEAU_TOLERANCE = 0.15  # |loss - margin| within 15% of the margin counts as "at the margin"
+PLATEAU_GAIN = 0.005  # a MAP@R gain below this over the window is no gain
+PLATEAU_ADVICE = (
+    "training has stalled: the loss has sat at the margin (anchor-positive and anchor-negative "
+    f"distances equal) for {PLATEAU_EPOCHS} epochs and the held-out MAP@R is not improving. "
+    "The network maps classes onto each other rather than apart. Try: the pretrained backbone "
+    "(--backbone efficientnet_lite0), a lower --lr, --mining semi-hard, or a smaller --margin."
+)
+
 
 @dataclass
 class HealthMeter:
@@ -73,3 +83,18 @@ def spread(emb: torch.Tensor) -> float:
 def collapsed(summary: dict[str, float]) -> bool:
     """True when the embeddings of an epoch have converged to one point (an empty epoch has none)."""
     return summary.get("batches", 1.0) > 0 and summary["spread"] < COLLAPSE_DISTANCE
+
+
+def plateaued(history: list[dict[str, float]], margin: float, epochs: int = PLATEAU_EPOCHS) -> bool:
+    """True when the last `epochs` losses are all ≈ margin and held-out MAP@R gained nothing in them.
+
+    Loss = margin is what a triplet loss gives when d(a,p) ≈ d(a,n) for every triplet: the
+    embeddings are spread out (no collapse) yet carry no class information.
+    """
+    if len(history) < epochs:
+        return False
+    recent = history[-epochs:]
+    at_margin = all(abs(r["loss"] - margin) <= PLATEAU_TOLERANCE * margin for r in recent)
+    maps = [r["mean_average_precision_at_r"] for r in history]
+    best_at_start = max(maps[: len(maps) - epochs + 1])
+    return at_margin and max(maps[len(maps) - epochs + 1 :]) <= best_at_start + PLATEAU_GAIN

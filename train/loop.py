@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -13,17 +11,29 @@ from typing import Any
 
 import torch
 
+from lookalike.engine.cpu_split import cpu_cores
 from lookalike.train.checkpoint import RunState, load_checkpoint, save_checkpoint, state_from
 from lookalike.train.class_split import split_from_dict
 from lookalike.train.config import TrainConfig, config_from_dict, with_changes
+from lookalike.train.data import ImageSet
 from lookalike.train.embed import embed_images
-from lookalike.train.epoch import EpochResult, train_epoch
+from lookalike.train.epoch import (
+    BatchEmbedder,
+    CriterionFactory,
+    EpochResult,
+    batch_input,
+    train_epoch,
+    triplet_criterion,
+)
 from lookalike.train.export_run import ExportReport, export_trained, training_summary
-from lookalike.train.health import COLLAPSE_ADVICE, collapsed
+from lookalike.train.frozen_trunk import FrozenTrunk, trunk_runner
+from lookalike.train.health import COLLAPSE_ADVICE, PLATEAU_ADVICE, collapsed, plateaued
 from lookalike.train.marked_data import marked_negatives
 from lookalike.train.marked_sampler import make_sampler
-from lookalike.train.model import EmbeddingNet
-from lookalike.train.prepared import Log, PreparedData, prepare, preprocessing_for
+from lookalike.train.model import build_model, parameter_groups
+from lookalike.train.prepared import Log, PreparedData, prepare, preprocessing_for, validation_subset
+from lookalike.train.schedule import LrSchedule
+from lookalike.train.trunk_cache import TrunkCache
 from lookalike.train.validation import headline, held_out_metrics
 
 
@@ -50,16 +60,9 @@ def pick_device(name: str) -> torch.device:
 
 
 def pick_threads(requested: int) -> int:
-    """0 = auto: up to 2 threads, fewer when other processes already keep the cores busy.
-
-    On a shared 2-core machine, a second torch thread waiting for a busy core made a step
-    10-40× slower than one thread in our measurements, so the load average decides.
-    """
-    if requested > 0:
-        return requested
-    cores = os.cpu_count() or 1
-    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
-    return max(1, min(2, cores - busy))
+    """0 = auto: one torch thread per core this process may use (the network and augmentation
+    run on them; images are decoded once, before training, in a pool of the same size)."""
+    return requested if requested > 0 else cpu_cores()
 
 
 def resume_config(cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any] | None]:
@@ -72,8 +75,13 @@ def resume_config(cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any] | None]
     return with_changes(saved, **{k: getattr(cfg, k) for k in given}), payload
 
 
-def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
-    """Train as configured and export RUN/model.onnx from the best checkpoint."""
+def run(
+    cfg: TrainConfig, log: Log = log_stderr, make_criterion: CriterionFactory = triplet_criterion
+) -> RunResult:
+    """Train as configured and export RUN/model.onnx from the best checkpoint.
+
+    make_criterion swaps the loss and miner (the benchmark runs pytorch-metric-learning's).
+    """
     started = time.monotonic()
     torch.set_num_threads(pick_threads(cfg.threads))
     cfg, payload = resume_config(cfg)
@@ -85,8 +93,8 @@ def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
     data.split.save(out / "split.json")
     log(_describe(data, cfg, device))
     torch.manual_seed(cfg.seed)
-    model = EmbeddingNet(cfg.dim, cfg.width).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    model = build_model(cfg, pretrained=payload is None).to(device)
+    optimizer = torch.optim.AdamW(parameter_groups(model, cfg), lr=cfg.lr, weight_decay=cfg.weight_decay)
     state = RunState()
     if payload is not None:
         model.load_state_dict(payload["model"])
@@ -95,10 +103,14 @@ def run(cfg: TrainConfig, log: Log = log_stderr) -> RunResult:
         log(f"resumed from {cfg.resume} after epoch {state.epoch}")
     cfg.save(out / "config.json")
     deadline = started + cfg.max_minutes * 60 if cfg.max_minutes else None
-    speed = _train(model, optimizer, data, cfg, state, deadline, log)
+    forward = trunk_runner(model, cfg.image_size, device, out)
+    if forward is not None:
+        log(f"frozen trunk (stem and blocks 0-{forward.model.first_tuned - 1}) runs in ONNX Runtime")
+    clock = (started, deadline, forward)
+    speed = _train(model, optimizer, data, cfg, state, clock, log, make_criterion)
     if cfg.dry_run or not cfg.export or state.best_epoch < 0:
         return RunResult(out, state, None, speed)
-    return RunResult(out, state, _export_best(model, data, cfg, state, log), speed)
+    return RunResult(out, state, _export_best(model, data, cfg, state, log, forward), speed)
 
 
 def _describe(data: PreparedData, cfg: TrainConfig, device: torch.device) -> str:
@@ -106,7 +118,9 @@ def _describe(data: PreparedData, cfg: TrainConfig, device: torch.device) -> str
     return (
         f"train: {s['train_images']} images in {s['train_classes']} classes; held out: "
         f"{s['val_images']} images in {s['val_classes']} classes; skipped {s['skipped_images']}; "
-        f"device {device} ({torch.get_num_threads()} threads); "
+        f"device {device} ({torch.get_num_threads()} torch threads of {cpu_cores()} cores for the "
+        f"network and augmentation; images decoded once up front in {max(2, cpu_cores())} threads); "
+        f"backbone {cfg.backbone}; input {cfg.image_size} px; "
         f"batch {cfg.batch_classes}×{cfg.batch_images}; mining {cfg.mining}"
     )
 
@@ -117,18 +131,36 @@ def _train(
     data: PreparedData,
     cfg: TrainConfig,
     state: RunState,
-    deadline: float | None,
+    clock: tuple[float, float | None, FrozenTrunk | None],
     log: Log,
+    make_criterion: CriterionFactory = triplet_criterion,
 ) -> float:
     """Epochs until done, out of patience or out of time; returns the mean images/s."""
     negatives = marked_negatives(cfg.marks, cfg.data, data.train.paths, data.train.labels)
-    sampler = make_sampler(data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images, negatives)
+    sampler = make_sampler(
+        data.train_ids.tolist(), cfg.batch_classes, cfg.batch_images, negatives, data.class_groups()
+    )
     tensors = (torch.from_numpy(data.train.images), torch.from_numpy(data.train_ids))
+    started, deadline, forward = clock
+    schedule = LrSchedule(cfg, sampler.batches_per_epoch(), started, deadline)
+    embed_batch = _batch_embedder(forward, data, cfg, log)
+    val = validation_subset(data.val, cfg.val_limit, cfg.seed)
+    if len(val) < len(data.val):
+        log(f"per-epoch validation on {len(val)} held-out images; the export scores all {len(data.val)}")
     speeds: list[float] = []
     while state.epoch < cfg.epochs:
-        _set_lr(optimizer, cfg, state.epoch)
         result = train_epoch(
-            model, optimizer, tensors, sampler, cfg, state.epoch, deadline, 1 if cfg.dry_run else None
+            model,
+            optimizer,
+            tensors,
+            sampler,
+            cfg,
+            state.epoch,
+            deadline,
+            1 if cfg.dry_run else None,
+            make_criterion,
+            schedule=schedule,
+            embed_batch=embed_batch,
         )
         if result.health["batches"] == 0:  # the budget ran out before this epoch began: no row
             log(f"time budget of {cfg.max_minutes:g} min reached")
@@ -137,32 +169,43 @@ def _train(
         if cfg.dry_run:
             log(f"dry run: one batch, loss {result.health['loss']:.4f}, {result.images_per_s:.0f} img/s")
             break
-        if _end_epoch(model, optimizer, data, cfg, state, result, log):
+        if _end_epoch((model, forward), optimizer, (data, val), cfg, state, result, log):
             break
     return sum(speeds) / max(len(speeds), 1)
 
 
-def _set_lr(optimizer: torch.optim.Optimizer, cfg: TrainConfig, epoch: int) -> None:
-    """Warm-up for one epoch, then cosine decay to 5%: a pure function of the epoch (resumable)."""
-    cosine = 0.5 * (1 + math.cos(math.pi * epoch / max(cfg.epochs, 1)))
-    factor = 0.3 if epoch == 0 else 0.05 + 0.95 * cosine
-    for group in optimizer.param_groups:
-        group["lr"] = cfg.lr * factor
+def _batch_embedder(
+    trunk: FrozenTrunk | None,
+    data: PreparedData,
+    cfg: TrainConfig,
+    log: Log,
+) -> BatchEmbedder | None:
+    """How a batch becomes embeddings: the whole model (None), ORT trunk + top, or cache + top."""
+    if trunk is None:
+        return None
+    if not cfg.cache_trunk or cfg.dry_run:
+        images = torch.from_numpy(data.train.images)
+        prep = preprocessing_for(cfg)
+        return lambda idx, gen: trunk(batch_input(images[idx], prep, cfg, gen))
+    log(f"caching the frozen trunk's outputs: {cfg.trunk_views} view(s) per image, each computed once")
+    return TrunkCache(trunk, data.train.images, cfg)
 
 
 def _end_epoch(
-    model: torch.nn.Module,
+    models: tuple[torch.nn.Module, FrozenTrunk | None],
     optimizer: torch.optim.Optimizer,
-    data: PreparedData,
+    sets: tuple[PreparedData, ImageSet],
     cfg: TrainConfig,
     state: RunState,
     result: EpochResult,
     log: Log,
 ) -> bool:
     """Validate, record, checkpoint; True when the run should stop."""
+    data, held_out = sets
+    model, forward = models
     device = next(model.parameters()).device
-    vectors = embed_images(model, data.val.images, preprocessing_for(cfg), device)
-    val = headline(held_out_metrics(vectors, data.val.labels))
+    vectors = embed_images(model, held_out.images, preprocessing_for(cfg), device, forward)
+    val = headline(held_out_metrics(vectors, held_out.labels))
     state.epoch += 1
     state.train_seconds += result.seconds
     row = {"epoch": state.epoch, "lr": optimizer.param_groups[0]["lr"], **result.health}
@@ -200,6 +243,8 @@ def _should_stop(cfg: TrainConfig, state: RunState, result: EpochResult, log: Lo
     """Collapse alarm, early stopping and the time budget."""
     if collapsed(result.health):
         log("WARNING: " + COLLAPSE_ADVICE)
+    elif plateaued(state.history, cfg.margin):
+        log("WARNING: " + PLATEAU_ADVICE)
     if state.bad_epochs >= cfg.patience:
         log(f"early stop: no MAP@R gain for {cfg.patience} epochs (best epoch {state.best_epoch})")
         return True
@@ -210,7 +255,12 @@ def _should_stop(cfg: TrainConfig, state: RunState, result: EpochResult, log: Lo
 
 
 def _export_best(
-    model: torch.nn.Module, data: PreparedData, cfg: TrainConfig, state: RunState, log: Log
+    model: torch.nn.Module,
+    data: PreparedData,
+    cfg: TrainConfig,
+    state: RunState,
+    log: Log,
+    forward: FrozenTrunk | None = None,
 ) -> ExportReport:
     """Reload the best weights and export RUN/model.onnx with held-out calibration."""
     best = Path(cfg.out) / "best.pt"
@@ -218,6 +268,10 @@ def _export_best(
         best = Path(cfg.resume).parent / "best.pt"
     model.load_state_dict(load_checkpoint(best, "cpu")["model"])
     training = training_summary(data, cfg, state, model)
-    report = export_trained(model, cfg, data.val, training, Path(cfg.out) / "model.onnx")
+    int8_from = data.train.images if cfg.int8 else None
+    out = Path(cfg.out) / "model.onnx"
+    report = export_trained(model, cfg, data.val, training, out, int8_from, forward)
     log(f"exported {report.path} (ONNX parity max |diff| {report.parity_diff:.1e})")
+    if report.int8 is not None:
+        log(f"exported {report.int8_path} (held-out MAP@R {report.int8['mean_average_precision_at_r']:.3f})")
     return report

