@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from lookalike.engine.bundled import sample_folder
+from lookalike.engine.bundled import default_model_path, sample_folder
+from lookalike.engine.embedder import Embedder
 
 # (source, copy made from it): a half-size re-save (near duplicate) and a byte-identical copy.
 RESIZED = ("flag_it/iso_png320.png", "flag_it/iso_png320-small.png")
@@ -27,3 +28,9 @@ def samples_with_duplicates(dest: Path) -> Path:
     for rel in (RESIZED[1], EXACT[1]):
         os.utime(dest / rel, (1_600_000_000, 1_600_000_000))
     return dest
+
+
+def duplicate_threshold() -> float:
+    """The bundled model's FAR 1e-3 point: strict, so the samples form small groups that hold the
+    made copies (read from the model, since each model has its own distance scale)."""
+    return float(Embedder(default_model_path(), device="cpu").manifest.thresholds["far_1e-3"])

@@ -17,7 +17,7 @@ from lookalike.engine.embedder import Embedder
 from lookalike.engine.file_moves import MoveError, move_to_folder, move_to_trash, undo_move
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
 from lookalike.engine.keep_rules import FileFacts, KeepRule, keep_index
-from tests.duplicate_samples import EXACT, RESIZED, samples_with_duplicates
+from tests.duplicate_samples import EXACT, RESIZED, duplicate_threshold, samples_with_duplicates
 from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
 
@@ -59,7 +59,7 @@ def test_complete_groups_never_hold_a_pair_above_the_threshold(samples: FolderEm
 
 
 def test_the_made_duplicates_are_found(samples: FolderEmbeddings) -> None:
-    listing = list_duplicates(samples, 0.1)
+    listing = list_duplicates(samples, duplicate_threshold())
     assert listing is not None
     grouped = [{samples.paths[r] for r in g.rows} for g in listing.groups]
     for src, copy in (RESIZED, EXACT):
@@ -80,7 +80,7 @@ def test_keep_rules() -> None:
 
 
 def test_listing_proposes_the_rule_and_reads_real_facts(samples: FolderEmbeddings) -> None:
-    listing = list_duplicates(samples, 0.1, rule="largest")
+    listing = list_duplicates(samples, duplicate_threshold(), rule="largest")
     assert listing is not None
     resized = next(g for g in listing.groups if RESIZED[1] in [f.rel_path for f in g.files])
     kept = resized.files[resized.keep]

@@ -16,12 +16,12 @@ from lookalike.engine.duplicate_listing import list_duplicates
 from lookalike.engine.embedding_cache import cache_path, default_cache_dir, load_cache
 from lookalike.gui.duplicates_view import DuplicatesView
 from lookalike.gui.main_window import MainWindow
-from tests.duplicate_samples import EXACT, RESIZED, samples_with_duplicates
+from tests.duplicate_samples import EXACT, RESIZED, duplicate_threshold, samples_with_duplicates
 from tests.gui.conftest import LONG, MakeWindow, embedder_of, embeddings_of, open_folder
 from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
 LEFT = Qt.MouseButton.LeftButton
-THRESHOLD = 0.1  # the bundled model's FAR 1e-3 point, rounded: small groups on the samples
+THRESHOLD = duplicate_threshold()  # the bundled model's FAR 1e-3 point: small groups on the samples
 
 
 @pytest.fixture
