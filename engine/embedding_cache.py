@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lookalike.engine.atomic_file import write_atomically
 from lookalike.engine.folder_scan import FileKey
 
 CACHE_VERSION = 2
@@ -125,19 +125,11 @@ def save_cache(path: Path, model_sha256: str, keys: list[FileKey], vectors: np.n
 
 
 def _write_atomically(path: Path, arrays: dict[str, Any]) -> None:
-    """Temp file in the same directory, fsync, then rename: a reader or a kill never sees half a file."""
+    """Replace the cache file whole (engine.atomic_file), after clearing a killed writer's temps."""
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_orphaned_temps(path)
-    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    prefix = f"{_temp_prefix(path)}{os.getpid()}-"
+    write_atomically(path, lambda fh: np.savez(fh, **arrays), prefix=prefix, suffix=".npz")
 
 
 ORPHAN_AGE_SECONDS = 3600.0

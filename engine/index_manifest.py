@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lookalike.engine.atomic_file import write_bytes_atomically
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.manifest import ModelManifest
 
@@ -104,15 +104,5 @@ def check_model(manifest: IndexManifest, model_sha256: str, model_name: str, ind
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: a reader or a kill never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Manifest, shards and FAISS files are replaced whole (engine.atomic_file)."""
+    write_bytes_atomically(path, data)
