@@ -28,6 +28,10 @@ class PairDistances:
     genuine: np.ndarray
     impostor: np.ndarray
     sampled: bool
+    # How many genuine / impostor pairs the folder really has, when the arrays are samples drawn
+    # at different rates (genuine pairs on purpose); 0 when the arrays are every pair.
+    genuine_total: int = 0
+    impostor_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,17 @@ def measure_pairs(vectors: np.ndarray, labels: Sequence[str | None], seed: int =
     else:
         dist, genuine, impostor = _all_pairs(v, codes)
     usable = len(genuine) > 0 and len(np.unique(codes[codes >= 0])) >= 2
-    labelled = PairDistances(np.sort(genuine), np.sort(impostor), sampled) if usable else None
+    totals = population_counts(codes) if sampled else (0, 0)
+    labelled = PairDistances(np.sort(genuine), np.sort(impostor), sampled, *totals) if usable else None
     return MeasuredPairs(dist, n_pairs, sampled, labelled)
+
+
+def population_counts(codes: np.ndarray) -> tuple[int, int]:
+    """(genuine, impostor) pairs among the labelled images: what sampled pairs stand for."""
+    sizes = np.bincount(codes[codes >= 0]).astype(np.int64)
+    labelled = int(sizes.sum())
+    genuine = int((sizes * (sizes - 1) // 2).sum())
+    return genuine, labelled * (labelled - 1) // 2 - genuine
 
 
 def pair_distances(vectors: np.ndarray, labels: Sequence[str | None], seed: int = 0) -> PairDistances:

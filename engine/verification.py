@@ -52,6 +52,13 @@ def threshold_stats(pairs: PairDistances, threshold: float) -> ThresholdStats:
     fa = count_below(imp, threshold)
     far = fa / max(len(imp), 1)
     val = ta / max(len(gen), 1)
+    if pairs.genuine_total and pairs.impostor_total:
+        # Sampled pairs: genuine ones were drawn far more often than their share, so counts are
+        # scaled back to the folder's own pairs before precision (else it is wildly optimistic).
+        ta, fa = round(val * pairs.genuine_total), round(far * pairs.impostor_total)
+        return ThresholdStats(
+            float(threshold), far, val, ta / (ta + fa) if ta + fa else 1.0, ta, fa, pairs.genuine_total - ta
+        )
     precision = ta / (ta + fa) if ta + fa else 1.0
     return ThresholdStats(float(threshold), far, val, precision, ta, fa, len(gen) - ta)
 
