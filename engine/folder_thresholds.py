@@ -42,11 +42,21 @@ def best_f1_threshold(pairs: PairDistances) -> float:
         return 0.0
     ta = np.searchsorted(gen, gen, side="right")  # accepting every pair at or below each candidate
     fa = np.searchsorted(imp, gen, side="right")
-    f1 = 2.0 * ta / (2.0 * ta + fa + (len(gen) - ta))
+    g_w, i_w = _pair_weights(pairs)
+    f1 = 2.0 * g_w * ta / (2.0 * g_w * ta + i_w * fa + g_w * (len(gen) - ta))
     i = int(np.argmax(f1))
     here = float(gen[i])
     above = [float(a[n]) for a, n in ((gen, ta[i]), (imp, fa[i])) if n < len(a)]
     return (here + min(above)) / 2.0 if above else np.nextafter(here, np.inf).item()
+
+
+def _pair_weights(pairs: PairDistances) -> tuple[float, float]:
+    """How many folder pairs one sampled genuine / impostor pair stands for (1, 1 when not sampled)."""
+    if not (pairs.genuine_total and pairs.impostor_total):
+        return 1.0, 1.0
+    return pairs.genuine_total / max(len(pairs.genuine), 1), pairs.impostor_total / max(
+        len(pairs.impostor), 1
+    )
 
 
 def folder_thresholds(pairs: PairDistances) -> list[FolderThreshold]:

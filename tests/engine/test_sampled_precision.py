@@ -38,3 +38,19 @@ def test_sampled_precision_estimates_the_exact_one(monkeypatch: pytest.MonkeyPat
     assert want.precision < 0.9  # many classes: impostors dominate the accepted pairs
     assert got.precision == pytest.approx(want.precision, abs=0.05)
     assert got.true_accepts == pytest.approx(want.true_accepts, rel=0.1)
+
+
+def test_best_f1_on_sampled_pairs_is_near_the_exact_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lookalike.engine.folder_thresholds import best_f1_threshold
+
+    vectors, labels = _many_classes()
+    exact = measure_pairs(vectors, labels).labelled
+    monkeypatch.setattr(pair_module, "MAX_ALL_PAIRS", 1_000)
+    monkeypatch.setattr(pair_module, "SAMPLE_PAIRS", 400_000)
+    sampled = measure_pairs(vectors, labels).labelled
+    assert exact is not None
+    assert sampled is not None
+    want = threshold_stats(exact, best_f1_threshold(exact))
+    got = threshold_stats(exact, best_f1_threshold(sampled))  # the sampled choice, scored exactly
+    assert got.precision == pytest.approx(want.precision, abs=0.05)
+    assert got.val == pytest.approx(want.val, abs=0.05)
