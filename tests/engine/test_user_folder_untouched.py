@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,16 @@ def _sha256(path: Path, mode: int) -> str:
 
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Refuse and record every attempt to reach another machine."""
+    """Refuse and record every attempt to reach another machine from this test's own threads.
+
+    Background threads that earlier tests left in the process (Ray's metrics exporter after the
+    cluster tests, say) are refused but not recorded: they are not this CLI session's doing."""
     attempts: list[object] = []
+    earlier = {t.ident for t in threading.enumerate()} - {threading.main_thread().ident}
 
     def refuse(*args: object, **kwargs: object) -> None:
-        attempts.append(args)
+        if threading.get_ident() not in earlier:
+            attempts.append(args)
         raise OSError("network access is not allowed in this test")
 
     real_connect = socket.socket.connect
