@@ -1,4 +1,4 @@
-"""Shared fixtures: real data from ../shared/image_data, real ONNX models on disk, isolated caches."""
+"""Shared fixtures: the images the suite carries (tests/data), real ONNX models, isolated caches."""
 
 from __future__ import annotations
 
