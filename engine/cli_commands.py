@@ -21,7 +21,7 @@ from lookalike.engine.cli_output import (
     skipped_json,
 )
 from lookalike.engine.embedder import Embedder
-from lookalike.engine.errors import FolderError, ImageLoadError, LookalikeError
+from lookalike.engine.errors import FolderError, LookalikeError
 from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
 from lookalike.engine.image_query import answer_for, embed_query
 from lookalike.engine.index_manifest import is_index_dir
@@ -97,14 +97,6 @@ def _load_folder_model(args: argparse.Namespace) -> Embedder:
     return embedder
 
 
-def _embed_path(embedder: Embedder, path: Path) -> np.ndarray:
-    """Embed one named image; the error says which file, since a command may take two."""
-    try:
-        return embedder.embed_file(path)
-    except ImageLoadError as exc:
-        raise ImageLoadError(f"{path}: {exc}") from exc
-
-
 def _embed_folder(args: argparse.Namespace, embedder: Embedder) -> FolderEmbeddings:
     """Embed with terminal progress; Ctrl+C or SIGTERM stops the scan, saves what was embedded, exits."""
     if is_index_dir(args.folder):
@@ -165,7 +157,7 @@ def _embed(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     embedder = _open_model(args)
     threshold = args.threshold if args.threshold is not None else embedder.manifest.default_threshold
-    d = distance(_embed_path(embedder, args.a), _embed_path(embedder, args.b))
+    d = distance(embed_query(embedder, args.a), embed_query(embedder, args.b))
     _announce(embedder)
     match = d < threshold
     if args.json:

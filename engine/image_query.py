@@ -33,7 +33,7 @@ def query_neighbours(embedder: Embedder, folder: FolderEmbeddings, image: Path, 
 
 
 def embed_query(embedder: Embedder, image: Path) -> np.ndarray:
-    """The query's vector; a bad file's error names it (a command may take several)."""
+    """One named image's vector (a query, or either side of compare); a bad file's error names it."""
     try:
         return embedder.embed_file(image)
     except ImageLoadError as exc:

@@ -36,3 +36,10 @@ def big_card_folder(dest: Path, n_images: int) -> Path:
 def count_images(folder: Path) -> int:
     """How many image files a folder holds (recursively), so tests count from the data they built."""
     return sum(1 for p in folder.rglob("*") if p.suffix.lower() in {".jpg", ".png"})
+
+
+def count_sample_images() -> int:
+    """How many images the bundled sample folder holds (counted, not assumed)."""
+    from lookalike.engine.bundled import sample_folder
+
+    return count_images(sample_folder())

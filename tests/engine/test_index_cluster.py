@@ -28,13 +28,7 @@ from lookalike.engine.index_build import IndexSettings, build_index
 from lookalike.engine.index_manifest import read_manifest
 from lookalike.engine.index_open import open_index
 from lookalike.engine.index_shards import read_keys, read_vectors
-from tests.real_data import count_images
-
-
-def n_samples() -> int:
-    """How many images the bundled sample folder holds (counted, not assumed)."""
-    return count_images(sample_folder())
-
+from tests.real_data import count_sample_images
 
 pytestmark = [
     pytest.mark.timeout(240),
@@ -91,7 +85,7 @@ def test_index_equals_single_process_and_grows(
     ours, theirs = _by_path(keys["path"], vectors), _by_path(single.paths, single.vectors)
     worst = max(float(np.abs(ours[p] - theirs[p]).max()) for p in theirs)
     assert worst <= 1e-5
-    assert (report["n_skipped"], report["n_embedded"]) == (1, n_samples())
+    assert (report["n_skipped"], report["n_embedded"]) == (1, count_sample_images())
     assert len(manifest.shards) >= 3
     assert manifest.complete
     assert manifest.ann is not None
@@ -103,7 +97,11 @@ def test_index_equals_single_process_and_grows(
     )
     assert main([*args, "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert (again["n_embedded"], again["n_reused"], again["n_rows"]) == (1, n_samples(), n_samples() + 1)
+    assert (again["n_embedded"], again["n_reused"], again["n_rows"]) == (
+        1,
+        count_sample_images(),
+        count_sample_images() + 1,
+    )
 
 
 def test_neighbours_on_the_index_match_the_folder(
@@ -138,7 +136,7 @@ def test_a_killed_worker_node_loses_and_duplicates_nothing(cluster: Any, tmp_pat
     out = tmp_path / "ix"
     settings = IndexSettings(src, out, default_model_path(), cluster.address, 2, shard_rows=40, batch_size=8)
     report = build_index(settings, progress=progress)
-    total = 5 * n_samples()
+    total = 5 * count_sample_images()
     assert at_kill[0] < total  # the node died mid-job
     keys = read_keys(out, read_manifest(out))
     assert sorted(set(keys["path"])) == sorted(keys["path"])
@@ -171,7 +169,7 @@ def test_a_stopped_job_leaves_a_consistent_index_that_a_rerun_finishes(cluster: 
     manifest = read_manifest(out)
     assert not manifest.complete  # neighbours refuse it until the rerun finishes
     keys = read_keys(out, manifest)  # every shard the manifest names is whole and readable
-    total = 3 * n_samples()
+    total = 3 * count_sample_images()
     assert 16 <= len(keys["path"]) < total
     assert len(set(keys["path"])) == len(keys["path"])
     with pytest.raises(LookalikeError, match="incomplete"):

@@ -22,12 +22,7 @@ from lookalike.engine.index_shards import read_keys, read_vectors
 from lookalike.engine.index_source import list_source
 from lookalike.engine.index_sync import sync_plan
 from lookalike.engine.index_writer import ShardWriter
-from tests.real_data import count_images
-
-
-def n_samples() -> int:
-    """How many images the bundled sample folder holds (counted, not assumed)."""
-    return count_images(sample_folder())
+from tests.real_data import count_sample_images
 
 
 @pytest.fixture
@@ -42,7 +37,7 @@ def indexed(tmp_path: Path, cpu_embedder: Embedder) -> tuple[Path, Path]:
 def test_shards_hold_every_vector_once(indexed: tuple[Path, Path], cpu_embedder: Embedder) -> None:
     src, ix = indexed
     manifest = read_manifest(ix)
-    n = n_samples()
+    n = count_sample_images()
     assert [s.rows for s in manifest.shards] == [20] * (n // 20) + ([n % 20] if n % 20 else [])
     folder = embed_folder(src, cpu_embedder)
     keys, vectors = read_keys(ix, manifest), read_vectors(ix, manifest)
@@ -108,4 +103,4 @@ def test_an_index_refuses_another_source(indexed: tuple[Path, Path], projection_
     shutil.copytree(src / "flag_de", other / "flag_de")
     with pytest.raises(LookalikeError, match="was built from"):
         build_index(IndexSettings(other, ix, projection_model_path))
-    assert read_manifest(ix).n_rows == n_samples()  # untouched
+    assert read_manifest(ix).n_rows == count_sample_images()  # untouched
