@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := xvfb xauth libgl1 libegl1 libfontconfig1 libxkbcommon0 libxkb
 	libxkbfile1 libglib2.0-0 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 fonts-dejavu-core
 
-.PHONY: setup system run test lint typecheck layers pytest bench screenshots model clean
+.PHONY: setup system run test lint typecheck layers pytest bench screenshots model clean devtree
 
 setup: $(STAMP)
 
@@ -45,11 +45,20 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-typecheck: setup
+# mypy and import-linter read packages from folders, not through setuptools' package-dir mapping:
+# they check a throw-away tree of links, build/devtree/lookalike/{engine,gui,train,...} -> the real
+# folders, made anew each run (the repository itself holds no links, so any clone works).
+DEVTREE := build/devtree
+devtree:
+	@rm -rf $(DEVTREE) && mkdir -p $(DEVTREE)/lookalike
+	@for f in lookalike/*; do ln -s "$(CURDIR)/$$f" $(DEVTREE)/lookalike/; done
+	@for d in engine gui train assets; do ln -s "$(CURDIR)/$$d" $(DEVTREE)/lookalike/$$d; done
+
+typecheck: setup devtree
 	$(BIN)/mypy
 
-layers: setup
-	$(BIN)/lint-imports
+layers: setup devtree
+	cd $(DEVTREE) && $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml
 
 pytest: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -p no:cacheprovider

@@ -16,14 +16,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from lookalike.engine.bundled import default_model_path
+from lookalike.engine.model.bundled import default_model_path
+
 from tests.engine.bad_corpus import OK, SKIPPED, make_bad_corpus, unlock_corpus
 
 
 def lookalike_command() -> list[str]:
     """The installed `lookalike` beside this Python, else the module."""
     exe = Path(sys.executable).with_name("lookalike")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "lookalike.engine.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "lookalike.cli.main"]
 
 
 def model_for_scan(given: Path | None, work: Path) -> Path:

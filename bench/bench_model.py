@@ -1,7 +1,7 @@
 """The network the benchmarks run: the bundled ONNX model and the same network in torch eager.
 
 The bundled model (assets/model.onnx) is used when it exists; its torch twin is the network the
-manifest's training config names (train.model's EmbeddingNet, or the pretrained backbone's
+manifest's training config names (train.models.networks's EmbeddingNet, or the pretrained backbone's
 PretrainedEmbedder) built with the sizes it records, with the ONNX weights copied in
 where name and shape match (speed does not depend on the weights; every convolution matching by
 name and shape shows it is the same network). Without a bundled model, a seeded EmbeddingNet is
@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.manifest import ModelManifest
-from lookalike.engine.preprocessing import Preprocessing
+from lookalike.engine.images.preprocessing import Preprocessing
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.manifest import ModelManifest
 
 DEFAULT_DIM = 128
 DEFAULT_WIDTH = 32
@@ -45,7 +44,7 @@ def bench_model(workdir: Path) -> BenchModel:
 
 
 def _from_bundled(path: Path) -> BenchModel:
-    from lookalike.engine.embedder import Embedder
+    from lookalike.engine.model.embedder import Embedder
 
     manifest = Embedder(path, device="cpu").manifest
     config = (manifest.training or {}).get("config", {})
@@ -58,15 +57,14 @@ def _from_bundled(path: Path) -> BenchModel:
 
 
 def _pretrained_net(dim: int, tune_blocks: int) -> Any:
-    from lookalike.train.pretrained_model import PretrainedEmbedder
+    from lookalike.train.models.pretrained import PretrainedEmbedder
 
     return PretrainedEmbedder(dim, tune_blocks, pretrained=False).eval()
 
 
 def _net(dim: int, width: int) -> Any:
     import torch
-
-    from lookalike.train.model import EmbeddingNet
+    from lookalike.train.models.networks import EmbeddingNet
 
     torch.manual_seed(0)
     return EmbeddingNet(dim=dim, width=width).eval()
@@ -118,7 +116,7 @@ def _exported_standin(workdir: Path) -> BenchModel:
         onnx.save(proto, str(out))
         tmp.unlink()
     return BenchModel(
-        out, net, "stand-in: seeded train.model.EmbeddingNet exported here", "identical (exported)"
+        out, net, "stand-in: seeded train.models.networks.EmbeddingNet exported here", "identical (exported)"
     )
 
 
@@ -135,8 +133,7 @@ def _manifest() -> ModelManifest:
 def torch_embed(net: Any, batch: np.ndarray, prep: Preprocessing) -> np.ndarray:
     """uint8 NHWC → embeddings with torch eager, fed exactly like the engine feeds ORT."""
     import torch
-
-    from lookalike.engine.preprocessing import normalize
+    from lookalike.engine.images.preprocessing import normalize
 
     with torch.inference_mode():
         return np.asarray(net(torch.from_numpy(normalize(batch, prep))).numpy())

@@ -16,10 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-
-from bench.common import Report
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.duplicate_groups import (
+from lookalike.engine.duplicates.groups import (
     MAX_CLOSE_PAIRS,
     METHODS,
     DuplicateGroups,
@@ -27,8 +24,11 @@ from lookalike.engine.duplicate_groups import (
     close_pairs,
     groups_from_pairs,
 )
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import embed_folder
+from lookalike.engine.folder.embedding import embed_folder
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
+
+from bench.common import Report
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 THRESHOLDS = ("far_1e-3", "far_1e-2", "best_accuracy")

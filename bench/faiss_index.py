@@ -2,7 +2,7 @@
 
 For each size: build time, index size, single-query k=10 latency (one thread, median and p95 of
 QUERIES queries taken from the set, the query itself left out) and recall@10 against exact
-(FAISS Flat) answers, for Flat (exact), IVF-Flat and IVF-PQ as engine.vector_index builds them
+(FAISS Flat) answers, for Flat (exact), IVF-Flat and IVF-PQ as engine.search.vector_index builds them
 (nprobe tuned at build time to recall@10 >= 0.95 on its own seeded sample). Goal: at 1M an
 approximate index answers k=10 in < 10 ms with recall@10 >= 0.95. Vectors: bench/index_vectors.py.
 """
@@ -15,10 +15,10 @@ import time
 from typing import Any
 
 import numpy as np
+from lookalike.engine.search.vector_index import build_ann, recall_at_k
 
 from bench.common import Report, verdict
 from bench.index_vectors import clustered_like, real_embeddings, within_class_std
-from lookalike.engine.vector_index import build_ann, recall_at_k
 
 QUERIES = 300
 K = 10

@@ -1,7 +1,7 @@
-"""Issue 12: where a plain folder should switch from exact k-NN to FAISS (engine.vector_search).
+"""Issue 12: where a plain folder should switch from exact k-NN to FAISS (engine.search.vector_search).
 
 k = 10 neighbours of every image (what `lookalike neighbours FOLDER` and the map need) by
-engine.neighbours.knn against an IVF-Flat index (build, recall tuning and search included), on
+engine.search.neighbours.knn against an IVF-Flat index (build, recall tuning and search included), on
 realistic vectors (bench/index_vectors.py). The switch belongs where exact search takes seconds.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from lookalike.engine.search.neighbours import knn
+from lookalike.engine.search.vector_index import build_ann
+from lookalike.engine.search.vector_search import AnnSearch
 
 from bench.common import Report
 from bench.index_vectors import clustered_like, real_embeddings, within_class_std
-from lookalike.engine.neighbours import knn
-from lookalike.engine.vector_index import build_ann
-from lookalike.engine.vector_search import AnnSearch
 
 SIZES = (5_000, 10_000, 20_000, 40_000)
 

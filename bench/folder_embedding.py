@@ -1,7 +1,7 @@
 """Issue 6, item 1: folder embedding vs the decode-only limit and vs the same network in torch eager.
 
 All three run on the same folder in one process, interleaved round by round, so machine noise hits
-them alike; the ratios are what to read. "Pipeline" is engine.folder_embedding.embed_folder exactly
+them alike; the ratios are what to read. "Pipeline" is engine.folder.embedding.embed_folder exactly
 as the app and CLI call it (cold cache). "Decode-only" is the same loader and resize in the same
 number of threads with no model: the limit. "Torch eager" is the same embed_folder code path with
 the ONNX Runtime call swapped for the same network in torch, so only the inference engine differs.
@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lookalike.engine.folder.cpu_split import inference_threads
+from lookalike.engine.folder.embedding import decode_workers, embed_folder
+from lookalike.engine.folder.scan import scan_folder
+from lookalike.engine.images.loading import load_image
+from lookalike.engine.model.embedder import Embedder
 
 from bench.bench_model import BenchModel, bench_model, torch_embed
 from bench.common import Report, timed, verdict
 from bench.photo_folder import bench_dir, ensure_photo_folder, folder_stats
-from lookalike.engine.cpu_split import inference_threads
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import decode_workers, embed_folder
-from lookalike.engine.folder_scan import scan_folder
-from lookalike.engine.image_loading import load_image
 
 GOAL_LIMIT = 0.8
 GOAL_BOTH_LIMITS = 0.85  # issue 14: pipeline vs the slower of decoding alone and inference alone
@@ -45,7 +45,7 @@ class TorchTwin:
 
     def prepare(self, img: Any) -> np.ndarray:
         """Same resize as the engine."""
-        from lookalike.engine.preprocessing import fit_to_input
+        from lookalike.engine.images.preprocessing import fit_to_input
 
         return fit_to_input(img, self.manifest.preprocessing)
 
@@ -102,7 +102,7 @@ def model_only(embedder: Embedder, net: Any, batch: np.ndarray, repeats: int) ->
 
 def ort_defaults_session(embedder: Embedder) -> Any:
     """A session with ONNX Runtime's default threading (all cores, spinning): the setting before the fix."""
-    from lookalike.engine.onnx_runtime import import_onnxruntime
+    from lookalike.engine.model.onnx_runtime import import_onnxruntime
 
     ort = import_onnxruntime()
 
@@ -179,7 +179,7 @@ def _describe(rep: Report, n: int, mp: float, mb: float, bm: BenchModel, embedde
     rep.add(
         f"Folder: {n} JPEGs, {mp:.2f} MP and {mb:.2f} MB on average (made by bench/photo_folder.py).",
         f"Model: {bm.origin}; input {prep.input_size} px {prep.resize}, dim {embedder.dim}, "
-        f"ONNX Runtime provider {embedder.provider}; torch twin (train.model.EmbeddingNet): {bm.weights}.",
+        f"ONNX Runtime provider {embedder.provider}; torch twin (EmbeddingNet): {bm.weights}.",
         f"Decode workers: {decode_workers()}, ONNX Runtime threads: {inference_threads()}; "
         "cold cache each time; model loading not timed.",
         "",

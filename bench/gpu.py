@@ -22,7 +22,7 @@ from bench.photo_folder import bench_dir, ensure_photo_folder
 
 def gpu_available() -> str | None:
     """None when both ONNX Runtime and torch can use CUDA here, else why not."""
-    from lookalike.engine.onnx_runtime import import_onnxruntime
+    from lookalike.engine.model.onnx_runtime import import_onnxruntime
 
     ort = import_onnxruntime()
     import torch
@@ -40,8 +40,7 @@ class CudaTorchTwin(TorchTwin):
     def embed_batch(self, batch: np.ndarray) -> np.ndarray:
         """Same normalisation, forward on CUDA."""
         import torch
-
-        from lookalike.engine.preprocessing import normalize
+        from lookalike.engine.images.preprocessing import normalize
 
         x = torch.from_numpy(normalize(batch, self.manifest.preprocessing)).cuda(non_blocking=True)
         with torch.inference_mode():
@@ -55,7 +54,7 @@ def run(images: int, rounds: int) -> Report:
     if why is not None:
         rep.add(f"Not measured: {why}. No GPU machine was lent to the session that ran this.", "")
         return rep
-    from lookalike.engine.embedder import Embedder
+    from lookalike.engine.model.embedder import Embedder
 
     folder = ensure_photo_folder(images)
     bm = bench_model(bench_dir() / "models")

@@ -56,9 +56,8 @@ def launch_worker(model: Path, settings: Path) -> None:
     from lookalike.gui.app import create_application, freeze_startup_heap
 
     app: Any = create_application()
-    from PySide6.QtCore import QSettings, QTimer
-
     from lookalike.gui.main_window import MainWindow
+    from PySide6.QtCore import QSettings, QTimer
 
     window = MainWindow(QSettings(str(settings), QSettings.Format.IniFormat))
     window.show()
@@ -169,9 +168,8 @@ def make_window(model: Path, settings: Path) -> Any:
     from lookalike.gui.app import create_application, freeze_startup_heap
 
     create_application()
-    from PySide6.QtCore import QSettings
-
     from lookalike.gui.main_window import MainWindow
+    from PySide6.QtCore import QSettings
 
     window = MainWindow(QSettings(str(settings), QSettings.Format.IniFormat))
     window.show()
@@ -209,7 +207,7 @@ def measure_stall(window: Any, folder: Path) -> dict[str, float]:
 
 def synthetic_folder(folder: Path, n: int, dim: int) -> Any:
     """n embeddings in clusters of ~20 with their cluster as label, on real image paths (cycled)."""
-    from lookalike.engine.folder_embedding import FolderEmbeddings
+    from lookalike.engine.folder.embedding import FolderEmbeddings
 
     rng = np.random.default_rng(0)
     files = sorted(
@@ -225,9 +223,8 @@ def synthetic_folder(folder: Path, n: int, dim: int) -> Any:
 
 def measure_slider(window: Any, folder: Path, n: int, moves: int) -> list[float]:
     """Seconds from moving the slider until every posted event (counts, marks, repaints) is done."""
+    from lookalike.engine.thresholds.summary import folder_pairs
     from PySide6.QtWidgets import QApplication
-
-    from lookalike.engine.threshold_summary import folder_pairs
 
     emb = synthetic_folder(folder, n, window.session.embedder.dim)
     window.session.set_embeddings(emb)

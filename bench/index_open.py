@@ -2,7 +2,7 @@
 
 Writes an index of N rows (synthetic paths, realistic vectors from bench/index_vectors.py) with
 the engine's shard writer and FAISS build, then opens it in a fresh process with
-engine.index_open.open_index and reports wall time and peak memory (VmHWM) of that call.
+engine.index.reader.open_index and reports wall time and peak memory (VmHWM) of that call.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from lookalike.engine.index.build import finish_index
+from lookalike.engine.index.manifest import new_manifest, write_manifest
+from lookalike.engine.index.shards import Rows
+from lookalike.engine.index.writer import ShardWriter
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
+
 from bench.common import Report
 from bench.index_vectors import clustered_like, real_embeddings, within_class_std
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.index_build import finish_index
-from lookalike.engine.index_manifest import new_manifest, write_manifest
-from lookalike.engine.index_shards import Rows
-from lookalike.engine.index_writer import ShardWriter
 
 
 def write_synthetic(out: Path, n: int) -> float:
@@ -52,10 +53,10 @@ def write_synthetic(out: Path, n: int) -> float:
 def open_in_child(out: Path) -> dict[str, float]:
     """open_index in a fresh process: its wall time and peak memory (VmHWM: ru_maxrss survives exec)."""
     code = (
-        "import json,time;from lookalike.engine.index_open import open_index;"
+        "import json,time;from lookalike.engine.index.reader import open_index;"
         "hwm=lambda:int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]);"
-        "from lookalike.engine.embedder import Embedder;"
-        "from lookalike.engine.bundled import default_model_path;"
+        "from lookalike.engine.model.embedder import Embedder;"
+        "from lookalike.engine.model.bundled import default_model_path;"
         "e=Embedder(default_model_path(),device='cpu');m0=hwm();"
         f"t=time.perf_counter();x=open_index({str(out)!r},e);t=time.perf_counter()-t;"
         "m1=hwm();"

@@ -12,10 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import embed_folder
+from lookalike.engine.folder.embedding import embed_folder
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 

@@ -3,9 +3,9 @@
 Three jobs, each timed the old way and the new way in the same run, alternating (ABBA), on
 clustered unit vectors shaped like real held-out sets (dim 128, about 8 images a class):
 - folder: the GUI's pair statistics of a labelled folder. Before: every distance in one pass,
-  then the labelled pairs again in a second (engine.threshold_summary before this change).
+  then the labelled pairs again in a second (engine.thresholds.summary before this change).
   After: folder_pairs, one pass for both.
-- epoch: training validation per epoch. Before: the full report (engine.evaluation.evaluate, with
+- epoch: training validation per epoch. Before: the full report (engine.metrics.evaluation.evaluate, with
   the 10-fold calibration) for four headline numbers. After: held_out_metrics, headline only.
 - export: before, the full report and then calibrate on the same vectors (two calibrations).
   After: the pairs measured once, the headline from them, one calibration.
@@ -20,13 +20,13 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from lookalike.engine.metrics.evaluation import evaluate
+from lookalike.engine.metrics.pair_distances import measure_pairs, pair_distances
+from lookalike.engine.metrics.verification import calibrate, calibrate_pairs, histograms
+from lookalike.engine.thresholds.summary import _roc, folder_pairs
+from lookalike.train.loop.validation import headline_of, held_out_metrics
 
 from bench.common import Report, timed
-from lookalike.engine.evaluation import evaluate
-from lookalike.engine.pair_distances import measure_pairs, pair_distances
-from lookalike.engine.threshold_summary import _roc, folder_pairs
-from lookalike.engine.verification import calibrate, calibrate_pairs, histograms
-from lookalike.train.validation import headline_of, held_out_metrics
 
 
 def clustered(n: int, per_class: int, dim: int = 128, seed: int = 0) -> tuple[np.ndarray, list[str]]:

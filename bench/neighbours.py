@@ -1,6 +1,6 @@
 """Issue 6, item 3: k = 10 neighbours of every point at N = 10k and 100k (dim 128), time and peak memory.
 
-engine.neighbours.knn (what the app uses) against scikit-learn NearestNeighbors(algorithm="brute").
+engine.search.neighbours.knn (what the app uses) against scikit-learn NearestNeighbors(algorithm="brute").
 Each measurement runs in a fresh process so peak memory (VmHWM, reset just before the call) is
 that call's alone; the two run alternately, and their answers are compared.
 """
@@ -50,7 +50,7 @@ def worker(impl: str, n: int, dim: int, k: int, out: Path) -> None:
             nn = NearestNeighbors(n_neighbors=k + 1, algorithm="brute").fit(x)
             return np.asarray(nn.kneighbors(x, return_distance=False))[:, 1:]
     else:
-        from lookalike.engine.neighbours import knn
+        from lookalike.engine.search.neighbours import knn
 
         def call() -> np.ndarray:
             return knn(x, k)[0]

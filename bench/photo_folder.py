@@ -13,9 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from lookalike.engine.images.loading import is_image_name, load_image
 from PIL import Image
-
-from lookalike.engine.image_loading import is_image_name, load_image
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 SOURCE_SETS = ("cards", "flags", "fashion-mnist/folder")

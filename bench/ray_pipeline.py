@@ -13,14 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from lookalike.engine.folder.cpu_split import cpu_cores
+from lookalike.engine.folder.embedding import embed_folder
+from lookalike.engine.index.build import IndexSettings, build_index
+from lookalike.engine.index.ray_embedding import connect
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
+
 from bench.common import Report
 from bench.index_vectors import DATASETS
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.cpu_split import cpu_cores
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import embed_folder
-from lookalike.engine.index_build import IndexSettings, build_index
-from lookalike.engine.ray_embedding import connect
 
 
 def main() -> None:

@@ -13,12 +13,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from lookalike.engine.folder.embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.folder.scan import scan_folder
+from lookalike.engine.model.embedder import Embedder
+
 from bench.bench_model import bench_model
 from bench.common import Report, timed, verdict
 from bench.photo_folder import bench_dir, ensure_photo_folder
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
-from lookalike.engine.folder_scan import scan_folder
 
 GOAL = 0.03
 

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lookalike.engine.bundled import default_model_path, sample_folder
+from lookalike.engine.model.bundled import default_model_path, sample_folder
 
 if TYPE_CHECKING:
-    from lookalike.gui.teach_dialog import TeachDialog
+    from lookalike.gui.teaching.dialog import TeachDialog
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 HOVER = (
@@ -35,9 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    from PySide6.QtWidgets import QApplication
-
     from lookalike.gui.app import create_application
+    from PySide6.QtWidgets import QApplication
 
     create_application()
     tour = Tour(args.folder, args.model, args.out)
@@ -50,9 +49,8 @@ class Tour:
     """A chain of steps, each started by the signal that says the previous one is done."""
 
     def __init__(self, folder: Path, model: Path, out: Path) -> None:
-        from PySide6.QtCore import QSettings
-
         from lookalike.gui.main_window import MainWindow
+        from PySide6.QtCore import QSettings
 
         self.folder, self.model, self.out = folder, model, out
         self.teach_minutes = 1.0

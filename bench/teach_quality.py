@@ -20,9 +20,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.teach_run import child_env, cli_command
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.teaching.teach_run import child_env, cli_command
 
 
 def bundled_held_out(set_dir: Path) -> list[str]:
@@ -46,10 +46,9 @@ def link_classes(set_dir: Path, classes: list[str], out: Path) -> Path:
 def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, object]:
     """Open the folder in the real window, teach with the dialog's defaults, return what it shows."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings
-
     from lookalike.gui.app import create_application
     from lookalike.gui.main_window import MainWindow
+    from PySide6.QtCore import QEventLoop, QSettings
 
     app = create_application()
     settings = QSettings(str(save_to.parent / "settings.ini"), QSettings.Format.IniFormat)
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = link_classes(args.set, classes, work / args.set.name)
     print(f"{len(classes)} classes of {args.set.name} the bundled model never trained on: {folder}")
     taught = teach_in_app(folder, args.minutes, work / "taught.onnx")
-    from lookalike.gui.teacher import TeachResult
+    from lookalike.gui.teaching.teacher import TeachResult
 
     result = taught["result"]
     assert isinstance(result, TeachResult)

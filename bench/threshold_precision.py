@@ -6,7 +6,7 @@ The held-out classes are the manifest's `training.val_class_names` ("cards/10_of
 their images form one folder with many classes, as a user's folder would be. For every threshold
 in the manifest, and for the folder's own best-F1 threshold, it prints FAR, VAL (recall over
 genuine pairs) and precision (share of accepted pairs that are genuine), on the whole folder and
-per dataset, and checks the app's default rule (engine/default_threshold.py): the threshold it
+per dataset, and checks the app's default rule (engine/thresholds/default.py): the threshold it
 picks must keep precision >= 0.5. Re-run it for every new model.
 """
 
@@ -17,14 +17,15 @@ import os
 import tempfile
 from pathlib import Path
 
+from lookalike.engine.folder.embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.metrics.pair_distances import PairDistances, pair_distances
+from lookalike.engine.metrics.verification import threshold_stats
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.thresholds.default import MIN_PRECISION
+from lookalike.engine.thresholds.folder import best_f1_threshold, f1_score
+
 from bench.common import Report, verdict
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.default_threshold import MIN_PRECISION
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
-from lookalike.engine.folder_thresholds import best_f1_threshold, f1_score
-from lookalike.engine.pair_distances import PairDistances, pair_distances
-from lookalike.engine.verification import threshold_stats
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DATASET_DIRS = {"fashion-mnist": "fashion-mnist/folder"}  # manifest name → folder under datasets

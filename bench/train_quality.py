@@ -8,7 +8,7 @@ pretrained EfficientNet-Lite0 with no fine-tuning (its pooled features); today's
 (the network trained from scratch); the new recipe (pretrained backbone, `lookalike train`
 defaults); and pytorch-metric-learning's TripletMarginLoss + TripletMarginMiner on the same
 pretrained backbone, data, sampler, schedule and wall-clock budget. Every trainer is
-`lookalike.train.loop.run` with a time budget; its best checkpoint (picked on a subset of the
+`lookalike.train.loop.trainer.run` with a time budget; its best checkpoint (picked on a subset of the
 held-out classes, the same rule for all) is scored on every held-out image.
 """
 
@@ -24,16 +24,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from lookalike.engine.retrieval_metrics import retrieval_metrics
-from lookalike.train.baseline import raw_pixel_vectors
-from lookalike.train.checkpoint import load_checkpoint
+from lookalike.engine.metrics.retrieval import retrieval_metrics
 from lookalike.train.config import TrainConfig, recipe_defaults
-from lookalike.train.embed import embed_images
-from lookalike.train.epoch import Criterion
-from lookalike.train.losses import LossResult
-from lookalike.train.model import build_model
-from lookalike.train.prepared import PreparedData, prepare, preprocessing_for
+from lookalike.train.data.prepared import PreparedData, prepare, preprocessing_for
+from lookalike.train.export.baseline import raw_pixel_vectors
+from lookalike.train.loop.checkpoint import load_checkpoint
+from lookalike.train.loop.embed import embed_images
+from lookalike.train.loop.epoch import Criterion
+from lookalike.train.losses.triplet import LossResult
+from lookalike.train.models.networks import build_model
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 Scores = dict[str, float]
@@ -63,8 +62,8 @@ def scores(vectors: np.ndarray, labels: Sequence[str]) -> Scores:
 
 def trained_scores(cfg: TrainConfig, data: PreparedData, criterion: str, log: Callable[[str], None]) -> Row:
     """Run the trainer under the budget, reload its best checkpoint, score every held-out image."""
-    from lookalike.train.epoch import triplet_criterion
-    from lookalike.train.loop import run
+    from lookalike.train.loop.epoch import triplet_criterion
+    from lookalike.train.loop.trainer import run
 
     factory = pml_criterion if criterion == "pml" else triplet_criterion
     with tempfile.TemporaryDirectory(prefix="lookalike-bench-train-") as out:
@@ -79,8 +78,8 @@ def trained_scores(cfg: TrainConfig, data: PreparedData, criterion: str, log: Ca
 
 def untrained_scores(cfg: TrainConfig, data: PreparedData) -> Scores:
     """The pretrained backbone's pooled features, no fine-tuning (cosine on unit vectors)."""
-    from lookalike.train.normalization import normalize_torch
-    from lookalike.train.pretrained_model import PretrainedEmbedder
+    from lookalike.train.data.normalization import normalize_torch
+    from lookalike.train.models.pretrained import PretrainedEmbedder
 
     model = PretrainedEmbedder(cfg.dim, cfg.tune_blocks).eval()
     prep = preprocessing_for(cfg)
@@ -95,7 +94,7 @@ def untrained_scores(cfg: TrainConfig, data: PreparedData) -> Scores:
 
 def onnx_scores(path: Path, data: PreparedData) -> Scores:
     """A model file run by the engine (its own preprocessing) on the held-out images' files."""
-    from lookalike.engine.embedder import Embedder
+    from lookalike.engine.model.embedder import Embedder
 
     embedder = Embedder(path, device="cpu")
     vectors = np.stack([embedder.embed_file(p) for p in data.val.paths])
@@ -147,8 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sets", nargs="+", default=["cards", "flags"])
     p.add_argument("--old-model", type=Path, default=None, help="the previous default model, to compare")
     args = p.parse_args(argv)
+    from lookalike.train.loop.trainer import log_stderr
+
     from bench.common import Report
-    from lookalike.train.loop import log_stderr
 
     rows = [
         r for n in args.sets for r in bench_dataset(n, args.minutes, args.seed, args.old_model, log_stderr)

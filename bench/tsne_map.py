@@ -1,6 +1,6 @@
 """Issue 6, item 4: the map's t-SNE (what the app uses) vs scikit-learn's TSNE defaults, N = 2k and 10k.
 
-"app" is engine.projection.tsne_2d exactly as the map view calls it. "sklearn" is
+"app" is engine.map.projection.tsne_2d exactly as the map view calls it. "sklearn" is
 sklearn.manifold.TSNE with its defaults (perplexity 30, PCA init, Barnes-Hut, 1000 iterations, all
 cores). "before" is openTSNE with its own defaults, as the app ran it before this issue's change
 (only where the change applies). Trustworthiness (sklearn.manifold.trustworthiness, 5 neighbours)
@@ -14,10 +14,10 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
+from lookalike.engine.map.projection import FFT_ABOVE, MAX_MAP_POINTS, _threads, tsne_2d
 
 from bench.common import Report, timed, verdict
 from bench.neighbours import clustered_unit_vectors
-from lookalike.engine.projection import FFT_ABOVE, MAX_MAP_POINTS, _threads, tsne_2d
 
 GOAL_SPEED = 3.0
 GOAL_TRUST = 0.01
@@ -106,7 +106,7 @@ def _conclude(rep: Report, dim: int, goals: list[tuple[int, float, float]]) -> N
             )
     rep.add(
         f"- Above {MAX_MAP_POINTS:,} images the app maps a seeded random sample of {MAX_MAP_POINTS:,} "
-        "(engine.projection.MAX_MAP_POINTS) and says so on the map, as TensorBoard's projector does; "
+        "(engine.map.projection.MAX_MAP_POINTS) and says so on the map, as TensorBoard's projector does; "
         "neighbours, metrics and the threshold still use every image.",
         "",
     )

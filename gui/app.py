@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lookalike.gui.web_engine_env import configure_web_engine_env
+from lookalike.gui.map.web_engine_env import configure_web_engine_env
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication  # imported for real only after the environment is set
@@ -40,10 +40,9 @@ def freeze_startup_heap() -> None:
 def run_app(folder: Path | None, model: Path | None) -> int:
     """Open the main window on `folder` and `model` (default: the last ones, else the bundled ones)."""
     app = create_application()
-    from PySide6.QtCore import QSettings
-
     from lookalike.gui.main_window import MainWindow
-    from lookalike.gui.remembered_state import start_window
+    from lookalike.gui.state.remembered_state import start_window
+    from PySide6.QtCore import QSettings
 
     window = MainWindow(QSettings())
     window.show()

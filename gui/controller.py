@@ -12,16 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-
-from lookalike.engine.embedder import Embedder
 from lookalike.engine.errors import CancelledError
-from lookalike.engine.folder_embedding import FolderEmbeddings, embed_folder
-from lookalike.engine.index_manifest import is_index_dir
-from lookalike.engine.index_open import IndexEmbeddings, describe, metrics_sample, open_index
-from lookalike.engine.threshold_summary import folder_pairs
-from lookalike.gui.session import Session
-from lookalike.gui.workers import JobFn, ProgressFn, Worker, WorkerPool
+from lookalike.engine.folder.embedding import FolderEmbeddings, embed_folder
+from lookalike.engine.index.manifest import is_index_dir
+from lookalike.engine.index.reader import IndexEmbeddings, describe, metrics_sample, open_index
+from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.thresholds.summary import folder_pairs
+from lookalike.gui.state.session import Session
+from lookalike.gui.widgets.workers import JobFn, ProgressFn, Worker, WorkerPool
+from PySide6.QtCore import QObject, Signal
 
 PHASE_TITLES = {
     "model": "Loading model",

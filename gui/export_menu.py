@@ -11,12 +11,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
-
-from lookalike.engine.duplicate_listing import DuplicateListing, list_duplicates
-from lookalike.engine.exports import (
+from lookalike.engine.duplicates.keep_rules import KeepRule
+from lookalike.engine.duplicates.listing import DuplicateListing, list_duplicates
+from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.io.exports import (
     ExportTable,
     distance_matrix_table,
     duplicate_groups_table,
@@ -24,11 +22,12 @@ from lookalike.engine.exports import (
     neighbours_table,
     write_export,
 )
-from lookalike.engine.folder_embedding import FolderEmbeddings
-from lookalike.engine.keep_rules import KeepRule
 from lookalike.gui.controller import Controller
-from lookalike.gui.session import Session
-from lookalike.gui.workers import ProgressFn
+from lookalike.gui.state.session import Session
+from lookalike.gui.widgets.workers import ProgressFn
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 FILTERS = {"CSV (*.csv)": ".csv", "JSON (*.json)": ".json"}
 KINDS = {

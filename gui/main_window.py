@@ -6,6 +6,37 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.index.manifest import is_index_dir
+from lookalike.engine.model.embedder import Embedder
+from lookalike.gui.compare.drop_zone import dropped_files
+from lookalike.gui.compare.view import CompareView
+from lookalike.gui.controller import Controller
+from lookalike.gui.duplicates.marks import duplicate_mark_actions
+from lookalike.gui.duplicates.view import DuplicatesView, duplicate_paths
+from lookalike.gui.export_menu import ExportMenu
+from lookalike.gui.gallery.image_actions import ImageActions
+from lookalike.gui.gallery.image_viewer import ImageViewer
+from lookalike.gui.gallery.model import PATH_ROLE
+from lookalike.gui.gallery.outside_search import OutsideSearch
+from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
+from lookalike.gui.gallery.view import GalleryView
+from lookalike.gui.map.view import MapView
+from lookalike.gui.neighbours.view import NeighboursView
+from lookalike.gui.state.app_settings import AppSettings
+from lookalike.gui.state.model_history import ModelHistory
+from lookalike.gui.state.remembered_state import RememberedState
+from lookalike.gui.state.session import Session
+from lookalike.gui.teaching.actions import TeachingActions
+from lookalike.gui.teaching.marks_dialog import ask_marks_export
+from lookalike.gui.teaching.pair_marks_model import PairMarksModel
+from lookalike.gui.teaching.teacher import Teacher
+from lookalike.gui.threshold.bar import ThresholdBar
+from lookalike.gui.threshold.folder_threshold_job import FolderThresholdJob
+from lookalike.gui.threshold.view import ThresholdView
+from lookalike.gui.widgets.skipped_panel import SkippedPanel
+from lookalike.gui.widgets.status_bar import StatusBar
+from lookalike.gui.widgets.workers import WorkerPool
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -18,38 +49,6 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
-
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import FolderEmbeddings
-from lookalike.engine.index_manifest import is_index_dir
-from lookalike.gui.app_settings import AppSettings
-from lookalike.gui.compare_view import CompareView
-from lookalike.gui.controller import Controller
-from lookalike.gui.drop_zone import dropped_files
-from lookalike.gui.duplicate_marks import duplicate_mark_actions
-from lookalike.gui.duplicates_view import DuplicatesView, duplicate_paths
-from lookalike.gui.export_menu import ExportMenu
-from lookalike.gui.folder_threshold_job import FolderThresholdJob
-from lookalike.gui.gallery_model import PATH_ROLE
-from lookalike.gui.gallery_view import GalleryView
-from lookalike.gui.image_actions import ImageActions
-from lookalike.gui.image_viewer import ImageViewer
-from lookalike.gui.map_view import MapView
-from lookalike.gui.marks_dialog import ask_marks_export
-from lookalike.gui.model_history import ModelHistory
-from lookalike.gui.neighbours_view import NeighboursView
-from lookalike.gui.outside_search import OutsideSearch
-from lookalike.gui.pair_marks_model import PairMarksModel
-from lookalike.gui.remembered_state import RememberedState
-from lookalike.gui.session import Session
-from lookalike.gui.skipped_panel import SkippedPanel
-from lookalike.gui.status_bar import StatusBar
-from lookalike.gui.teacher import Teacher
-from lookalike.gui.teaching_actions import TeachingActions
-from lookalike.gui.threshold_bar import ThresholdBar
-from lookalike.gui.threshold_view import ThresholdView
-from lookalike.gui.thumbnail_loader import ThumbnailLoader
-from lookalike.gui.workers import WorkerPool
 
 
 class MainWindow(QMainWindow):

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from lookalike.engine.embedder import Embedder
+from lookalike.engine.model.embedder import Embedder
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

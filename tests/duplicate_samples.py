@@ -6,10 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
+from lookalike.engine.model.bundled import default_model_path, sample_folder
+from lookalike.engine.model.embedder import Embedder
 from PIL import Image
-
-from lookalike.engine.bundled import default_model_path, sample_folder
-from lookalike.engine.embedder import Embedder
 
 # (source, copy made from it): a half-size re-save (near duplicate) and a byte-identical copy.
 RESIZED = ("flag_it/iso_png320.png", "flag_it/iso_png320-small.png")

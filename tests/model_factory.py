@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from lookalike.engine.images.preprocessing import Preprocessing
+from lookalike.engine.model.manifest import ModelManifest
 from onnx import TensorProto, helper, numpy_helper
-
-from lookalike.engine.manifest import ModelManifest
-from lookalike.engine.preprocessing import Preprocessing
 
 
 def default_manifest(input_size: int = 16, dim: int = 32) -> ModelManifest:

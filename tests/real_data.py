@@ -40,6 +40,6 @@ def count_images(folder: Path) -> int:
 
 def count_sample_images() -> int:
     """How many images the bundled sample folder holds (counted, not assumed)."""
-    from lookalike.engine.bundled import sample_folder
+    from lookalike.engine.model.bundled import sample_folder
 
     return count_images(sample_folder())

@@ -28,11 +28,19 @@ def _run(*args: object, cwd: Path, env: dict[str, str] | None = None) -> str:
 
 
 def _build_wheel(tmp: Path) -> Path:
-    """Build from a copy of the checkout, so the build leaves nothing in the user's tree."""
+    """Build the sdist from a copy of the checkout, then the wheel from the unpacked sdist.
+
+    A copy, so the build leaves nothing in the user's tree; through the sdist, so what a package
+    index would serve (sources only, no links) is what gets tested.
+    """
     source = tmp / "source"
     shutil.copytree(REPO, source, symlinks=True, ignore=NOT_SOURCE)
+    build_sdist = "from setuptools import build_meta as b; print(b.build_sdist('../sdist'))"
+    name = _run(sys.executable, "-c", build_sdist, cwd=source).strip().splitlines()[-1]
+    shutil.unpack_archive(tmp / "sdist" / name, tmp / "unpacked")
+    (unpacked,) = (tmp / "unpacked").iterdir()
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp / "dist",
-         source, cwd=tmp)  # fmt: skip
+         unpacked, cwd=tmp)  # fmt: skip
     (wheel,) = (tmp / "dist").glob("lookalike-*.whl")
     return wheel
 
@@ -55,7 +63,11 @@ def test_installed_wheel_embeds_its_samples_with_its_model(tmp_path: Path) -> No
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LOOKALIKE_MODEL")}
     python = venv / "bin" / "python"
     where = _run(
-        python, "-c", "import lookalike.engine.bundled as b; print(b.sample_folder())", cwd=tmp_path, env=env
+        python,
+        "-c",
+        "import lookalike.engine.model.bundled as b; print(b.sample_folder())",
+        cwd=tmp_path,
+        env=env,
     )
     samples = Path(where.strip())
     assert samples.is_relative_to(venv), "the samples must come from the installed package, not the checkout"
@@ -70,5 +82,8 @@ def test_installed_wheel_embeds_its_samples_with_its_model(tmp_path: Path) -> No
     site = samples.parents[2]
     shipped = {p.relative_to(site).as_posix() for p in samples.rglob("*") if p.is_file()}
     assert shipped <= set(record)
-    assert "lookalike/engine/cli.py" in record
+    assert "lookalike/cli/main.py" in record
+    assert "lookalike/engine/images/loading.py" in record  # sub-packages of the mapped folders ship too
+    assert "lookalike/gui/compare/view.py" in record
+    assert "lookalike/train/loop/trainer.py" in record
     assert not any(name.startswith(("engine/", "gui/", "train/", "tests/")) for name in record)

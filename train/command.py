@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from lookalike.engine.errors import LookalikeError
-from lookalike.engine.output_paths import check_output_folder, check_output_path, is_lookalike_onnx
+from lookalike.engine.io.output_paths import check_output_folder, check_output_path, is_lookalike_onnx
 from lookalike.train.config import BACKBONES, DEVICES, MINERS, TrainConfig, recipe_defaults
 
 EXIT_USAGE = 2
@@ -124,11 +124,11 @@ def _train(args: argparse.Namespace) -> int:
     except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
     if args.progress_json:
-        from lookalike.train.progress_json import train_with_json_progress
+        from lookalike.train.loop.progress_json import train_with_json_progress
 
         return train_with_json_progress(cfg)
-    from lookalike.train.loop import run
-    from lookalike.train.report import comparison_table
+    from lookalike.train.export.report import comparison_table
+    from lookalike.train.loop.trainer import run
 
     try:
         result = run(cfg)
@@ -155,8 +155,8 @@ def _export(args: argparse.Namespace) -> int:
         )
     except LookalikeError as exc:
         return _fail(str(exc))
-    from lookalike.train.export_checkpoint import export_checkpoint
-    from lookalike.train.report import comparison_table
+    from lookalike.train.export.from_checkpoint import export_checkpoint
+    from lookalike.train.export.report import comparison_table
 
     try:
         report = export_checkpoint(Path(args.checkpoint), Path(args.out), int8=args.int8)

@@ -83,7 +83,7 @@ class TrainConfig:
     export: bool = True
     int8: bool = False
     max_classes: int | None = None
-    marks: str | None = None  # the user's pair marks (engine.pair_marks file): positives, hard negatives
+    marks: str | None = None  # the user's pair marks (engine.teaching.pair_marks): positives, negatives
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def __post_init__(self) -> None:

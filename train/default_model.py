@@ -81,10 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(f"default_model: error: missing under {args.datasets}: {missing}", file=sys.stderr)
         return 2
-    from lookalike.train.comparison import compare_models
-    from lookalike.train.loop import log_stderr, run
-    from lookalike.train.model_card import write_model_card
-    from lookalike.train.report import comparison_table
+    from lookalike.train.export.comparison import compare_models
+    from lookalike.train.export.model_card import write_model_card
+    from lookalike.train.export.report import comparison_table
+    from lookalike.train.loop.trainer import log_stderr, run
 
     cfg = default_config(args.datasets, args.out, args.max_minutes)
     previous = previous_model(args.out)

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from lookalike.engine.images.loading import register_phone_formats
 from PIL import Image
-
-from lookalike.engine.image_loading import register_phone_formats
 
 register_phone_formats()  # HEIC/AVIF files are written with the plugins' own encoders
 OK, SKIPPED = "ok", "skipped"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from lookalike.engine.model.manifest import METADATA_KEY
 from onnx import TensorProto, helper, numpy_helper
 
-from lookalike.engine.manifest import METADATA_KEY
 from tests.model_factory import default_manifest, projection_model
 
 SIZE, DIM = 16, 32

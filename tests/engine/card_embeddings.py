@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.image_loading import load_image
+from lookalike.engine.images.loading import load_image
+from lookalike.engine.model.embedder import Embedder
 
 
 def embed_cards(model_path: Path, image_data: Path, n_classes: int = 12) -> tuple[np.ndarray, list[str]]:

@@ -14,8 +14,17 @@ FORBIDDEN = ("lookalike.gui", "lookalike.train", "gui", "train", "PySide6", "PyQ
 HEAVY = ("plotly", "openTSNE", "sklearn.manifold", "onnx")
 
 
+def _engine_files() -> list[Path]:
+    """Every module of engine/, sub-packages included."""
+    return sorted(ENGINE.rglob("*.py"))
+
+
 def _engine_modules() -> list[str]:
-    return sorted(f"lookalike.engine.{p.stem}" for p in ENGINE.glob("*.py") if p.stem != "__init__")
+    names = []
+    for path in _engine_files():
+        parts = path.relative_to(ENGINE).with_suffix("").parts
+        names.append(".".join(("lookalike", "engine", *parts[: -1 if parts[-1] == "__init__" else None])))
+    return sorted(names)
 
 
 def _imported_names(path: Path) -> list[str]:
@@ -35,8 +44,8 @@ def _is_under(name: str, root: str) -> bool:
 
 def test_no_engine_file_imports_a_forbidden_package() -> None:
     offences = [
-        f"{path.name}: {name}"
-        for path in sorted(ENGINE.glob("*.py"))
+        f"{path.relative_to(ENGINE)}: {name}"
+        for path in _engine_files()
         for name in _imported_names(path)
         if any(_is_under(name, root) for root in FORBIDDEN)
     ]
@@ -45,7 +54,8 @@ def test_no_engine_file_imports_a_forbidden_package() -> None:
 
 def test_importing_every_engine_module_loads_no_forbidden_or_heavy_package() -> None:
     modules = _engine_modules()
-    assert "lookalike.engine.embedder" in modules  # the scan really found the package
+    assert "lookalike.engine.model.embedder" in modules  # the scan really found the sub-packages
+    assert "lookalike.engine.search" in modules
     code = (
         "import importlib, json, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"

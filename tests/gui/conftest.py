@@ -7,17 +7,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.model.embedder import Embedder
+from lookalike.gui.map.web_engine_env import configure_web_engine_env
 from PySide6.QtCore import QSettings, QThreadPool
 from pytestqt.qtbot import QtBot
 
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import FolderEmbeddings
-from lookalike.gui.web_engine_env import configure_web_engine_env
-
 configure_web_engine_env()
 import PySide6.QtWebEngineWidgets  # noqa: E402, F401  (QtWebEngine must load before the QApplication)
-
 from lookalike.gui.main_window import MainWindow  # noqa: E402
+
 from tests.real_data import big_card_folder  # noqa: E402
 
 CLASSES = ("1_of_spades", "2_of_hearts", "10_of_clubs", "king_of_diamonds", "queen_of_hearts")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from lookalike.engine.bundled import sample_folder
+from lookalike.engine.model.bundled import sample_folder
 
 
 def copy_samples(dest: Path) -> Path:

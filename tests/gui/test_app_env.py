@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from lookalike.gui.web_engine_env import chromium_flags
+from lookalike.gui.map.web_engine_env import chromium_flags
 
 
 def test_chromium_flags_follow_the_environment() -> None:
@@ -78,7 +78,7 @@ def test_the_app_sets_chromium_flags_before_qt_starts() -> None:
         """
         import os
         from lookalike.gui.app import create_application
-        from lookalike.gui.web_engine_env import FLAGS_VAR, chromium_flags
+        from lookalike.gui.map.web_engine_env import FLAGS_VAR, chromium_flags
         before = os.environ.get(FLAGS_VAR)
         create_application()
         print(repr(before), "|", os.environ[FLAGS_VAR], "|", " ".join(chromium_flags()))

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lookalike.engine.duplicates.listing import listing_document
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.search.neighbours import knn, pairwise_distances
+from lookalike.gui.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
-from lookalike.engine.bundled import default_model_path
-from lookalike.engine.duplicate_listing import listing_document
-from lookalike.engine.neighbours import knn, pairwise_distances
-from lookalike.gui.main_window import MainWindow
 from tests.duplicate_samples import samples_with_duplicates
 from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
 

@@ -14,12 +14,13 @@ from pytestqt.qtbot import QtBot
 pytest.importorskip("faiss")
 pytest.importorskip("pyarrow")
 
-from lookalike.engine.bundled import sample_folder
-from lookalike.engine.embedder import Embedder
-from lookalike.engine.folder_embedding import embed_folder
-from lookalike.engine.index_build import write_index
-from lookalike.engine.index_open import IndexEmbeddings
-from lookalike.engine.neighbours import knn
+from lookalike.engine.folder.embedding import embed_folder
+from lookalike.engine.index.build import write_index
+from lookalike.engine.index.reader import IndexEmbeddings
+from lookalike.engine.model.bundled import sample_folder
+from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.search.neighbours import knn
+
 from tests.gui.conftest import LONG, MakeWindow, open_folder
 
 
@@ -59,7 +60,7 @@ def test_an_index_opens_like_a_folder(qtbot: QtBot, make_window: MakeWindow, ind
 def test_an_index_of_another_model_is_refused_clearly(
     qtbot: QtBot, make_window: MakeWindow, index_dir: Path
 ) -> None:
-    from lookalike.engine.bundled import default_model_path
+    from lookalike.engine.model.bundled import default_model_path
 
     window = make_window(model=default_model_path())
     with qtbot.waitSignal(window.error_shown, timeout=LONG) as blocker:

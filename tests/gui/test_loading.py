@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from lookalike.engine.cli import build_parser
+from lookalike.cli.main import build_parser
 from tests.gui.conftest import LONG, MakeWindow, embedder_of, embeddings_of, open_folder
 from tests.real_data import count_images
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from lookalike.train.config import TrainConfig
-from lookalike.train.loop import RunResult
+from lookalike.train.loop.trainer import RunResult
+
 from tests.real_data import CARDS
 
 
@@ -36,7 +36,7 @@ def tiny_config(out: Path, **changes: object) -> TrainConfig:
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     """One tiny end-to-end run with export, shared by the export and manifest tests."""
-    from lookalike.train.loop import run
+    from lookalike.train.loop.trainer import run
 
     out = tmp_path_factory.mktemp("tiny_run")
     return run(tiny_config(out), log=lambda message: None)

@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 
 import pytest
-
 from lookalike.train.command import register_export, register_train
-from lookalike.train.health import collapsed
+from lookalike.train.loop.health import collapsed
 
 
 def _main(argv: list[str]) -> int:
@@ -55,7 +54,7 @@ def test_collapse_is_detected() -> None:
 
 
 def test_an_epoch_with_no_batches_is_not_a_collapse() -> None:
-    from lookalike.train.health import HealthMeter
+    from lookalike.train.loop.health import HealthMeter
 
     empty = HealthMeter().summary()
     assert empty["batches"] == 0
@@ -63,7 +62,7 @@ def test_an_epoch_with_no_batches_is_not_a_collapse() -> None:
 
 
 def test_an_unreadable_checkpoint_says_why_in_one_line(tmp_path: Path) -> None:
-    from lookalike.train.checkpoint import load_checkpoint
+    from lookalike.train.loop.checkpoint import load_checkpoint
 
     bad = tmp_path / "best.pt"
     bad.write_bytes(b"not a checkpoint\nsecond line")
@@ -77,14 +76,14 @@ def _history(losses: list[float], maps: list[float]) -> list[dict[str, float]]:
 
 
 def test_the_plateau_at_the_margin_is_detected() -> None:
-    from lookalike.train.health import plateaued
+    from lookalike.train.loop.health import plateaued
 
     stuck = _history([0.5, 0.21, 0.20, 0.19], [0.10, 0.154, 0.150, 0.152])
     assert plateaued(stuck, margin=0.2)
 
 
 def test_no_plateau_while_the_metric_improves_or_the_loss_moves() -> None:
-    from lookalike.train.health import plateaued
+    from lookalike.train.loop.health import plateaued
 
     improving = _history([0.21, 0.20, 0.20], [0.10, 0.15, 0.20])
     learning = _history([0.12, 0.08, 0.05], [0.30, 0.30, 0.30])
@@ -95,9 +94,10 @@ def test_no_plateau_while_the_metric_improves_or_the_loss_moves() -> None:
 
 
 def test_backbone_choice_and_its_recipe(tmp_path: Path) -> None:
-    from lookalike.engine.cli import build_parser
     from lookalike.train.command import config_from_args
     from lookalike.train.config import COMPACT_AUGMENT, COMPACT_LR
+
+    from lookalike.cli.main import build_parser
 
     parser = build_parser()
     default = config_from_args(parser.parse_args(["train", str(tmp_path), "--out", str(tmp_path / "r")]))

@@ -1,0 +1,94 @@
+"""A folder's duplicate groups with the facts and the keep proposal: what the app and the CLI list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lookalike.engine.duplicates.groups import DEFAULT_METHOD, GroupMethod, duplicate_groups
+from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, file_facts, keep_index
+from lookalike.engine.folder.embedding import FolderEmbeddings
+
+GROUP_COLUMNS = ("group", "path", "keep", "bytes", "width", "height", "modified")
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """One group: its rows in the folder embeddings, the facts of each image, and which to keep."""
+
+    rows: tuple[int, ...]
+    files: tuple[FileFacts, ...]
+    keep: int
+
+    def others(self) -> list[str]:
+        """Relative paths of the images the proposal would move away."""
+        return [f.rel_path for i, f in enumerate(self.files) if i != self.keep]
+
+
+@dataclass(frozen=True)
+class DuplicateListing:
+    """Every group of a folder at one threshold, largest first."""
+
+    groups: tuple[DuplicateGroup, ...]
+    threshold: float
+    method: GroupMethod
+    rule: KeepRule
+
+    def with_rule(self, rule: KeepRule) -> DuplicateListing:
+        """The same groups with another keep rule (no regrouping, no file access)."""
+        groups = tuple(DuplicateGroup(g.rows, g.files, keep_index(g.files, rule)) for g in self.groups)
+        return DuplicateListing(groups, self.threshold, self.method, rule)
+
+
+def list_duplicates(
+    emb: FolderEmbeddings,
+    threshold: float,
+    rule: KeepRule = "largest",
+    method: GroupMethod = DEFAULT_METHOD,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> DuplicateListing | None:
+    """Group the folder and read each grouped file's facts; None when cancelled midway."""
+    found = duplicate_groups(emb.vectors, threshold, method)
+    groups = []
+    for rows in found.groups:
+        if cancelled():
+            return None
+        files = tuple(file_facts(emb.folder, emb.paths[r]) for r in rows)
+        groups.append(DuplicateGroup(rows, files, keep_index(files, rule)))
+    return DuplicateListing(tuple(groups), found.threshold, method, rule)
+
+
+def listing_document(listing: DuplicateListing) -> dict[str, Any]:
+    """The listing as one JSON object (`lookalike duplicates --json` and File → Export)."""
+    return {
+        "threshold": listing.threshold,
+        "method": listing.method,
+        "keep_rule": listing.rule,
+        "groups": [
+            {
+                "keep": g.files[g.keep].rel_path,
+                "images": [_facts_json(f) | {"keep": i == g.keep} for i, f in enumerate(g.files)],
+            }
+            for g in listing.groups
+        ],
+    }
+
+
+def listing_rows(listing: DuplicateListing) -> list[tuple[object, ...]]:
+    """One row per grouped image, in GROUP_COLUMNS order (CSV)."""
+    return [
+        (n, f.rel_path, i == g.keep, f.bytes, f.width, f.height, f.modified_iso)
+        for n, g in enumerate(listing.groups, start=1)
+        for i, f in enumerate(g.files)
+    ]
+
+
+def _facts_json(f: FileFacts) -> dict[str, Any]:
+    return {
+        "path": f.rel_path,
+        "bytes": f.bytes,
+        "width": f.width,
+        "height": f.height,
+        "modified": f.modified_iso,
+    }

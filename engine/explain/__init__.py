@@ -1,0 +1,1 @@
+"""Why two images are close: occlusion maps and their overlay."""

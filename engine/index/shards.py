@@ -1,0 +1,130 @@
+"""Parquet shards of an index: (path, size, mtime, label, vector) rows, and the `skipped` table.
+
+Each file is written whole to a temp name and renamed, so an interrupted job never leaves half a
+shard under a real name. pyarrow is imported inside functions (the optional `[cluster]` extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from lookalike.engine.index.cluster_extra import require
+from lookalike.engine.index.manifest import IndexManifest, write_atomically
+
+SHARD_DIR = "shards"
+SKIPPED_NAME = "skipped.parquet"
+KEY_COLUMNS = ("path", "size", "mtime", "label")
+
+
+@dataclass
+class Rows:
+    """Column buffers of embedded rows (what one shard holds)."""
+
+    path: list[str]
+    size: list[int]
+    mtime: list[int]
+    label: list[str | None]
+    vector: list[np.ndarray]
+
+    @classmethod
+    def empty(cls) -> Rows:
+        """No rows yet."""
+        return cls([], [], [], [], [])
+
+    def __len__(self) -> int:
+        return len(self.path)
+
+
+def write_shard(index_dir: Path, name: str, rows: Rows, dim: int) -> None:
+    """Write one shard atomically under shards/NAME."""
+    pa = require("pyarrow")
+    flat = np.concatenate(rows.vector).astype(np.float32) if len(rows) else np.zeros(0, np.float32)
+    vectors = pa.FixedSizeListArray.from_arrays(pa.array(flat, pa.float32()), dim)
+    table = pa.table(
+        {
+            "path": pa.array(rows.path, pa.string()),
+            "size": pa.array(rows.size, pa.int64()),
+            "mtime": pa.array(rows.mtime, pa.int64()),
+            "label": pa.array(rows.label, pa.string()),
+            "vector": vectors,
+        }
+    )
+    _write_table(index_dir / SHARD_DIR / name, table)
+
+
+def write_skipped(index_dir: Path, records: Sequence[tuple[str, int, int, str]]) -> str:
+    """The skipped table: (path, size, mtime, reason) of every file that could not be embedded."""
+    pa = require("pyarrow")
+    cols: list[Sequence[Any]] = [[r[i] for r in records] for i in range(4)]
+    table = pa.table(
+        {
+            "path": pa.array(cols[0], pa.string()),
+            "size": pa.array(cols[1], pa.int64()),
+            "mtime": pa.array(cols[2], pa.int64()),
+            "reason": pa.array(cols[3], pa.string()),
+        }
+    )
+    _write_table(index_dir / SKIPPED_NAME, table)
+    return SKIPPED_NAME
+
+
+def read_skipped(index_dir: Path, manifest: IndexManifest) -> list[tuple[str, int, int, str]]:
+    """The skipped rows, as written."""
+    if not manifest.skipped_file:
+        return []
+    pq = require("pyarrow.parquet")
+    d = pq.read_table(index_dir / manifest.skipped_file).to_pydict()
+    return list(zip(d["path"], d["size"], d["mtime"], d["reason"], strict=True))
+
+
+def read_keys(
+    index_dir: Path,
+    manifest: IndexManifest,
+    shard: str | None = None,
+    columns: tuple[str, ...] = KEY_COLUMNS,
+) -> dict[str, list[Any]]:
+    """Path, size, mtime and label columns (no vectors) of every shard, or of one."""
+    pq = require("pyarrow.parquet")
+    out: dict[str, list[Any]] = {c: [] for c in columns}
+    for s in manifest.shards:
+        if shard is None or s.file == shard:
+            table = pq.read_table(index_dir / SHARD_DIR / s.file, columns=list(columns))
+            for c in columns:
+                out[c] += table.column(c).to_pylist()
+    return out
+
+
+def read_vectors(index_dir: Path, manifest: IndexManifest, shard: str | None = None) -> np.ndarray:
+    """All vectors in shard order (or one shard's), float32 (n, dim), filled in place shard by shard
+    so the peak is the result plus one shard (a concatenate would hold everything twice)."""
+    pq = require("pyarrow.parquet")
+    shards = [s for s in manifest.shards if shard is None or s.file == shard]
+    out = np.empty((sum(s.rows for s in shards), manifest.embedding_dim), np.float32)
+    at = 0
+    for s in shards:
+        col = pq.read_table(index_dir / SHARD_DIR / s.file, columns=["vector"]).column("vector")
+        flat = col.combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        out[at : at + s.rows] = np.asarray(flat, np.float32).reshape(-1, manifest.embedding_dim)
+        at += s.rows
+    return out
+
+
+def _write_table(path: Path, table: Any) -> None:
+    pa = require("pyarrow")
+    pq = require("pyarrow.parquet")
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    write_atomically(path, sink.getvalue().to_pybytes())
+
+
+def filter_shard(index_dir: Path, shard: str, keep: np.ndarray, new_name: str) -> int:
+    """Write the rows of `shard` where `keep` is true to a new shard; returns how many."""
+    pq = require("pyarrow.parquet")
+    table = pq.read_table(index_dir / SHARD_DIR / shard)
+    kept = table.filter(require("pyarrow").array(keep))
+    _write_table(index_dir / SHARD_DIR / new_name, kept)
+    return int(kept.num_rows)

@@ -1,0 +1,1 @@
+"""Files Lookalike writes: the output guard, atomic replacement, tabular exports."""

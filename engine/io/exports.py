@@ -1,0 +1,124 @@
+"""What the app exports, as tables: one CSV layout and one JSON document per kind, written by suffix.
+
+Kinds: the neighbours of selected images, the matching pairs at a threshold, the duplicate groups
+and the distance matrix of a selection (the heat map). Paths are relative to the folder, as in
+`lookalike neighbours --json`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from lookalike.engine.duplicates.groups import close_pairs
+from lookalike.engine.duplicates.listing import (
+    GROUP_COLUMNS,
+    DuplicateListing,
+    listing_document,
+    listing_rows,
+)
+from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.io.output_paths import check_output_path, write_output
+from lookalike.engine.search.neighbours import knn, pairwise_distances
+
+FORMATS = ("csv", "json")
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """One export: CSV columns and rows, and the JSON document with the same content."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+    document: dict[str, Any]
+
+
+def write_export(table: ExportTable, path: Path, reads: Sequence[Path] = ()) -> Path:
+    """Write as CSV or JSON, chosen by the file's suffix (the one place export files are written).
+
+    Through the output guard: never over an input or inside `reads` (the folder shown); the file
+    dialog has already asked before replacing a file, hence force."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"export as .csv or .json, not {path.suffix or 'no suffix'}")
+    check_output_path(path, reads=reads, suffixes=[f".{f}" for f in FORMATS], flag="export", force=True)
+    if fmt == "json":
+        text = json.dumps(table.document, indent=2, allow_nan=False) + "\n"
+    else:
+        buf = io.StringIO(newline="")
+        writer = csv.writer(buf)
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        text = buf.getvalue()
+    data = text.encode("utf-8", "surrogateescape")
+    write_output(path, lambda fh: fh.write(data), "export")
+    return path
+
+
+def neighbours_table(emb: FolderEmbeddings, rows: Sequence[int], k: int, threshold: float) -> ExportTable:
+    """The k nearest neighbours of each selected image, with distance and verdict."""
+    q = np.asarray(list(rows), dtype=np.int64)
+    idx, dist = knn(emb.vectors, k, queries=emb.vectors[q], exclude_self=q)
+    out_rows: list[tuple[object, ...]] = []
+    doc: dict[str, list[dict[str, Any]]] = {}
+    for n, query in enumerate(q.tolist()):
+        items = doc.setdefault(emb.paths[query], [])
+        for rank, (j, d) in enumerate(zip(idx[n].tolist(), dist[n].tolist(), strict=True), start=1):
+            match = bool(d < threshold)
+            out_rows.append((emb.paths[query], rank, emb.paths[j], _num(d), match))
+            items.append({"path": emb.paths[j], "distance": _num(d), "match": match})
+    return ExportTable(
+        ("query", "rank", "path", "distance", "match"),
+        out_rows,
+        {"threshold": threshold, "k": k, "neighbours": doc},
+    )
+
+
+def matching_pairs_table(emb: FolderEmbeddings, threshold: float) -> ExportTable:
+    """Every pair of the folder the threshold accepts, closest first."""
+    pairs = close_pairs(emb.vectors, threshold)
+    order = np.lexsort((pairs.j, pairs.i, pairs.distance))
+    records = [
+        (emb.paths[a], emb.paths[b], _num(d))
+        for a, b, d in zip(
+            pairs.i[order].tolist(), pairs.j[order].tolist(), pairs.distance[order].tolist(), strict=True
+        )
+    ]
+    return ExportTable(
+        ("a", "b", "distance"),
+        list(records),
+        {
+            "threshold": threshold,
+            "n_pairs": len(records),
+            "pairs": [{"a": a, "b": b, "distance": d} for a, b, d in records],
+        },
+    )
+
+
+def duplicate_groups_table(listing: DuplicateListing) -> ExportTable:
+    """The duplicate groups as listed (same JSON as `lookalike duplicates --json`)."""
+    return ExportTable(GROUP_COLUMNS, listing_rows(listing), listing_document(listing))
+
+
+def distance_matrix_table(emb: FolderEmbeddings, rows: Sequence[int], threshold: float) -> ExportTable:
+    """The heat map's matrix: pairwise distances of the selected images."""
+    paths = [emb.paths[r] for r in rows]
+    matrix = pairwise_distances(emb.vectors[list(rows)])
+    values = [[_num(x) for x in line] for line in matrix.tolist()]
+    return ExportTable(
+        ("path", *paths),
+        [(p, *line) for p, line in zip(paths, values, strict=True)],
+        {"threshold": threshold, "paths": paths, "distances": values},
+    )
+
+
+def _num(x: float) -> float:
+    """Six decimals: enough for any threshold, and files that diff cleanly."""
+    return round(float(x), 6) if math.isfinite(x) else float("nan")

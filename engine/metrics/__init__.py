@@ -1,0 +1,1 @@
+"""Quality of an embedding on labelled images: pair distances, retrieval metrics, verification."""

@@ -1,0 +1,1 @@
+"""The embedding model: its manifest, its bytes and identity, and the ONNX Runtime session that runs it."""

@@ -1,0 +1,190 @@
+"""FAISS index over an index's vectors: exact while small, approximate past that, recall measured.
+
+Vectors are the model's L2-normalised embeddings and the manifest's distance is Euclidean, so
+every index here is an L2 one (distances come back squared; `AnnSearch` takes the root).
+Kind by size and memory: `Flat` (exact) up to FLAT_MAX_ROWS; `IVF-Flat` (full vectors, cells
+probed by `nprobe`) while the vectors fit in half the memory; `IVF-SQ8` (one byte a dimension,
+a quarter of the memory) while that fits; `IVF-PQ` (32-byte codes, recall capped) beyond.
+`nprobe` is the smallest power of two whose recall@10 against exact search, on a seeded sample
+of queries, reaches TARGET_RECALL; the recall reached is recorded either way.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from lookalike.engine.folder.cpu_split import cpu_cores
+from lookalike.engine.index.cluster_extra import require
+
+FLAT_MAX_ROWS = 100_000  # exact k=10 query: 10.6 ms at 100k, 73 ms at 1M (bench/results/faiss_index.md)
+MEMORY_FRACTION = 0.5  # full vectors may take this much of the machine's memory, else IVF-PQ
+TARGET_RECALL = 0.95
+RECALL_QUERIES = 300
+RECALL_K = 10
+PLATEAU = 0.005  # recall gained by doubling nprobe below which tuning stops
+TRAIN_PER_LIST = 50  # training points per IVF cell (FAISS wants at least 39)
+
+
+@dataclass(frozen=True)
+class AnnInfo:
+    """What was built and how good it is: stored in the index manifest."""
+
+    kind: str
+    params: dict[str, int]
+    n: int
+    recall_at_10: float
+    recall_queries: int
+    build_seconds: float
+    index_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (the manifest's `ann` field)."""
+        return asdict(self)
+
+
+def build_ann(
+    vectors: np.ndarray,
+    memory_bytes: int | None = None,
+    seed: int = 0,
+    kind: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Any, AnnInfo]:
+    """Build the FAISS index this many vectors call for (or `kind`), tune it, measure its recall."""
+    faiss = require("faiss")
+    faiss.omp_set_num_threads(cpu_cores())
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, d = x.shape
+    start = time.perf_counter()
+    chosen = kind or choose_kind(n, d, memory_bytes if memory_bytes is not None else _memory())
+    if chosen == "Flat":
+        index = faiss.IndexFlatL2(d)
+        params: dict[str, int] = {}
+    else:
+        index, params = _ivf(faiss, x, chosen, seed)
+    _add(index, x, progress)
+    if chosen != "Flat":
+        params["nprobe"], recall = _tune_nprobe(faiss, index, x, seed)
+    else:
+        recall = 1.0
+    seconds = time.perf_counter() - start
+    nq = 0 if chosen == "Flat" else min(RECALL_QUERIES, n)
+    size = len(faiss.serialize_index(index))
+    return index, AnnInfo(chosen, params, n, recall, nq, round(seconds, 3), size)
+
+
+def choose_kind(n: int, d: int, memory_bytes: int) -> str:
+    """Flat while small; IVF-Flat while the full vectors fit in memory; then 8-bit; IVF-PQ past that."""
+    if n <= FLAT_MAX_ROWS:
+        return "Flat"
+    if n * d * 4 <= MEMORY_FRACTION * memory_bytes:
+        return "IVF-Flat"
+    if n * d <= MEMORY_FRACTION * memory_bytes:
+        return "IVF-SQ8"
+    return "IVF-PQ"
+
+
+def _ivf(faiss: Any, x: np.ndarray, kind: str, seed: int) -> tuple[Any, dict[str, int]]:
+    """An IVF index with about √n cells, trained on a seeded sample of TRAIN_PER_LIST per cell."""
+    n, d = x.shape
+    nlist = max(16, int(math.sqrt(n)))
+    params = {"nlist": nlist}
+    if kind == "IVF-PQ":
+        m = _pq_subquantizers(d)
+        index = faiss.index_factory(d, f"IVF{nlist},PQ{m}x8", faiss.METRIC_L2)
+        params |= {"pq_m": m, "pq_nbits": 8}
+    elif kind == "IVF-SQ8":
+        index = faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_L2)
+    else:
+        index = faiss.index_factory(d, f"IVF{nlist},Flat", faiss.METRIC_L2)
+    rng = np.random.default_rng(seed)
+    sample = x[np.sort(rng.choice(n, min(n, TRAIN_PER_LIST * nlist), replace=False))]
+    faiss.extract_index_ivf(index).cp.seed = seed
+    index.train(sample)
+    return index, params
+
+
+def _pq_subquantizers(d: int) -> int:
+    """32 sub-quantizers (32 bytes a vector) when d allows, else the largest divisor of d below it."""
+    return max(m for m in range(1, min(32, d) + 1) if d % m == 0)
+
+
+def _add(index: Any, x: np.ndarray, progress: Callable[[int, int], None] | None) -> None:
+    step = 100_000
+    for start in range(0, len(x), step):
+        index.add(x[start : start + step])
+        if progress:
+            progress(min(start + step, len(x)), len(x))
+
+
+def _tune_nprobe(faiss: Any, index: Any, x: np.ndarray, seed: int) -> tuple[int, float]:
+    """Smallest power-of-two nprobe reaching TARGET_RECALL on seeded queries (exact answers by Flat);
+    when recall stops rising (PQ codes cap it) the nprobe before the plateau, not all lists."""
+    rng = np.random.default_rng(seed + 1)
+    rows = rng.choice(len(x), min(RECALL_QUERIES, len(x)), replace=False)
+    exact = faiss.IndexFlatL2(x.shape[1])
+    exact.add(x)
+    _, truth = exact.search(x[rows], RECALL_K + 1)
+    ivf = faiss.extract_index_ivf(index)
+    prev_n, prev_r, nprobe = 0, -1.0, 1
+    while True:
+        ivf.nprobe = nprobe
+        _, found = index.search(x[rows], RECALL_K + 1)
+        recall = recall_at_k(found, truth, rows, RECALL_K)
+        if recall >= TARGET_RECALL or nprobe >= ivf.nlist:
+            return nprobe, recall
+        if prev_n and recall < prev_r + PLATEAU:  # no longer improving: keep the cheaper setting
+            ivf.nprobe = prev_n
+            return prev_n, prev_r
+        prev_n, prev_r, nprobe = nprobe, recall, min(nprobe * 2, ivf.nlist)
+
+
+def recall_at_k(found: np.ndarray, truth: np.ndarray, self_rows: np.ndarray, k: int) -> float:
+    """Share of each query's true k nearest others (itself left out) that the index also returned."""
+    hits = 0
+    for f, t, q in zip(found, truth, self_rows, strict=True):
+        want = [int(j) for j in t if j != q][:k]
+        got = {int(j) for j in f if j != q and j >= 0}
+        hits += len(got.intersection(want))
+    return hits / (k * len(self_rows))
+
+
+def save_ann(index: Any) -> bytes:
+    """The index as bytes (written atomically by the caller)."""
+    faiss = require("faiss")
+    return bytes(faiss.serialize_index(index))
+
+
+def load_ann(data: bytes, params: dict[str, int]) -> Any:
+    """Read an index back and restore its search-time parameters (nprobe)."""
+    faiss = require("faiss")
+    faiss.omp_set_num_threads(cpu_cores())
+    index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+    if "nprobe" in params:
+        faiss.extract_index_ivf(index).nprobe = params["nprobe"]
+    return index
+
+
+def _memory() -> int:
+    """Physical memory of this machine (bytes)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def read_ann(path: Path, params: dict[str, int]) -> Any:
+    """Read an index file straight into FAISS (no copy of its bytes in Python) with its nprobe."""
+    faiss = require("faiss")
+    faiss.omp_set_num_threads(cpu_cores())
+    index = faiss.read_index(str(path))
+    if "nprobe" in params:
+        faiss.extract_index_ivf(index).nprobe = params["nprobe"]
+    return index

@@ -1,0 +1,1 @@
+"""What a distance threshold means: the model's default, the folder's own, and counts at any value."""

@@ -1,0 +1,1 @@
+"""The Compare tab: two dropped images, their distance and verdict, marks and explanation."""

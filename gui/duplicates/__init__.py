@@ -1,0 +1,1 @@
+"""The Duplicates tab: groups, the keep proposal, moving and undo."""

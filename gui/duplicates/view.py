@@ -1,0 +1,288 @@
+"""Duplicates: groups of images closer than the threshold, largest first, one proposed to keep.
+
+The others are moved away (trash or folder, confirmed, undoable) by the DuplicateMover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from pathlib import Path
+
+from lookalike.engine.duplicates.groups import TooManyPairsError
+from lookalike.engine.duplicates.keep_rules import KEEP_RULES, RULE_NAMES, KeepRule
+from lookalike.engine.duplicates.listing import DuplicateGroup, DuplicateListing, list_duplicates
+from lookalike.gui.controller import Controller
+from lookalike.gui.duplicates.mover import DuplicateMover
+from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
+from lookalike.gui.state.session import Session
+from lookalike.gui.widgets.workers import ProgressFn
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QIcon, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path")
+CHUNK_ROWS = 60  # tree rows added per event-loop turn
+ICON = 48  # thumbnails in the tree (scaled from the gallery's)
+REFRESH_MS = 400  # threshold slider settles before regrouping
+
+
+class DuplicatesView(QWidget):
+    """Lists the groups largest first; acts on the selected groups, or on all when none is selected."""
+
+    listed = Signal(object)  # DuplicateListing, once all its rows are in the tree
+    open_requested = Signal(str)
+
+    def __init__(
+        self, session: Session, controller: Controller, thumbs: ThumbnailLoader, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.controller, self.thumbs = session, controller, thumbs
+        self.listing: DuplicateListing | None = None
+        self.mover = DuplicateMover(session, controller, self)
+        self.mover.undo_changed.connect(self._update_buttons)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._generation = 0
+        self._bold = QFont(self.font())
+        self._bold.setBold(True)
+        self._placeholder = QIcon(thumbs.placeholder)
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(0)
+        self._thumb_timer.timeout.connect(self._visible_thumbnails)
+        self._stale = True
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.compute)
+        self._build()
+        session.folder_changed.connect(lambda _e: self._invalidate(clear=True))
+        session.threshold_changed.connect(lambda _t: self._invalidate(clear=False))
+        thumbs.ready.connect(self._thumbnail_ready)
+
+    def _build(self) -> None:
+        self.summary = QLabel("Open a folder to find its duplicates.")
+        self.summary.setWordWrap(True)
+        self.rule = QComboBox()
+        for rule in KEEP_RULES:
+            self.rule.addItem(RULE_NAMES[rule], rule)
+        self.rule.currentIndexChanged.connect(self._rule_changed)
+        self.trash_button = QPushButton("Move others to trash…")
+        self.trash_button.clicked.connect(lambda: self.mover.ask_trash(self.paths_to_move()))
+        self.folder_button = QPushButton("Move others to folder…")
+        self.folder_button.clicked.connect(lambda: self.mover.ask_folder(self.paths_to_move()))
+        self.undo_button = QPushButton("Undo last move")
+        self.undo_button.clicked.connect(self.mover.undo)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Keep:"))
+        for w in (self.rule, self.trash_button, self.folder_button, self.undo_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setIconSize(QSize(ICON, ICON))
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.tree.verticalScrollBar().valueChanged.connect(lambda _v: self._thumb_timer.start())
+        self.tree.itemExpanded.connect(lambda _i: self._thumb_timer.start())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(bar)
+        layout.addWidget(self.tree, 1)
+        self._update_buttons()
+
+    @property
+    def keep_rule(self) -> KeepRule:
+        """The rule picked in the combo box."""
+        rule: KeepRule = self.rule.currentData()
+        return rule
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Group lazily: only when the tab is looked at."""
+        super().showEvent(event)
+        if self._stale:
+            self.compute()
+
+    def compute(self) -> None:
+        """Group the folder at the current threshold in the background."""
+        emb = self.session.embeddings
+        if emb is None or len(emb) < 2:
+            return
+        self._stale = False
+        threshold, rule = self.session.threshold, self.keep_rule
+        self.summary.setText(f"Looking for duplicates at threshold {threshold:.4f}…")
+
+        def job(progress: ProgressFn, cancel: threading.Event) -> DuplicateListing | None:
+            return list_duplicates(emb, threshold, rule, cancelled=cancel.is_set)
+
+        self.controller.run("duplicates", job, self._show, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.listing = None
+        self._fill()
+        if isinstance(exc, TooManyPairsError):
+            self.summary.setText(f"No duplicate groups: {exc}")
+        else:
+            self.controller.failed.emit("Duplicates", f"{type(exc).__name__}: {exc}")
+
+    def _invalidate(self, clear: bool) -> None:
+        self._stale = True
+        self.controller.cancel("duplicates")
+        if clear:
+            self.listing = None
+            self._fill()
+        if self.isVisible() and self.session.embeddings is not None:
+            self._timer.start()
+
+    def _rule_changed(self) -> None:
+        if self.listing is not None:
+            self._show(self.listing.with_rule(self.keep_rule))
+
+    def _show(self, listing: DuplicateListing | None) -> None:
+        if listing is None:
+            return
+        self.listing = listing
+        self._fill()
+
+    def _fill(self) -> None:
+        """Clear, then add the groups a chunk per event-loop turn: thousands of rows stay fluid."""
+        self._generation += 1
+        self.tree.clear()
+        self._items = {}
+        listing, emb = self.listing, self.session.embeddings
+        if listing is None or emb is None:
+            self.summary.setText("Open a folder to find its duplicates.")
+            self._update_buttons()
+            return
+        moving = sum(len(g.files) - 1 for g in listing.groups)
+        self.summary.setText(
+            f"{len(listing.groups)} group(s), {moving} image(s) proposed to move, at threshold "
+            f"{listing.threshold:.4f} (every pair in a group is closer than that)."
+            if listing.groups
+            else f"No duplicates at threshold {listing.threshold:.4f}."
+        )
+        self._update_buttons()
+        self._add_groups(self._generation, 0)
+
+    def _add_groups(self, generation: int, start: int) -> None:
+        listing = self.listing
+        if generation != self._generation or listing is None:
+            return
+        n, rows = start, 0
+        while n < len(listing.groups) and rows < CHUNK_ROWS:
+            item = self._group_item(n + 1, listing.groups[n])
+            self.tree.addTopLevelItem(item)
+            item.setExpanded(True)
+            rows += item.childCount() + 1
+            n += 1
+        if start == 0:
+            for col in range(len(COLUMNS) - 1):
+                self.tree.resizeColumnToContents(col)
+            self._thumb_timer.start()
+        if n < len(listing.groups):
+            QTimer.singleShot(0, self, lambda: self._add_groups(generation, n))
+        else:
+            self.listed.emit(listing)
+
+    def _group_item(self, n: int, group: DuplicateGroup) -> QTreeWidgetItem:
+        emb = self.session.embeddings
+        assert emb is not None
+        top = QTreeWidgetItem([f"Group {n} · {len(group.files)} images"])
+        top.setData(0, GROUP_ROLE, n - 1)
+        top.setFont(0, self._bold)
+        folder = str(emb.folder)
+        for i, f in enumerate(group.files):
+            path = os.path.join(folder, *f.rel_path.split("/"))  # as emb.abs_path, without pathlib's cost
+            when = dt.datetime.fromtimestamp(f.modified).strftime("%Y-%m-%d %H:%M")
+            child = QTreeWidgetItem(
+                [
+                    f.rel_path.rsplit("/", 1)[-1],
+                    "keep" if i == group.keep else "move",
+                    _size(f.bytes),
+                    f"{f.width}×{f.height}",
+                    when,
+                    f.rel_path,
+                ]
+            )
+            child.setData(0, PATH_ROLE, path)
+            child.setData(0, GROUP_ROLE, n - 1)
+            if i == group.keep:
+                child.setFont(1, self._bold)
+            child.setIcon(0, self._placeholder)
+            self._items[path] = child
+            top.addChild(child)
+        return top
+
+    def _visible_thumbnails(self) -> None:
+        """Ask for the thumbnails of the rows on screen only (a folder may have thousands grouped)."""
+        item = self.tree.itemAt(0, 0)
+        bottom = self.tree.viewport().height()
+        while item is not None and self.tree.visualItemRect(item).top() < bottom:
+            path = item.data(0, PATH_ROLE)
+            if path:
+                pix = self.thumbs.pixmap(str(path))
+                if pix is not None:
+                    item.setIcon(0, QIcon(pix))
+            item = self.tree.itemBelow(item)
+
+    def chosen_groups(self) -> list[DuplicateGroup]:
+        """The groups an action applies to: those with a selected row, else every group."""
+        if self.listing is None:
+            return []
+        picked = sorted({int(i.data(0, GROUP_ROLE)) for i in self.tree.selectedItems()})
+        return [self.listing.groups[i] for i in picked] if picked else list(self.listing.groups)
+
+    def paths_to_move(self) -> list[Path]:
+        """Absolute paths of the images the action would move (all but the kept one per group)."""
+        emb = self.session.embeddings
+        if emb is None:
+            return []
+        return [emb.folder / rel for g in self.chosen_groups() for rel in g.others()]
+
+    def _update_buttons(self) -> None:
+        has_groups = bool(self.listing and self.listing.groups)
+        self.trash_button.setEnabled(has_groups)
+        self.folder_button.setEnabled(has_groups)
+        record = self.mover.last_record
+        self.undo_button.setEnabled(record is not None)
+        if record is not None:
+            self.undo_button.setText(f"Undo: put back {len(record.moved)} image(s)")
+        else:
+            self.undo_button.setText("Undo last move")
+
+    def _thumbnail_ready(self, path: str) -> None:
+        item = self._items.get(path)
+        pix = self.thumbs.pixmap(path) if item is not None else None
+        if item is not None and pix is not None:
+            item.setIcon(0, QIcon(pix))
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        path = item.data(0, PATH_ROLE)
+        if path:
+            self.open_requested.emit(str(path))
+
+
+def duplicate_paths(indexes: list[QModelIndex]) -> list[str]:
+    """Image paths of tree rows (group rows have none), for the per-image actions."""
+    paths = [index.siblingAtColumn(0).data(PATH_ROLE) for index in indexes]
+    return list(dict.fromkeys(str(p) for p in paths if p))
+
+
+def _size(n: int) -> str:
+    """Bytes in the unit a file manager would use."""
+    if n < 1024:
+        return f"{n} B"
+    return f"{n / 1024:,.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"

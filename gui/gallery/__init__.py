@@ -1,0 +1,1 @@
+"""The gallery of the open folder, its thumbnails, and per-image actions."""

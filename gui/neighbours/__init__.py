@@ -1,0 +1,1 @@
+"""The Neighbours tab: the selection's nearest images and their distance matrix."""

@@ -1,0 +1,1 @@
+"""Teaching the model from the app, and the user's pair marks."""

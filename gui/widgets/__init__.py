@@ -1,0 +1,1 @@
+"""Small widgets and helpers every view uses: colours, the status bar, background workers."""

@@ -1,0 +1,66 @@
+"""The status bar: model, the provider really running it (from engine), and job progress with ETA and Stop."""
+
+from __future__ import annotations
+
+from lookalike.engine.model.embedder import Embedder
+from lookalike.gui.controller import PHASE_TITLES, Controller
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+
+class StatusBar(QStatusBar):
+    """Always shows the model and provider; shows progress and a Stop button while work runs."""
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_label = QLabel("No model")
+        self.provider_label = QLabel("")
+        self.phase = QLabel("")
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(220)
+        self.bar.setTextVisible(True)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the running work (Esc)")
+        self.stop_button.clicked.connect(controller.stop)
+        for w in (self.phase, self.bar, self.stop_button):
+            self.addWidget(w)
+        self.addPermanentWidget(self.model_label)
+        self.addPermanentWidget(self.provider_label)
+        controller.progress.connect(self.show_progress)
+        controller.busy_changed.connect(self.set_busy)
+        controller.notice.connect(lambda text: self.showMessage(text, 8000))
+        self.set_busy(False)
+
+    def show_model(self, embedder: Embedder) -> None:
+        """Model name and the provider ONNX Runtime really uses."""
+        self.model_label.setText(f"Model: {embedder.manifest.name} ({embedder.path.name})")
+        self.provider_label.setText(f"Provider: {embedder.provider}")
+        self.provider_label.setToolTip("The ONNX Runtime execution provider actually running the model")
+
+    def show_progress(self, phase: str, done: int, total: int, eta: float) -> None:
+        """One line per running phase: what, how far, how long left."""
+        title = PHASE_TITLES.get(phase)
+        if title is None:
+            return
+        self.bar.setVisible(True)
+        self.stop_button.setVisible(True)
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        eta_text = f", about {_duration(eta)} left" if eta >= 0 else ""
+        unit = " images" if phase == "embed" else ""
+        self.phase.setText(f"{title}: {done:,} / {total:,}{unit}{eta_text}")
+
+    def set_busy(self, busy: bool) -> None:
+        """Hide progress and Stop when nothing runs."""
+        self.stop_button.setVisible(busy)
+        self.bar.setVisible(busy)
+        if not busy:
+            self.phase.setText("")
+        elif not self.phase.text():
+            self.phase.setText("Working…")
+            self.bar.setRange(0, 0)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"

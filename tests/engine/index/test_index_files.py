@@ -1,0 +1,107 @@
+"""Index folders without Ray: shards, the manifest, re-run planning, list-file sources."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyarrow")
+pytest.importorskip("faiss")
+
+from lookalike.engine.folder.embedding import embed_folder
+from lookalike.engine.index.build import write_index
+from lookalike.engine.index.manifest import read_manifest
+from lookalike.engine.index.reader import open_index
+from lookalike.engine.index.shards import read_keys, read_vectors
+from lookalike.engine.index.source import list_source
+from lookalike.engine.index.sync import sync_plan
+from lookalike.engine.index.writer import ShardWriter
+from lookalike.engine.model.bundled import sample_folder
+from lookalike.engine.model.embedder import Embedder
+
+from tests.real_data import count_sample_images
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, cpu_embedder: Embedder) -> tuple[Path, Path]:
+    """(source, index) for the bundled samples, in shards of 20 rows."""
+    src = tmp_path / "src"
+    shutil.copytree(sample_folder(), src, ignore=shutil.ignore_patterns("*.md"))
+    write_index(tmp_path / "ix", embed_folder(src, cpu_embedder), cpu_embedder, shard_rows=20)
+    return src, tmp_path / "ix"
+
+
+def test_shards_hold_every_vector_once(indexed: tuple[Path, Path], cpu_embedder: Embedder) -> None:
+    src, ix = indexed
+    manifest = read_manifest(ix)
+    n = count_sample_images()
+    assert [s.rows for s in manifest.shards] == [20] * (n // 20) + ([n % 20] if n % 20 else [])
+    folder = embed_folder(src, cpu_embedder)
+    keys, vectors = read_keys(ix, manifest), read_vectors(ix, manifest)
+    assert keys["path"] == folder.paths
+    np.testing.assert_array_equal(vectors, folder.vectors)
+    opened = open_index(ix, cpu_embedder)
+    assert opened.labels == folder.labels
+    assert opened.abs_path(0) == src.resolve() / folder.paths[0]
+
+
+def test_a_rerun_plans_only_changed_and_new_files(indexed: tuple[Path, Path]) -> None:
+    src, ix = indexed
+    changed = sorted((src / "flag_it").iterdir())[0]
+    changed.write_bytes(changed.read_bytes() + b"\0")  # size and mtime move
+    removed = sorted((src / "flag_kr").iterdir())[0]
+    removed.unlink()
+    shutil.copy(changed, src / "new.png")
+    plan = sync_plan(ix, read_manifest(ix), list_source(src))
+    assert sorted(e.rel_path for e in plan.todo) == sorted(["new.png", changed.relative_to(src).as_posix()])
+    assert plan.n_dropped == 2  # the changed file's old row and the removed file's row
+    assert sum(int((~m).sum()) for m in plan.keep_masks.values()) == 2
+
+
+def test_a_row_delivered_twice_is_kept_once(tmp_path: Path, indexed: tuple[Path, Path]) -> None:
+    _, ix = indexed
+    manifest = read_manifest(ix).with_changes(shards=(), ann=None)
+    writer = ShardWriter(tmp_path / "out", manifest, 100, [])
+    (tmp_path / "out").mkdir()
+    vec = np.ones((2, manifest.embedding_dim), np.float32)
+    block = {
+        "rel": np.array(["a.png", "a.png"], object),
+        "size": np.array([1, 1]),
+        "mtime": np.array([2, 2]),
+        "label": np.array(["", ""], object),
+        "vector": vec,
+        "error": np.array(["", ""], object),
+        "worker": np.array(["h:1 CPU", "h:1 CPU"], object),
+    }
+    writer.add_block(block)
+    written = writer.flush()
+    assert (writer.duplicates, written.n_rows) == (1, 1)
+
+
+def test_a_list_file_names_images_relative_to_itself(tmp_path: Path) -> None:
+    src = tmp_path / "imgs" / "cats"
+    src.mkdir(parents=True)
+    one = sorted((sample_folder() / "flag_de").iterdir())[0]
+    shutil.copy(one, src / "a.png")
+    listing = tmp_path / "list.txt"
+    listing.write_text("# my images\nimgs/cats/a.png\n\nimgs/cats/missing.png\n", encoding="utf-8")
+    got = list_source(listing)
+    assert [(e.rel_path, e.label) for e in got.entries] == [(os.path.abspath(src / "a.png"), "cats")]
+    assert [s.path for s in got.skipped] == [os.path.abspath(src / "missing.png")]
+    assert str(got.root / got.entries[0].rel_path) == os.path.abspath(src / "a.png")
+
+
+def test_an_index_refuses_another_source(indexed: tuple[Path, Path], projection_model_path: Path) -> None:
+    from lookalike.engine.errors import LookalikeError
+    from lookalike.engine.index.build import IndexSettings, build_index
+
+    src, ix = indexed
+    other = src.parent / "other"
+    shutil.copytree(src / "flag_de", other / "flag_de")
+    with pytest.raises(LookalikeError, match="was built from"):
+        build_index(IndexSettings(other, ix, projection_model_path))
+    assert read_manifest(ix).n_rows == count_sample_images()  # untouched

@@ -1,0 +1,117 @@
+"""The plotly map figure: one trace per class, rows in customdata, names escaped, an offline page."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from lookalike.engine.map.figure import NO_CLASS, WEBGL_ABOVE, map_figure, map_html
+from lookalike.engine.map.projection import Projection
+
+EVIL_FILE = "<img src=x onerror=alert(1)>.png"
+EVIL_CLASS = "<script>"
+
+
+def _projection(n: int, indices: np.ndarray | None = None, n_total: int | None = None) -> Projection:
+    idx = np.arange(n) if indices is None else indices
+    pts = np.random.default_rng(0).standard_normal((len(idx), 2)).astype(np.float32)
+    return Projection(pts, idx, n if n_total is None else n_total, "opentsne")
+
+
+def _data(fig: Any) -> list[dict[str, Any]]:
+    """The traces exactly as the browser receives them (plotly's own JSON, decoded)."""
+    traces: list[dict[str, Any]] = json.loads(fig.to_json())["data"]
+    return traces
+
+
+def _xy(trace: dict[str, Any], axis: str) -> np.ndarray:
+    value = trace[axis]
+    if isinstance(value, dict):  # plotly 6+ ships typed arrays as base64
+        import base64
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value)
+
+
+def test_one_trace_per_class_with_every_row_once() -> None:
+    labels = ["b", "a", None, "b", "a", "c", None, "b"]
+    paths = [f"{lab or 'root'}/img{i}.png" for i, lab in enumerate(labels)]
+    proj = _projection(len(labels))
+    traces = _data(map_figure(proj, paths, labels))
+    assert [t["name"] for t in traces] == sorted(["a", "b", "c", NO_CLASS])
+    rows = []
+    for trace in traces:
+        assert trace["type"] == "scatter"
+        for (row, path), x, y in zip(trace["customdata"], _xy(trace, "x"), _xy(trace, "y"), strict=True):
+            rows.append(row)
+            assert path == paths[row]
+            assert (labels[row] or NO_CLASS) == trace["name"]
+            assert (x, y) == tuple(proj.points[row])
+    assert sorted(rows) == list(range(len(labels)))
+
+
+def test_subsampled_map_shows_only_the_sample_and_says_so() -> None:
+    labels = ["a", "b"] * 10
+    paths = [f"p{i}.png" for i in range(20)]
+    indices = np.array([1, 4, 5, 9, 12, 19])
+    fig = map_figure(_projection(20, indices, n_total=20), paths, labels)
+    rows = sorted(r for t in _data(fig) for r, _ in t["customdata"])
+    assert rows == indices.tolist()
+    title = fig.layout.title.text
+    assert "6 of 20 images" in title
+    assert "sample" in title
+
+
+def test_many_points_switch_to_webgl() -> None:
+    n = WEBGL_ABOVE + 1
+    fig = map_figure(
+        _projection(n), [f"{i}.png" for i in range(n)], ["a", "b", "c"] * (n // 3) + ["a"] * (n % 3)
+    )
+    assert {t["type"] for t in _data(fig)} == {"scattergl"}
+    assert "WebGL" in fig.layout.title.text
+    small = map_figure(_projection(10), [f"{i}.png" for i in range(10)], ["a"] * 10)
+    assert "WebGL" not in small.layout.title.text
+
+
+def test_file_and_class_names_are_escaped_in_the_figure() -> None:
+    labels = [EVIL_CLASS, EVIL_CLASS, "b&b", "b&b"]
+    paths = [f"{EVIL_CLASS}/{EVIL_FILE}", f"{EVIL_CLASS}/ok.png", 'b&b/"quoted".png', "b&b/x.png"]
+    fig = map_figure(_projection(4), paths, labels, title="<b>my</b> folder")
+    traces = {t["name"]: t for t in _data(fig)}
+    assert set(traces) == {"&lt;script&gt;", "b&amp;b"}
+    evil = traces["&lt;script&gt;"]
+    assert evil["customdata"][0][1] == "&lt;script&gt;/&lt;img src=x onerror=alert(1)&gt;.png"
+    assert evil["text"] == ["&lt;script&gt;", "&lt;script&gt;"]
+    assert traces["b&amp;b"]["customdata"][0][1] == "b&amp;b/&quot;quoted&quot;.png"
+    assert fig.layout.title.text.startswith("&lt;b&gt;my&lt;/b&gt; folder")
+    text = fig.to_json()
+    for raw in (EVIL_FILE, EVIL_CLASS, "<b>my"):
+        assert raw not in text
+        assert raw not in json.loads(text)["data"].__repr__()
+
+
+def test_page_is_standalone_offline_and_escaped() -> None:
+    labels = [EVIL_CLASS, "b", "b"]
+    paths = [f"{EVIL_CLASS}/{EVIL_FILE}", "b/1.png", "b/2.png"]
+    page = map_html(map_figure(_projection(3), paths, labels), extra_script="window.lookalikeReady = true;")
+    assert page.lstrip().lower().startswith(("<!doctype html>", "<html"))
+    assert len(page) > 1_000_000  # plotly.js itself is inlined
+    assert "Plotly.newPlot" in page
+    assert "window.lookalikeReady = true;" in page
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", page, flags=re.IGNORECASE)
+    assert tags
+    assert not [t for t in tags if re.search(r"\b(src|href)\s*=", t, flags=re.IGNORECASE)]
+    assert "cdn.plot.ly/plotly" not in page
+    assert EVIL_FILE not in page
+    assert '"<script>"' not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;.png" in page
+    assert page.count("<script") == page.count("</script>")
+
+
+@pytest.mark.parametrize("title", ["", "t-SNE map of photos"])
+def test_title_counts_images(title: str) -> None:
+    fig = map_figure(_projection(5), [f"{i}" for i in range(5)], ["a"] * 5, title=title)
+    assert "5 images" in fig.layout.title.text

@@ -1,0 +1,85 @@
+"""The gallery fills a large folder in chunks across event-loop turns, and filters as before."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import lookalike.gui.gallery.model as gallery_module
+import numpy as np
+import pytest
+from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.gui.app import freeze_startup_heap
+from lookalike.gui.gallery.model import GalleryFilter, GalleryModel
+from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
+from PySide6.QtCore import QObject
+from pytestqt.qtbot import QtBot
+
+from tests.gui.conftest import LONG
+
+Gallery = tuple[GalleryModel, GalleryFilter]
+
+
+def _folder(n: int, name: str = "img") -> FolderEmbeddings:
+    paths = [f"c{i % 3}/{name}_{i:03d}.jpg" for i in range(n)]
+    vectors = np.eye(n, 4, dtype=np.float32)
+    return FolderEmbeddings(Path("/nowhere"), paths, [p.split("/")[0] for p in paths], vectors)
+
+
+@pytest.fixture
+def gallery(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gallery]:
+    monkeypatch.setattr(gallery_module, "CHUNK_ROWS", 7)
+    owner = QObject()
+    model = GalleryModel(ThumbnailLoader(parent=owner), owner)
+    proxy = GalleryFilter(owner)
+    proxy.setSourceModel(model)
+    yield model, proxy
+    model.thumbs.shutdown()
+
+
+def test_rows_arrive_in_chunks_and_end_complete(qtbot: QtBot, gallery: Gallery) -> None:
+    model, proxy = gallery
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    with qtbot.waitSignal(model.loaded, timeout=LONG):
+        model.set_embeddings(_folder(30))
+        assert model.rowCount() == 7  # the first chunk at once, the rest on later turns
+    assert inserted == [(0, 6), (7, 13), (14, 20), (21, 27), (28, 29)]
+    assert model.rowCount() == proxy.rowCount() == 30
+    assert model.index(29).data(gallery_module.PATH_ROLE) == str(Path("/nowhere/c2/img_029.jpg"))
+
+
+def test_a_new_folder_mid_fill_replaces_the_old_one(qtbot: QtBot, gallery: Gallery) -> None:
+    model, _ = gallery
+    model.set_embeddings(_folder(30, "old"))
+    with qtbot.waitSignal(model.loaded, timeout=LONG):
+        model.set_embeddings(_folder(10, "new"))
+    qtbot.waitUntil(lambda: model.complete, timeout=LONG)
+    names = [model.index(r).data(gallery_module.REL_PATH_ROLE) for r in range(model.rowCount())]
+    assert names == [f"c{i % 3}/new_{i:03d}.jpg" for i in range(10)]
+
+
+def test_filters_work_on_chunked_rows(qtbot: QtBot, gallery: Gallery) -> None:
+    model, proxy = gallery
+    with qtbot.waitSignal(model.loaded, timeout=LONG):
+        model.set_embeddings(_folder(30))
+    proxy.set_filters("c1", "", None)
+    assert proxy.rowCount() == 10
+    proxy.set_filters("c1", "IMG_01", None)  # name filter ignores case
+    assert [proxy.index(r, 0).data(gallery_module.ROW_ROLE) for r in range(proxy.rowCount())] == [
+        10,
+        13,
+        16,
+        19,
+    ]
+    proxy.set_filters(None, "", {2, 5, 29})
+    assert proxy.rowCount() == 3
+
+
+def test_startup_heap_is_frozen_out_of_collections() -> None:
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()

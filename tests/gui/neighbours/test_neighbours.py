@@ -1,0 +1,97 @@
+"""Use 2: browse a folder's nearest neighbours from the gallery."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lookalike.engine.search.neighbours import knn, pairwise_distances
+from lookalike.gui.main_window import MainWindow
+from PySide6.QtCore import QItemSelectionModel, Qt
+from pytestqt.qtbot import QtBot
+
+from tests.gui.conftest import CLASSES, LONG, PER_CLASS, MakeWindow, embeddings_of, open_folder
+
+
+def _click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
+    view = window.gallery.list
+    idx = window.gallery.proxy.mapFromSource(window.gallery.model.index(row))
+    view.scrollTo(idx)
+    with qtbot.waitSignal(window.session.selection_changed, timeout=LONG):
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(idx).center())
+
+
+def test_selecting_an_image_lists_its_neighbours_like_the_engine(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
+) -> None:
+    window = make_window()
+    open_folder(qtbot, window, cards_folder)
+    emb = embeddings_of(window)
+    assert window.gallery.model.rowCount() == len(CLASSES) * PER_CLASS
+    _click_row(qtbot, window, 7)
+    assert window.session.selection == [7]
+    k = window.neighbours.k.value()
+    idx, dist = knn(emb.vectors, k, queries=emb.vectors[7:8], exclude_self=np.array([7]))
+    shown = window.neighbours.neighbours
+    assert [n.row for n in shown] == idx[0].tolist()
+    assert [n.distance for n in shown] == pytest.approx(dist[0].tolist(), abs=1e-5)
+    assert all(a.distance <= b.distance for a, b in itertools.pairwise(shown))
+    assert window.neighbours.list.count() == k
+    for n in shown:
+        assert n.other_class == (emb.labels[n.row] != emb.labels[7])
+        assert n.match == (n.distance < window.session.threshold)
+    assert emb.paths[7] in window.neighbours.title.text()
+
+
+def test_arrow_keys_move_through_the_gallery(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
+) -> None:
+    window = make_window()
+    open_folder(qtbot, window, cards_folder)
+    _click_row(qtbot, window, 0)
+    with qtbot.waitSignal(window.session.selection_changed, timeout=LONG) as blocker:
+        qtbot.keyClick(window.gallery.list, Qt.Key.Key_Right)
+    assert blocker.args[0] == [1]
+    assert window.neighbours.title.text().endswith(f"(class {embeddings_of(window).labels[1]})")
+
+
+def test_several_selected_show_a_distance_heat_map(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
+) -> None:
+    window = make_window()
+    open_folder(qtbot, window, cards_folder)
+    rows = [0, 5, 6, 20]
+    sel = window.gallery.list.selectionModel()
+    for r in rows:
+        idx = window.gallery.proxy.mapFromSource(window.gallery.model.index(r))
+        sel.select(idx, QItemSelectionModel.SelectionFlag.Select)
+    assert sorted(window.session.selection) == rows
+    heat = window.neighbours.heatmap
+    assert window.neighbours.stack.currentWidget() is heat
+    expected = pairwise_distances(embeddings_of(window).vectors[sorted(window.session.selection)])
+    order = np.argsort(window.session.selection)
+    np.testing.assert_allclose(heat.matrix[np.ix_(order, order)], expected, atol=1e-5)
+    before = heat.matches()
+    window.session.set_threshold(float(expected.max()) + 0.01)
+    assert heat.matches() == 6
+    assert heat.matches() >= before
+
+
+def test_filters_by_class_and_name(qtbot: QtBot, make_window: MakeWindow, cards_folder: Path) -> None:
+    window = make_window()
+    open_folder(qtbot, window, cards_folder)
+    gallery = window.gallery
+    gallery.classes.setCurrentText("2_of_hearts")
+    assert gallery.proxy.rowCount() == PER_CLASS
+    labels = {
+        gallery.proxy.index(i, 0).data(Qt.ItemDataRole.UserRole + 1) for i in range(gallery.proxy.rowCount())
+    }
+    assert labels == {"2_of_hearts"}
+    name = embeddings_of(window).paths[0].rsplit("/", 1)[-1][:8]
+    gallery.classes.setCurrentIndex(0)
+    gallery.name_filter.setText(name)
+    expected = sum(name.lower() in p.lower() for p in embeddings_of(window).paths)
+    assert gallery.proxy.rowCount() == expected
+    assert 0 < expected < len(embeddings_of(window))

@@ -1,0 +1,1 @@
+"""Training data: folder-per-class preloading, class splits, P×K sampling, augmentation, marks."""

@@ -1,0 +1,1 @@
+"""The training loop: epochs, schedule, health, validation on held-out classes, checkpoints, progress."""

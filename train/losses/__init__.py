@@ -1,0 +1,1 @@
+"""Triplet loss, its miners and the distances they share."""
