@@ -105,11 +105,16 @@ class ExportMenu(QObject):
             return partial(matching_pairs_table, emb, t)
         if kind == "matrix":
             return partial(distance_matrix_table, emb, rows, t)
-        shown = self.listing()
-        if shown is not None and shown.threshold == t:
+        shown = self.listing()  # the Duplicates tab's groups, at the model's duplicate thresholds
+        if shown is not None:
             return partial(duplicate_groups_table, shown)
-        rule = self.keep_rule()
-        return lambda: duplicate_groups_table(_listed(list_duplicates(emb, t, rule)))
+        rule, embedder = self.keep_rule(), self.session.embedder
+        if embedder is None:
+            return lambda: duplicate_groups_table(_listed(list_duplicates(emb, t, rule)))
+        choice = embedder.manifest.duplicate_choice
+        return lambda: duplicate_groups_table(
+            _listed(list_duplicates(emb, choice.embedding, rule, picture_threshold=choice.picture))
+        )
 
     def _problem(self, kind: str) -> str:
         n = len(self.session.selection)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lookalike.engine.model.bundled import default_model_path, sample_folder
 from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.thresholds.default import DuplicateChoice
 from PIL import Image
 
 # (source, copy made from it): a half-size re-save (near duplicate) and a byte-identical copy.
@@ -33,3 +34,9 @@ def duplicate_threshold() -> float:
     """The bundled model's FAR 1e-3 point: strict, so the samples form small groups that hold the
     made copies (read from the model, since each model has its own distance scale)."""
     return float(Embedder(default_model_path(), device="cpu").manifest.thresholds["far_1e-3"])
+
+
+def duplicate_choice() -> DuplicateChoice:
+    """The bundled model's duplicate ("same picture") thresholds: what the Duplicates tab and
+    `lookalike duplicates` use by default."""
+    return Embedder(default_model_path(), device="cpu").manifest.duplicate_choice

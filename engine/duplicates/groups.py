@@ -105,6 +105,19 @@ def groups_from_pairs(vectors: np.ndarray, pairs: ClosePairs, method: GroupMetho
     return DuplicateGroups(tuple(groups), pairs.threshold, method)
 
 
+def groups_of_verified_pairs(n: int, pairs: ClosePairs) -> DuplicateGroups:
+    """Group pairs that a second check (the picture check) thinned: every pair in a group must be
+    one of them, so groups come from the pairs alone, never from re-measured vector distances."""
+    groups = [
+        tuple(int(r) for r in np.sort(g))
+        for comp in _components(n, pairs)
+        for g in ([comp] if len(comp) == 2 else _greedy_cliques(comp, pairs))
+        if len(g) > 1
+    ]
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    return DuplicateGroups(tuple(groups), pairs.threshold, "complete")
+
+
 def _components(n: int, pairs: ClosePairs) -> list[np.ndarray]:
     """Connected components of the close-pair graph with at least two members."""
     from scipy.sparse import coo_matrix

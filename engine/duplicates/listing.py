@@ -6,8 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lookalike.engine.duplicates.groups import DEFAULT_METHOD, GroupMethod, duplicate_groups
+import numpy as np
+from lookalike.engine.duplicates.groups import (
+    DEFAULT_METHOD,
+    ClosePairs,
+    DuplicateGroups,
+    GroupMethod,
+    close_pairs,
+    duplicate_groups,
+    groups_of_verified_pairs,
+)
 from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, file_facts, keep_index
+from lookalike.engine.duplicates.picture_check import file_descriptors, picture_distances
 from lookalike.engine.folder.embedding import FolderEmbeddings
 
 GROUP_COLUMNS = ("group", "path", "keep", "bytes", "width", "height", "modified")
@@ -34,11 +44,12 @@ class DuplicateListing:
     threshold: float
     method: GroupMethod
     rule: KeepRule
+    picture_threshold: float | None = None
 
     def with_rule(self, rule: KeepRule) -> DuplicateListing:
         """The same groups with another keep rule (no regrouping, no file access)."""
         groups = tuple(DuplicateGroup(g.rows, g.files, keep_index(g.files, rule)) for g in self.groups)
-        return DuplicateListing(groups, self.threshold, self.method, rule)
+        return DuplicateListing(groups, self.threshold, self.method, rule, self.picture_threshold)
 
 
 def list_duplicates(
@@ -47,16 +58,39 @@ def list_duplicates(
     rule: KeepRule = "largest",
     method: GroupMethod = DEFAULT_METHOD,
     cancelled: Callable[[], bool] = lambda: False,
+    picture_threshold: float | None = None,
 ) -> DuplicateListing | None:
-    """Group the folder and read each grouped file's facts; None when cancelled midway."""
-    found = duplicate_groups(emb.vectors, threshold, method)
+    """Group the folder and read each grouped file's facts; None when cancelled midway.
+
+    With `picture_threshold`, a close pair counts only if the two files also pass the picture
+    check (engine.duplicates.picture_check): "the same picture", not "the same class".
+    """
+    if picture_threshold is None:
+        found = duplicate_groups(emb.vectors, threshold, method)
+    else:
+        found = _picture_checked_groups(emb, threshold, picture_threshold)
     groups = []
     for rows in found.groups:
         if cancelled():
             return None
         files = tuple(file_facts(emb.folder, emb.paths[r]) for r in rows)
         groups.append(DuplicateGroup(rows, files, keep_index(files, rule)))
-    return DuplicateListing(tuple(groups), found.threshold, method, rule)
+    return DuplicateListing(tuple(groups), found.threshold, method, rule, picture_threshold)
+
+
+def _picture_checked_groups(
+    emb: FolderEmbeddings, threshold: float, picture_threshold: float
+) -> DuplicateGroups:
+    """Close pairs by embedding, kept when the files' pictures agree too; files read only for them."""
+    pairs = close_pairs(emb.vectors, threshold)
+    rows = np.unique(np.concatenate([pairs.i, pairs.j]))
+    desc, ok = file_descriptors([emb.folder / emb.paths[r] for r in rows])
+    where = np.searchsorted(rows, pairs.i), np.searchsorted(rows, pairs.j)
+    same = (
+        (picture_distances(desc[where[0]], desc[where[1]]) < picture_threshold) & ok[where[0]] & ok[where[1]]
+    )
+    kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
+    return groups_of_verified_pairs(len(emb.vectors), kept)
 
 
 def listing_document(listing: DuplicateListing) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from lookalike.engine.metrics.pair_distances import PairDistances, pair_distance
 from lookalike.engine.model.manifest import Histograms
 from lookalike.engine.thresholds.sorted_counts import count_below
 
-FAR_TARGETS = {"1e-3": 1e-3, "1e-2": 1e-2}
+FAR_TARGETS = {"1e-4": 1e-4, "1e-3": 1e-3, "1e-2": 1e-2}
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,8 @@ def histograms(pairs: PairDistances, bins: int = 50) -> Histograms:
     gen, imp = _sorted(pairs)
     top = float(max(gen[-1] if len(gen) else 0, imp[-1] if len(imp) else 0, 1e-6))
     edges = np.linspace(0.0, top, bins + 1)
-    return Histograms(tuple(map(float, edges)), _bin_counts(gen, edges), _bin_counts(imp, edges))
+    totals = (pairs.genuine_total, pairs.impostor_total) if pairs.sampled else (len(gen), len(imp))
+    return Histograms(tuple(map(float, edges)), _bin_counts(gen, edges), _bin_counts(imp, edges), *totals)
 
 
 def _bin_counts(values: np.ndarray, edges: np.ndarray) -> tuple[int, ...]:

@@ -12,7 +12,12 @@ from typing import Any
 
 from lookalike.engine.errors import ManifestError
 from lookalike.engine.images.preprocessing import RESIZE_POLICIES, Preprocessing
-from lookalike.engine.thresholds.default import ThresholdChoice, choose_default
+from lookalike.engine.thresholds.default import (
+    DuplicateChoice,
+    ThresholdChoice,
+    choose_default,
+    choose_duplicate,
+)
 
 METADATA_KEY = "lookalike.manifest"
 FORMAT_VERSION = 1
@@ -34,6 +39,10 @@ class Histograms:
     bin_edges: tuple[float, ...]
     genuine: tuple[int, ...]
     impostor: tuple[int, ...]
+    # Pairs of each kind in the whole calibration set. The counts above may come from a sample that
+    # over-draws genuine pairs on purpose; precision must be weighted back to these (0: not recorded).
+    genuine_total: int = 0
+    impostor_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,11 @@ class ModelManifest:
     def default_choice(self) -> ThresholdChoice:
         """Which calibrated threshold the app and CLI start with, and why (see default_threshold.py)."""
         return choose_default(self.thresholds, self.histograms)
+
+    @property
+    def duplicate_choice(self) -> DuplicateChoice:
+        """The "same picture" thresholds duplicates use (never the "same class" match threshold)."""
+        return choose_duplicate(self.thresholds)
 
     @property
     def default_threshold(self) -> float:
@@ -197,7 +211,10 @@ def _histograms(raw: Any) -> Histograms | None:
     impostor = tuple(int(v) for v in raw["impostor"])
     if len(genuine) != len(edges) - 1 or len(impostor) != len(edges) - 1:
         raise ManifestError("histogram counts must have one fewer entry than bin_edges")
-    return Histograms(bin_edges=edges, genuine=genuine, impostor=impostor)
+    totals = [int(raw.get(k, 0)) for k in ("genuine_total", "impostor_total")]
+    if any(t < 0 for t in totals) or any(c < 0 for c in genuine + impostor):
+        raise ManifestError("histogram counts must not be negative")
+    return Histograms(edges, genuine, impostor, *totals)
 
 
 def _dict(value: Any, name: str) -> dict[str, Any]:

@@ -19,9 +19,16 @@ import numpy as np
 if TYPE_CHECKING:
     from lookalike.engine.model.manifest import Histograms
 
-CANDIDATES = ("far_1e-2", "far_1e-3")  # loosest first
+CANDIDATES = ("far_1e-2", "far_1e-3", "far_1e-4")  # loosest first
 MIN_PRECISION = 0.5
-KEY_NAMES = {"best_accuracy": "best balanced accuracy", "far_1e-3": "FAR 1e-3", "far_1e-2": "FAR 1e-2"}
+KEY_NAMES = {
+    "best_accuracy": "best balanced accuracy",
+    "far_1e-4": "FAR 1e-4",
+    "far_1e-3": "FAR 1e-3",
+    "far_1e-2": "FAR 1e-2",
+    "duplicate": "duplicate (same picture)",
+    "duplicate_picture": "duplicate picture check",
+}
 
 
 @dataclass(frozen=True)
@@ -54,14 +61,55 @@ def choose_default(thresholds: Mapping[str, float], histograms: Histograms | Non
 
 
 def histogram_precision(histograms: Histograms, threshold: float) -> float | None:
-    """Share of accepted calibration pairs that are genuine, counts interpolated inside a bin."""
+    """Share of accepted calibration pairs that are genuine, over the calibration set's real pairs.
+
+    The histograms may hold a sample that over-draws genuine pairs (a many-class set has ~1 genuine
+    pair in 100); each side's accept rate is therefore weighted by its population count. Without
+    those counts (older manifests) the precision is unknown, not the sample's flattering figure.
+    """
+    if histograms.genuine_total <= 0 or histograms.impostor_total <= 0:
+        return None
     edges = np.asarray(histograms.bin_edges, np.float64)
-    gen = _count_below(edges, np.asarray(histograms.genuine, np.float64), threshold)
-    imp = _count_below(edges, np.asarray(histograms.impostor, np.float64), threshold)
-    return None if gen + imp <= 0 else gen / (gen + imp)
+    gen, imp = np.asarray(histograms.genuine, np.float64), np.asarray(histograms.impostor, np.float64)
+    val = _count_below(edges, gen, threshold) / max(gen.sum(), 1.0)
+    far = _count_below(edges, imp, threshold) / max(imp.sum(), 1.0)
+    accepted = val * histograms.genuine_total + far * histograms.impostor_total
+    return None if accepted <= 0 else float(val * histograms.genuine_total / accepted)
 
 
 def _count_below(edges: np.ndarray, counts: np.ndarray, threshold: float) -> float:
     """Pairs below `threshold`, assuming the pairs of a bin spread evenly over it."""
     cum = np.r_[0.0, np.cumsum(counts)]
     return float(np.interp(threshold, edges, cum))
+
+
+DUPLICATE_KEY = "duplicate"
+DUPLICATE_PICTURE_KEY = "duplicate_picture"
+# For a model calibrated before duplicate calibration existed: the picture threshold the bundled
+# model's calibration chose (assets/MODEL.md), with the model's strictest FAR point as the
+# embedding stage. Said as uncalibrated wherever it is shown.
+FALLBACK_PICTURE = 0.25
+
+
+@dataclass(frozen=True)
+class DuplicateChoice:
+    """The duplicate ("same picture") thresholds: embedding distance and picture distance."""
+
+    embedding: float
+    picture: float | None
+    calibrated: bool
+
+    @property
+    def label(self) -> str:
+        """Where the thresholds come from, as the UI and CLI say it."""
+        return "model's near-copy calibration" if self.calibrated else "not calibrated for this model"
+
+
+def choose_duplicate(thresholds: Mapping[str, float]) -> DuplicateChoice:
+    """The manifest's calibrated duplicate thresholds, else the strictest FAR point plus the picture check."""
+    if DUPLICATE_KEY in thresholds and DUPLICATE_PICTURE_KEY in thresholds:
+        return DuplicateChoice(
+            float(thresholds[DUPLICATE_KEY]), float(thresholds[DUPLICATE_PICTURE_KEY]), True
+        )
+    strict = min((float(v) for k, v in thresholds.items() if k.startswith("far_")), default=0.5)
+    return DuplicateChoice(strict, FALLBACK_PICTURE, False)

@@ -70,7 +70,6 @@ class DuplicatesView(QWidget):
         self._timer.timeout.connect(self.compute)
         self._build()
         session.folder_changed.connect(lambda _e: self._invalidate(clear=True))
-        session.threshold_changed.connect(lambda _t: self._invalidate(clear=False))
         thumbs.ready.connect(self._thumbnail_ready)
 
     def _build(self) -> None:
@@ -117,16 +116,22 @@ class DuplicatesView(QWidget):
             self.compute()
 
     def compute(self) -> None:
-        """Group the folder at the current threshold in the background."""
-        emb = self.session.embeddings
-        if emb is None or len(emb) < 2:
+        """Group the folder at the model's duplicate ("same picture") thresholds in the background.
+
+        Not the match slider's threshold: that one means "same class", and at it different
+        pictures of one class would be proposed for the trash.
+        """
+        emb, embedder = self.session.embeddings, self.session.embedder
+        if emb is None or embedder is None or len(emb) < 2:
             return
         self._stale = False
-        threshold, rule = self.session.threshold, self.keep_rule
-        self.summary.setText(f"Looking for duplicates at threshold {threshold:.4f}…")
+        choice, rule = embedder.manifest.duplicate_choice, self.keep_rule
+        self.summary.setText("Looking for duplicates (the same picture)…")
 
         def job(progress: ProgressFn, cancel: threading.Event) -> DuplicateListing | None:
-            return list_duplicates(emb, threshold, rule, cancelled=cancel.is_set)
+            return list_duplicates(
+                emb, choice.embedding, rule, cancelled=cancel.is_set, picture_threshold=choice.picture
+            )
 
         self.controller.run("duplicates", job, self._show, self._failed)
 
@@ -168,11 +173,15 @@ class DuplicatesView(QWidget):
             self._update_buttons()
             return
         moving = sum(len(g.files) - 1 for g in listing.groups)
+        rule = f"embedding distance < {listing.threshold:.4f}"
+        if listing.picture_threshold is not None:
+            rule += f" and picture check < {listing.picture_threshold:.4f}"
+        source = self.session.embedder.manifest.duplicate_choice.label if self.session.embedder else ""
         self.summary.setText(
-            f"{len(listing.groups)} group(s), {moving} image(s) proposed to move, at threshold "
-            f"{listing.threshold:.4f} (every pair in a group is closer than that)."
+            f"{len(listing.groups)} group(s), {moving} image(s) proposed to move: the same picture "
+            f"({rule} for every pair in a group; {source})."
             if listing.groups
-            else f"No duplicates at threshold {listing.threshold:.4f}."
+            else f"No duplicates ({rule}; {source})."
         )
         self._update_buttons()
         self._add_groups(self._generation, 0)

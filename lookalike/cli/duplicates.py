@@ -19,7 +19,15 @@ def add_duplicates_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the subcommand (the parser itself comes from cli_commands, with --model/--json)."""
     p.add_argument("folder", type=Path)
     p.add_argument(
-        "--threshold", type=distance_threshold, help="match below this distance, 0 to 2 (default: model's)"
+        "--threshold",
+        type=distance_threshold,
+        help="embedding distance below which two images may be duplicates, 0 to 2 (default: the model's "
+        "near-copy calibration, not its match threshold)",
+    )
+    p.add_argument(
+        "--picture-threshold",
+        type=distance_threshold,
+        help="picture-check distance, 0 to 2; 2 turns the check off (default: the model's calibration)",
     )
     p.add_argument("--keep", choices=KEEP_RULES, default="largest", help="which image to propose to keep")
     p.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD, help=argparse.SUPPRESS)
@@ -32,12 +40,19 @@ def run_duplicates(args: argparse.Namespace) -> int:
         raise LookalikeError("choose one of --json and --csv")
     embedder = _load_folder_model(args)
     result = _embed_folder(args, embedder)
-    threshold = args.threshold if args.threshold is not None else embedder.manifest.default_threshold
-    listing = list_duplicates(result, threshold, rule=args.keep, method=args.method)
+    choice = embedder.manifest.duplicate_choice
+    threshold = args.threshold if args.threshold is not None else choice.embedding
+    picture = args.picture_threshold if args.picture_threshold is not None else choice.picture
+    picture = None if picture is not None and picture >= 2.0 else picture
+    listing = list_duplicates(
+        result, threshold, rule=args.keep, method=args.method, picture_threshold=picture
+    )
     assert listing is not None  # never cancelled here
-    info(f"{len(listing.groups)} group(s) at threshold {threshold:.4f}")
+    check = f", picture check {picture:.4f}" if picture is not None else ", no picture check"
+    info(f"{len(listing.groups)} group(s) at embedding threshold {threshold:.4f}{check} ({choice.label})")
     if args.json:
-        print_json(_base_json(result, embedder) | listing_document(listing))
+        source = {"duplicate_thresholds_source": choice.label, "picture_threshold": picture}
+        print_json(_base_json(result, embedder) | listing_document(listing) | source)
     elif args.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(GROUP_COLUMNS)

@@ -192,7 +192,7 @@ def test_calibration_of_real_embeddings_is_consistent(cards: tuple[np.ndarray, l
     vectors, labels = cards
     cal = calibrate(vectors, labels, bins=30)
     pairs = pair_distances(vectors, labels)
-    assert set(cal.thresholds) == {"best_accuracy", "far_1e-3", "far_1e-2"}
+    assert set(cal.thresholds) == {"best_accuracy", "far_1e-4", "far_1e-3", "far_1e-2"}
     assert cal.thresholds["far_1e-3"] <= cal.thresholds["far_1e-2"]
     for key, far in (("1e-3", 1e-3), ("1e-2", 1e-2)):
         stats = threshold_stats(pairs, cal.thresholds[f"far_{key}"])
@@ -229,7 +229,7 @@ def test_evaluate_report_is_complete_and_json_ready(cards: tuple[np.ndarray, lis
     ):
         assert isinstance(report[key], float)
         assert 0.0 <= report[key] <= 2.0
-    assert set(report["val_at_far"]) == {"1e-3", "1e-2"}
+    assert set(report["val_at_far"]) == {"1e-4", "1e-3", "1e-2"}
     assert (report["n_images"], report["n_classes"]) == (len(cards[1]), 10)
     json.dumps(report, allow_nan=False)
 

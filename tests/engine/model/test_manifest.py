@@ -33,7 +33,9 @@ def _full_manifest() -> ModelManifest:
         embedding_dim=128,
         thresholds={"best_accuracy": 0.83, "far_1e-3": 0.41, "far_1e-2": 0.62},
         name="cards-resnet",
-        histograms=Histograms(bin_edges=(0.0, 0.5, 1.0, 2.0), genuine=(10, 3, 0), impostor=(1, 40, 900)),
+        histograms=Histograms(
+            (0.0, 0.5, 1.0, 2.0), (10, 3, 0), (1, 40, 900), genuine_total=13, impostor_total=941
+        ),
         training={"epochs": 30, "margin": 0.2, "classes": ["a", "b"]},
         metrics={"precision_at_1": 0.91},
         version="2024.1",

@@ -65,3 +65,23 @@ def test_best_f1_threshold_beats_every_candidate_of_a_plain_loop() -> None:
     assert found["far_1e-3"].stats.far <= 1e-3
     assert found["far_1e-2"].stats.far <= 1e-2
     assert found["best_f1"].name == "best F1"
+
+
+def test_precision_is_weighted_to_the_population_of_pairs() -> None:
+    """A sample that over-draws genuine pairs must not flatter precision (0.968 shown, 0.166 true)."""
+    from lookalike.engine.model.manifest import Histograms
+    from lookalike.engine.thresholds.default import choose_default, histogram_precision
+
+    edges = (0.0, 0.5, 1.0, 2.0)
+    # Sampled: 100 genuine, 100 impostor pairs; the folder really has 100 genuine and 100,000 impostor.
+    sampled = Histograms(edges, (60, 40, 0), (1, 9, 90), genuine_total=100, impostor_total=100_000)
+    raw = 60 / (60 + 1)
+    weighted = histogram_precision(sampled, 0.5)
+    assert weighted is not None
+    assert weighted == pytest.approx(0.6 * 100 / (0.6 * 100 + 0.01 * 100_000))
+    assert weighted < 0.1 < raw
+    unknown = Histograms(edges, (60, 40, 0), (1, 9, 90))  # an older manifest: no pair counts
+    assert histogram_precision(unknown, 0.5) is None
+    choice = choose_default({"far_1e-2": 0.9, "far_1e-3": 0.5}, unknown)
+    assert choice.key == "far_1e-3"  # precision unknown: the strictest point, not the flattering one
+    assert choice.precision is None

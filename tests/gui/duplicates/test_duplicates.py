@@ -16,7 +16,13 @@ from PySide6.QtWidgets import QMessageBox, QTreeWidget, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from lookalike.cli.main import main as cli_main
-from tests.duplicate_samples import EXACT, RESIZED, duplicate_threshold, samples_with_duplicates
+from tests.duplicate_samples import (
+    EXACT,
+    RESIZED,
+    duplicate_choice,
+    duplicate_threshold,
+    samples_with_duplicates,
+)
 from tests.gui.conftest import LONG, MakeWindow, embedder_of, embeddings_of, open_folder
 from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
@@ -74,11 +80,15 @@ def test_groups_listed_like_the_engine_and_the_cli(
     window = _window_with_groups(qtbot, make_window, folder)
     view = window.duplicates
     emb = embeddings_of(window)
-    expected = list_duplicates(emb, THRESHOLD, "largest")
+    choice = duplicate_choice()
+    expected = list_duplicates(emb, choice.embedding, "largest", picture_threshold=choice.picture)
     assert expected is not None
     assert view.listing is not None
     assert view.listing.groups == expected.groups
     assert view.tree.topLevelItemCount() == len(expected.groups) >= 2
+    unchecked = list_duplicates(emb, choice.embedding, "largest")  # the embedding stage alone
+    assert unchecked is not None
+    assert len(expected.groups) < len(unchecked.groups)  # the picture check splits class-mates apart
     first = _files(_groups(view.tree)[0])[0]  # on screen: its thumbnail arrives
     qtbot.waitUntil(lambda: first.icon(0).cacheKey() != view._placeholder.cacheKey(), timeout=LONG)
     sizes = [top.childCount() for top in _groups(view.tree)]
@@ -93,7 +103,7 @@ def test_groups_listed_like_the_engine_and_the_cli(
     assert proposals[RESIZED[1]] == "move"  # the half-size copy is never the largest
     assert list(proposals.values()).count("keep") == 1
     capsys.readouterr()
-    assert cli_main(["duplicates", str(folder), "--threshold", str(THRESHOLD), "--json"]) == 0
+    assert cli_main(["duplicates", str(folder), "--json"]) == 0  # defaults: the same thresholds
     doc = json.loads(capsys.readouterr().out)
     app_groups = [[emb.paths[r] for r in g] for g in (g.rows for g in view.listing.groups)]
     assert [[im["path"] for im in g["images"]] for g in doc["groups"]] == app_groups

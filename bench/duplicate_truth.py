@@ -1,0 +1,115 @@
+"""Do duplicates mean "the same picture"? Planted near-copies among different pictures, per shared set.
+
+For each set: 80 originals (one per class while classes last, then other pictures), 20 of them get
+a near-copy (resized 50-90 %, JPEG quality 60-90, up to 5 % cropped, slight colour change; the
+recipe of engine.duplicates.near_copies), written as JPEG beside them. The folder is grouped as
+`lookalike duplicates` does with default options (the model's duplicate thresholds and picture
+check) and, for comparison, at the model's default *match* threshold without the check (what the
+command did before). Prints copies grouped with their original and unrelated originals pulled in.
+Goal (issue 18): >= 95 % of copies, <= 2 % of originals.
+
+    python -m bench.duplicate_truth [--model M] [--sets cards flags ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from lookalike.engine.duplicates.listing import list_duplicates
+from lookalike.engine.duplicates.near_copies import near_copy
+from lookalike.engine.folder.embedding import embed_folder
+from lookalike.engine.images.loading import is_image_name, load_image
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
+
+from bench.common import Report
+
+SETS = {"cards": "cards", "flags": "flags", "fashion-mnist": "fashion-mnist/folder", "glyphs": "glyphs",
+        "pieces": "pieces", "photos": "photos"}  # fmt: skip
+N_ORIGINALS, N_COPIES = 80, 20
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+def plant(source: Path, out: Path, seed: int = 0) -> list[tuple[str, str]]:
+    """Write originals and copies under `out`; returns (copy, original) relative paths."""
+    rng, pick = np.random.default_rng(seed), random.Random(seed)
+    by_class: dict[str, list[Path]] = {}
+    for p in sorted(source.rglob("*")):
+        if p.is_file() and is_image_name(p.name) and not p.name.startswith("emoji_"):
+            by_class.setdefault(p.parent.name, []).append(p)
+    pools = [pick.sample(v, len(v)) for v in pick.sample(list(by_class.values()), len(by_class))]
+    chosen: list[Path] = []
+    while len(chosen) < N_ORIGINALS and any(pools):
+        chosen += [pool.pop() for pool in pools if pool][: N_ORIGINALS - len(chosen)]
+    pairs = []
+    for k, path in enumerate(chosen):
+        img = load_image(path, min_side=512) if source.name == "photos" else load_image(path)
+        if source.name == "photos":  # a crop, so different pictures of one scene are not in play
+            img = img.crop((0, 0, img.width // 2, img.height // 2))
+        img.save(out / f"orig_{k:03d}.png")
+        if k < N_COPIES:
+            near_copy(img, rng).save(out / f"copy_{k:03d}.jpg", quality=int(rng.integers(60, 91)))
+            pairs.append((f"copy_{k:03d}.jpg", f"orig_{k:03d}.png"))
+    return pairs
+
+
+def score(groups: list[set[str]], pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    """Share of copies grouped with their original; share of originals pulled into a wrong group."""
+    found = sum(any(c in g and o in g for g in groups) for c, o in pairs)
+    copies_of = {o: c for c, o in pairs}
+    wrong = set()
+    for g in groups:
+        for name in g:
+            if name.startswith("orig_") and any(n != name and n != copies_of.get(name) for n in g):
+                wrong.add(name)
+    return found / len(pairs), len(wrong) / N_ORIGINALS
+
+
+def run_set(name: str, embedder: Embedder, cache: Path) -> str:
+    """One table row: the set, then (copies found, originals pulled) for the new and old rules."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs = plant(DATASETS / SETS[name], Path(tmp))
+        emb = embed_folder(tmp, embedder, cache_dir=cache)
+        choice = embedder.manifest.duplicate_choice
+        cells = []
+        for threshold, picture in (
+            (choice.embedding, choice.picture),
+            (embedder.manifest.default_threshold, None),
+        ):
+            listing = list_duplicates(emb, threshold, picture_threshold=picture)
+            assert listing is not None
+            groups = [{f.rel_path for f in g.files} for g in listing.groups]
+            found, pulled = score(groups, pairs)
+            cells.append(f"{found:.2f} / {pulled:.3f}")
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
+def main() -> None:
+    """Run every set and write bench/results/duplicate_truth.md."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=Path, default=default_model_path())
+    parser.add_argument("--sets", nargs="*", default=list(SETS))
+    args = parser.parse_args()
+    embedder = Embedder(args.model, device="cpu")
+    choice = embedder.manifest.duplicate_choice
+    report = Report("duplicate_truth", "Duplicates on planted near-copies (80 originals, 20 copies per set)")
+    report.add(
+        f"Model `{args.model.name}`; duplicate thresholds: embedding {choice.embedding:.4f}, picture "
+        f"{choice.picture} ({choice.label}); match threshold {embedder.manifest.default_threshold:.4f}.",
+        "Goal: copies found >= 0.95, originals pulled <= 0.02.",
+        "",
+        "| set | default duplicates: copies found / originals pulled | match threshold, no picture check |",
+        "|---|---|---|",
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        for name in args.sets:
+            report.add(run_set(name, embedder, Path(cache)))
+    report.save()
+
+
+if __name__ == "__main__":
+    main()
