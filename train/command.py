@@ -9,9 +9,11 @@ from pathlib import Path
 
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.io.output_paths import check_output_folder, check_output_path, is_lookalike_onnx
-from lookalike.train.config import BACKBONES, DEVICES, MINERS, TrainConfig, recipe_defaults
+from lookalike.train.config import BACKBONES, DEFAULT_EPOCHS, DEVICES, MINERS, TrainConfig, recipe_defaults
 
 EXIT_USAGE = 2
+# Under a time budget with no --epochs, the budget or early stopping ends the run, not an epoch count.
+BUDGET_EPOCHS = 10_000
 
 
 def register_train(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +26,12 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("data", nargs="+", metavar="DATA", help="folder(s) of class sub-folders")
     p.add_argument("--out", required=True, metavar="RUN", help="run folder for checkpoints")
-    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"epoch cap (default {d.epochs}; with --max-minutes none: the budget or a plateau ends the run)",
+    )
     p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget")
     p.add_argument("--val-classes", type=float, default=d.val_classes, help="fraction or count")
     p.add_argument("--mining", choices=MINERS, default=d.mining)
@@ -81,6 +88,14 @@ def register_export(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_export)
 
 
+def epoch_cap(epochs: int | None, max_minutes: float | None) -> int:
+    """The epochs a run may take: as given; else, under a time budget, as many as the budget allows
+    (early stopping still ends a run that stopped improving); else the default."""
+    if epochs is not None:
+        return epochs
+    return BUDGET_EPOCHS if max_minutes else DEFAULT_EPOCHS
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The frozen run config from parsed arguments (raises ValueError on bad values)."""
     recipe = recipe_defaults(args.backbone)
@@ -88,7 +103,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
         data=tuple(args.data),
         out=args.out,
-        epochs=args.epochs,
+        epochs=epoch_cap(args.epochs, args.max_minutes),
         max_minutes=args.max_minutes,
         val_classes=args.val_classes,
         mining=args.mining,

@@ -17,6 +17,9 @@ DISTANCES = ("euclidean", "squared")
 DEVICES = ("auto", "cpu", "cuda")
 
 
+DEFAULT_EPOCHS = 30  # the cap when no time budget is given
+
+
 @dataclass(frozen=True)
 class AugmentConfig:
     """Train-time augmentation strengths; flip is off by default (flags and cards change when mirrored).
@@ -52,7 +55,7 @@ class TrainConfig:
 
     data: tuple[str, ...]
     out: str
-    epochs: int = 30
+    epochs: int = DEFAULT_EPOCHS
     max_minutes: float | None = None
     val_classes: float = 0.3
     mining: str = "batch-all"

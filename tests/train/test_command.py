@@ -109,3 +109,20 @@ def test_backbone_choice_and_its_recipe(tmp_path: Path) -> None:
     assert compact.backbone == "compact"
     assert compact.lr == COMPACT_LR
     assert compact.augment.crop_scale == COMPACT_AUGMENT.crop_scale
+
+
+def test_a_time_budget_is_not_cut_short_by_the_default_epoch_count(tmp_path: Path) -> None:
+    """`--max-minutes` alone: the budget or a plateau ends the run, not the 30-epoch default."""
+    from lookalike.train.command import BUDGET_EPOCHS, config_from_args
+    from lookalike.train.config import DEFAULT_EPOCHS
+
+    from lookalike.cli.main import build_parser
+
+    parser = build_parser()
+    base = ["train", str(tmp_path), "--out", str(tmp_path / "r")]
+    budget = config_from_args(parser.parse_args([*base, "--max-minutes", "8"]))
+    capped = config_from_args(parser.parse_args([*base, "--max-minutes", "8", "--epochs", "12"]))
+    plain = config_from_args(parser.parse_args(base))
+    assert budget.epochs == BUDGET_EPOCHS > DEFAULT_EPOCHS
+    assert capped.epochs == 12
+    assert plain.epochs == DEFAULT_EPOCHS
