@@ -8,8 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from lookalike.engine.errors import LookalikeError
-from lookalike.engine.io.output_paths import check_output_folder, check_output_path, is_lookalike_onnx
+from lookalike.engine.io.output_paths import check_output_path, is_lookalike_onnx
 from lookalike.train.config import BACKBONES, DEVICES, MINERS, TrainConfig, recipe_defaults
+from lookalike.train.loop.run_files import check_run_out
 
 EXIT_USAGE = 2
 
@@ -46,7 +47,8 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--device", choices=DEVICES, default=d.device)
     p.add_argument("--threads", type=int, default=d.threads, help="CPU threads (0 = auto)")
-    p.add_argument("--resume", metavar="CKPT", default=None, help="continue from last.pt")
+    p.add_argument("--resume", metavar="CKPT", default=None, help="continue from last.pt (same DATA)")
+    p.add_argument("--force", action="store_true", help="replace files in RUN that are not ours")
     p.add_argument("--no-augment", action="store_true", help="train on unaltered images")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False, help="horizontal flips")
     p.add_argument(
@@ -120,7 +122,7 @@ def _train(args: argparse.Namespace) -> int:
         return _fail(problem)
     try:
         cfg = config_from_args(args)
-        check_output_folder(Path(args.out), reads=[Path(d) for d in args.data], flag="--out")
+        check_run_out(Path(args.out), [Path(d) for d in _data_read(cfg)], force=args.force)
     except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
     if args.progress_json:
@@ -138,6 +140,15 @@ def _train(args: argparse.Namespace) -> int:
         print(comparison_table(result.export))
     print(f"training speed: {result.images_per_s:.0f} images/s")
     return 0
+
+
+def _data_read(cfg: TrainConfig) -> tuple[str, ...]:
+    """The folders the run will really read: on --resume, the checkpoint's (refused when DATA differs)."""
+    if cfg.resume is None:
+        return cfg.data
+    from lookalike.train.loop.trainer import resume_config
+
+    return resume_config(cfg)[0].data
 
 
 def _export(args: argparse.Namespace) -> int:
