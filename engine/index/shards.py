@@ -18,6 +18,8 @@ from lookalike.engine.index.manifest import IndexManifest, write_atomically
 SHARD_DIR = "shards"
 SKIPPED_NAME = "skipped.parquet"
 KEY_COLUMNS = ("path", "size", "mtime", "label")
+# (path, size, mtime, reason, identity): a file that could not be embedded, and which version of it
+SkipRecord = tuple[str, int, int, str, str]
 
 
 @dataclass
@@ -29,11 +31,12 @@ class Rows:
     mtime: list[int]
     label: list[str | None]
     vector: list[np.ndarray]
+    identity: list[str]
 
     @classmethod
     def empty(cls) -> Rows:
         """No rows yet."""
-        return cls([], [], [], [], [])
+        return cls([], [], [], [], [], [])
 
     def __len__(self) -> int:
         return len(self.path)
@@ -51,21 +54,23 @@ def write_shard(index_dir: Path, name: str, rows: Rows, dim: int) -> None:
             "mtime": pa.array(rows.mtime, pa.int64()),
             "label": pa.array(rows.label, pa.string()),
             "vector": vectors,
+            "identity": pa.array(rows.identity, pa.string()),
         }
     )
     _write_table(index_dir / SHARD_DIR / name, table)
 
 
-def write_skipped(index_dir: Path, records: Sequence[tuple[str, int, int, str]]) -> str:
-    """The skipped table: (path, size, mtime, reason) of every file that could not be embedded."""
+def write_skipped(index_dir: Path, records: Sequence[SkipRecord]) -> str:
+    """The skipped table: (path, size, mtime, reason, identity) of every file not embedded."""
     pa = require("pyarrow")
-    cols: list[Sequence[Any]] = [[r[i] for r in records] for i in range(4)]
+    cols: list[Sequence[Any]] = [[r[i] for r in records] for i in range(5)]
     table = pa.table(
         {
             "path": pa.array(cols[0], pa.string()),
             "size": pa.array(cols[1], pa.int64()),
             "mtime": pa.array(cols[2], pa.int64()),
             "reason": pa.array(cols[3], pa.string()),
+            "identity": pa.array(cols[4], pa.string()),
         }
     )
     _write_table(index_dir / SKIPPED_NAME, table)
@@ -73,12 +78,30 @@ def write_skipped(index_dir: Path, records: Sequence[tuple[str, int, int, str]])
 
 
 def read_skipped(index_dir: Path, manifest: IndexManifest) -> list[tuple[str, int, int, str]]:
-    """The skipped rows, as written."""
+    """The skipped rows: (path, size, mtime, reason)."""
+    return [r[:4] for r in read_skip_records(index_dir, manifest)]
+
+
+def read_skip_records(index_dir: Path, manifest: IndexManifest) -> list[SkipRecord]:
+    """The skipped rows with their identity ("" in tables from before it was stored)."""
     if not manifest.skipped_file:
         return []
     pq = require("pyarrow.parquet")
     d = pq.read_table(index_dir / manifest.skipped_file).to_pydict()
-    return list(zip(d["path"], d["size"], d["mtime"], d["reason"], strict=True))
+    identity = d.get("identity") or [""] * len(d["path"])
+    return list(zip(d["path"], d["size"], d["mtime"], d["reason"], identity, strict=True))
+
+
+def read_identities(index_dir: Path, shard: str) -> tuple[list[str], list[str]]:
+    """A shard's paths and file identities ("" for shards written before identities were stored,
+    so their rows count as changed and are embedded again once)."""
+    pq = require("pyarrow.parquet")
+    path = index_dir / SHARD_DIR / shard
+    names = pq.read_schema(path).names
+    columns = ["path", "identity"] if "identity" in names else ["path"]
+    table = pq.read_table(path, columns=columns)
+    paths = table.column("path").to_pylist()
+    return paths, table.column("identity").to_pylist() if "identity" in names else [""] * len(paths)
 
 
 def read_keys(

@@ -62,6 +62,35 @@ def test_a_rerun_plans_only_changed_and_new_files(indexed: tuple[Path, Path]) ->
     assert sum(int((~m).sum()) for m in plan.keep_masks.values()) == 2
 
 
+def test_a_file_rewritten_with_its_mtime_put_back_is_embedded_again(indexed: tuple[Path, Path]) -> None:
+    """The index knows a file by the embedding cache's identity (ctime and inode too), not size+mtime."""
+    src, ix = indexed
+    victim = sorted((src / "flag_it").iterdir())[0]
+    other = sorted((src / "flag_kr").iterdir())[0]
+    before = victim.stat()
+    data = bytearray(victim.read_bytes())
+    data[-1] ^= 0xFF  # same size, different picture bytes
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))  # mtime put back (cp -p, touch -r)
+    assert (victim.stat().st_size, victim.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    plan = sync_plan(ix, read_manifest(ix), list_source(src))
+    assert [e.rel_path for e in plan.todo] == [victim.relative_to(src).as_posix()]
+    assert plan.n_dropped == 1
+    assert other.relative_to(src).as_posix() not in {e.rel_path for e in plan.todo}
+
+
+def test_shards_from_before_identities_are_embedded_again(indexed: tuple[Path, Path]) -> None:
+    import pyarrow.parquet as pq
+
+    src, ix = indexed
+    manifest = read_manifest(ix)
+    for shard in manifest.shards:
+        path = ix / "shards" / shard.file
+        pq.write_table(pq.read_table(path).drop_columns(["identity"]), path)
+    plan = sync_plan(ix, manifest, list_source(src))
+    assert len(plan.todo) == count_sample_images()
+
+
 def test_a_row_delivered_twice_is_kept_once(tmp_path: Path, indexed: tuple[Path, Path]) -> None:
     _, ix = indexed
     manifest = read_manifest(ix).with_changes(shards=(), ann=None)
@@ -72,6 +101,7 @@ def test_a_row_delivered_twice_is_kept_once(tmp_path: Path, indexed: tuple[Path,
         "rel": np.array(["a.png", "a.png"], object),
         "size": np.array([1, 1]),
         "mtime": np.array([2, 2]),
+        "identity": np.array(["1:2:3:4:", "1:2:3:4:"], object),
         "label": np.array(["", ""], object),
         "vector": vec,
         "error": np.array(["", ""], object),
