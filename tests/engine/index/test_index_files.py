@@ -80,7 +80,7 @@ def test_a_file_rewritten_with_its_mtime_put_back_is_embedded_again(indexed: tup
 
 
 def test_shards_from_before_identities_are_embedded_again(indexed: tuple[Path, Path]) -> None:
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     src, ix = indexed
     manifest = read_manifest(ix)
