@@ -47,7 +47,9 @@ def test_explain_on_a_strip_writes_a_capped_picture(
     Image.new("RGB", size, (200, 30, 30)).save(strip)
     other = sorted((sample_folder() / "flag_it").iterdir())[0]
     out = tmp_path / "overlay.png"
-    assert main(["explain", str(strip), str(other), "--out", str(out), "--device", "cpu"]) == 0, capsys.readouterr()
+    assert main(["explain", str(strip), str(other), "--out", str(out), "--device", "cpu"]) == 0, (
+        capsys.readouterr()
+    )
     with Image.open(out) as pic:
         assert pic.height == 320
         assert pic.width <= 2 * MAX_PANEL_WIDTH + 8

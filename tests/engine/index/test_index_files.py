@@ -135,3 +135,39 @@ def test_an_index_refuses_another_source(indexed: tuple[Path, Path], projection_
     with pytest.raises(LookalikeError, match="was built from"):
         build_index(IndexSettings(other, ix, projection_model_path))
     assert read_manifest(ix).n_rows == count_sample_images()  # untouched
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _fewer_rows(path: Path) -> None:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, table.num_rows - 1), path)
+
+
+DAMAGE = {
+    "truncated shard": (lambda ix: next((ix / "shards").iterdir()), _truncate),
+    "shard with a row missing": (lambda ix: next((ix / "shards").iterdir()), _fewer_rows),
+    "truncated FAISS file": (lambda ix: ix / "vectors.faiss", _truncate),
+    "FAISS file gone": (lambda ix: ix / "vectors.faiss", lambda p: p.unlink()),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_index_file_is_one_line_naming_it(
+    indexed: tuple[Path, Path], damage: str, cpu_embedder: Embedder
+) -> None:
+    """Bad input, not a bug: the CLI prints a LookalikeError as one line (never "please report it")."""
+    from lookalike.engine.errors import LookalikeError
+
+    _, ix = indexed
+    which, harm = DAMAGE[damage]
+    victim = which(ix)
+    harm(victim)
+    with pytest.raises(LookalikeError) as caught:
+        open_index(ix, cpu_embedder)
+    assert victim.name in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1
