@@ -142,7 +142,7 @@ def _truncate(path: Path) -> None:
 
 
 def _fewer_rows(path: Path) -> None:
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     table = pq.read_table(path)
     pq.write_table(table.slice(0, table.num_rows - 1), path)

@@ -53,6 +53,7 @@ def test_a_hostile_settings_file_opens_a_sane_window(qtbot: QtBot, tmp_path: Pat
         start_window(window, None, None)
     assert window.last_error is None
     assert math.isfinite(window.session.threshold)
+    assert window.session.embedder is not None
     assert window.session.threshold == pytest.approx(window.session.embedder.manifest.default_threshold)
     assert 1 <= window.neighbours.k.value() <= window.neighbours.k.maximum()
     window.session.set_threshold(math.nan)  # nothing may set NaN, not even a view
