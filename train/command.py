@@ -158,13 +158,13 @@ def _export(args: argparse.Namespace) -> int:
     try:
         check_output_path(
             Path(args.out),
-            reads=[Path(args.checkpoint)],
+            reads=[Path(args.checkpoint), *_folders_read(Path(args.checkpoint))],
             suffixes=[".onnx"],
             flag="--out",
             force=args.force,
             is_ours=is_lookalike_onnx,
         )
-    except LookalikeError as exc:
+    except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
     from lookalike.train.export.from_checkpoint import export_checkpoint
     from lookalike.train.export.report import comparison_table
@@ -175,6 +175,14 @@ def _export(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(comparison_table(report))
     return 0
+
+
+def _folders_read(checkpoint: Path) -> list[Path]:
+    """The data folders an export calibrates on (the checkpoint's own): never written into."""
+    from lookalike.train.data.provenance import stored_folders
+    from lookalike.train.loop.checkpoint import load_checkpoint
+
+    return [Path(f) for f in stored_folders(load_checkpoint(checkpoint), checkpoint)]
 
 
 def _missing(paths: list[str]) -> str | None:

@@ -90,6 +90,8 @@ def _torch_export(model: torch.nn.Module, example: torch.Tensor, path: Path) -> 
                 external_data=False,
             )
             return
+        except OSError:
+            raise  # the destination said no (read-only, full): the other exporter would fail the same
         except Exception as exc:
             logging.getLogger(__name__).warning("dynamo export failed (%s); using TorchScript", exc)
         torch.onnx.export(
