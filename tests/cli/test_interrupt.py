@@ -96,9 +96,10 @@ def test_index_routes_ctrl_c_to_its_cancel_flag_and_says_what_was_kept(
 ) -> None:
     """`lookalike index` used to create a cancel event that nothing set and never read the
     report's `cancelled`: a real SIGINT now sets the flag the build polls, and the exit says so."""
+    from lookalike.engine.index.build import IndexReport
+
     from lookalike.cli import index as cli_index
     from lookalike.cli.main import main
-    from lookalike.engine.index.build import IndexReport
 
     seen: dict[str, bool] = {}
 
