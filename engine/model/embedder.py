@@ -87,7 +87,10 @@ class Embedder:
     def embed_file(self, path: str | os.PathLike[str]) -> np.ndarray:
         """One image file → its embedding; raises ImageLoadError for a file that cannot be read."""
         min_side = self.manifest.preprocessing.input_size
-        return self.embed_batch(load_prepared(path, self.prepare, min_side=min_side)[None])[0]
+        vectors, reasons = self.embed_rows(load_prepared(path, self.prepare, min_side=min_side)[None])
+        if reasons[0]:
+            raise ModelError(f"{os.fspath(path)}: the model {reasons[0]}")  # name the file asked about
+        return vectors[0]
 
     def _probe(self) -> None:
         """Run one blank image now, so a model that emits NaN or the wrong shape fails at load."""

@@ -68,3 +68,9 @@ def test_a_folder_embeds_the_good_images_and_skips_the_others(moody: Embedder, t
     again = embed_folder(folder, moody, cache_dir=tmp_path / "cache")  # the cache keeps no bad row
     assert again.paths == emb.paths
     assert {s.path for s in again.skipped} == set(reasons)
+
+
+def test_one_image_the_model_cannot_embed_is_named(moody: Embedder, tmp_path: Path) -> None:
+    _image(tmp_path / "white.png", 255, 0)
+    with pytest.raises(ModelError, match=r"white\.png: the model returned NaN"):
+        moody.embed_file(tmp_path / "white.png")
