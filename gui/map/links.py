@@ -219,5 +219,5 @@ class MapLinks(QObject):
 
 def with_suffix(path: Path, kind: str) -> Path:
     """The chosen name with the export kind's suffix added when it has another (map.html.csv)."""
-    suffix = "." + kind
-    return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
+    suffixes = (".html", ".htm") if kind == "html" else ("." + kind,)
+    return path if path.suffix.lower() in suffixes else path.with_name(path.name + suffixes[0])
