@@ -44,6 +44,7 @@ def write_synthetic(out: Path, n: int) -> float:
             [0] * (stop - start),
             [f"class{i // 1000:04d}" for i in range(start, stop)],
             list(x[start:stop]),
+            [""] * (stop - start),
         )
         writer.flush()
     finish_index(out, writer.manifest, changed=True)

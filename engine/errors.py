@@ -25,6 +25,11 @@ class MetricsError(LookalikeError):
     """Metrics that cannot be computed from the data given (too few images or classes)."""
 
 
+class DamagedFileError(LookalikeError):
+    """A file Lookalike wrote earlier (an index shard, a FAISS file) that no longer reads back:
+    bad input, named in one line, never an internal error."""
+
+
 class CancelledError(LookalikeError):
     """A long computation stopped because its cancel flag was set (not a failure)."""
 

@@ -8,8 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from lookalike.engine.errors import LookalikeError
-from lookalike.engine.io.output_paths import check_output_folder, check_output_path, is_lookalike_onnx
+from lookalike.engine.io.output_paths import check_output_path, is_lookalike_onnx
 from lookalike.train.config import BACKBONES, DEFAULT_EPOCHS, DEVICES, MINERS, TrainConfig, recipe_defaults
+from lookalike.train.loop.run_files import check_run_out
 
 EXIT_USAGE = 2
 # Under a time budget with no --epochs, the budget or early stopping ends the run, not an epoch count.
@@ -53,7 +54,8 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--device", choices=DEVICES, default=d.device)
     p.add_argument("--threads", type=int, default=d.threads, help="CPU threads (0 = auto)")
-    p.add_argument("--resume", metavar="CKPT", default=None, help="continue from last.pt")
+    p.add_argument("--resume", metavar="CKPT", default=None, help="continue from last.pt (same DATA)")
+    p.add_argument("--force", action="store_true", help="replace files in RUN that are not ours")
     p.add_argument("--no-augment", action="store_true", help="train on unaltered images")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False, help="horizontal flips")
     p.add_argument(
@@ -135,7 +137,7 @@ def _train(args: argparse.Namespace) -> int:
         return _fail(problem)
     try:
         cfg = config_from_args(args)
-        check_output_folder(Path(args.out), reads=[Path(d) for d in args.data], flag="--out")
+        check_run_out(Path(args.out), [Path(d) for d in _data_read(cfg)], force=args.force)
     except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
     if args.progress_json:
@@ -155,6 +157,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_read(cfg: TrainConfig) -> tuple[str, ...]:
+    """The folders the run will really read: on --resume, the checkpoint's (refused when DATA differs)."""
+    if cfg.resume is None:
+        return cfg.data
+    from lookalike.train.loop.trainer import resume_config
+
+    return resume_config(cfg)[0].data
+
+
 def _export(args: argparse.Namespace) -> int:
     problem = _missing([args.checkpoint])
     if problem:
@@ -162,13 +173,13 @@ def _export(args: argparse.Namespace) -> int:
     try:
         check_output_path(
             Path(args.out),
-            reads=[Path(args.checkpoint)],
+            reads=[Path(args.checkpoint), *_folders_read(Path(args.checkpoint))],
             suffixes=[".onnx"],
             flag="--out",
             force=args.force,
             is_ours=is_lookalike_onnx,
         )
-    except LookalikeError as exc:
+    except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
     from lookalike.train.export.from_checkpoint import export_checkpoint
     from lookalike.train.export.report import comparison_table
@@ -179,6 +190,14 @@ def _export(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(comparison_table(report))
     return 0
+
+
+def _folders_read(checkpoint: Path) -> list[Path]:
+    """The data folders an export calibrates on (the checkpoint's own): never written into."""
+    from lookalike.train.data.provenance import stored_folders
+    from lookalike.train.loop.checkpoint import load_checkpoint
+
+    return [Path(f) for f in stored_folders(load_checkpoint(checkpoint), checkpoint)]
 
 
 def _missing(paths: list[str]) -> str | None:

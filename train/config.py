@@ -98,8 +98,10 @@ class TrainConfig:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
     def save(self, path: Path) -> None:
-        """Write config.json so every checkpoint says how it was made."""
-        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        """Write config.json (atomically) so every checkpoint says how it was made."""
+        from lookalike.train.loop.run_files import write_run_text
+
+        write_run_text(path, self.to_json() + "\n")
 
 
 def _problems(cfg: TrainConfig) -> list[str]:

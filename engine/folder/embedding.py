@@ -206,7 +206,10 @@ def _run_batch(
             arrays.append(result)
     if not arrays:
         return ok, np.zeros((0, embedder.dim), dtype=np.float32), skips
-    return ok, embedder.embed_batch(np.stack(arrays)), skips
+    vectors, reasons = embedder.embed_rows(np.stack(arrays))
+    skips += [SkippedFile(e.rel_path, f"the model {why}") for e, why in zip(ok, reasons, strict=True) if why]
+    keep = [i for i, why in enumerate(reasons) if not why]
+    return [ok[i] for i in keep], vectors[keep], skips
 
 
 def _result(

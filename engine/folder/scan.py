@@ -35,6 +35,12 @@ class ImageEntry:
         """Everything the cache compares before it reuses this file's vector."""
         return (self.rel_path, self.size, self.mtime_ns, self.ctime_ns, self.inode, self.digest)
 
+    @property
+    def identity(self) -> str:
+        """The key without the path, as one string: what an index stores to know a file again
+        (the same fields the embedding cache compares, so the two never disagree)."""
+        return f"{self.size}:{self.mtime_ns}:{self.ctime_ns}:{self.inode}:{self.digest}"
+
 
 # (relative path, size, mtime_ns, ctime_ns, inode, content digest or "")
 FileKey = tuple[str, int, int, int, int, str]

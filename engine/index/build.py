@@ -85,7 +85,7 @@ def build_index(
     manifest = _drop_stale(settings.out, manifest, plan.keep_masks)
     writer = ShardWriter(settings.out, manifest, settings.shard_rows, plan.skipped_kept)
     for s in listing.skipped:
-        writer.skip(s.path, 0, 0, s.reason)
+        writer.skip((s.path, 0, 0, s.reason, ""))
     reused, total = manifest.n_rows, len(listing.entries) + len(listing.skipped)
     before = reused + len(writer.skipped)
     if progress:
@@ -188,6 +188,7 @@ def _item(root: Path, entry: Any) -> dict[str, Any]:
         "rel": entry.rel_path,
         "size": entry.size,
         "mtime": entry.mtime_ns,
+        "identity": entry.identity,
         "label": entry.label or "",
     }
 
@@ -220,15 +221,16 @@ def write_index(
     manifest = new_manifest(embedder.manifest, embedder.sha256, root, root)
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(out, manifest)
-    writer = ShardWriter(out, manifest, shard_rows, [(s.path, 0, 0, s.reason) for s in emb.skipped])
-    stat_of = {e.rel_path: (e.size, e.mtime_ns) for e in scan_folder(emb.folder)[0]}
-    stats = [stat_of.get(p, (0, 0)) for p in emb.paths]
+    writer = ShardWriter(out, manifest, shard_rows, [(s.path, 0, 0, s.reason, "") for s in emb.skipped])
+    entry_of = {e.rel_path: e for e in scan_folder(emb.folder)[0]}
+    stats = [(e.size, e.mtime_ns, e.identity) if e else (0, 0, "") for e in map(entry_of.get, emb.paths)]
     n = len(emb)
     writer.add_block(
         {
             "rel": np.asarray(emb.paths, dtype=object),
-            "size": np.asarray([s for s, _ in stats], np.int64),
-            "mtime": np.asarray([m for _, m in stats], np.int64),
+            "size": np.asarray([s[0] for s in stats], np.int64),
+            "mtime": np.asarray([s[1] for s in stats], np.int64),
+            "identity": np.asarray([s[2] for s in stats], dtype=object),
             "label": np.asarray([lab or "" for lab in emb.labels], dtype=object),
             "vector": emb.vectors,
             "error": np.asarray([""] * n, dtype=object),

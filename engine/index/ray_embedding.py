@@ -122,7 +122,11 @@ class EmbedActor:
         pixels = batch.pop("pixels")
         ok = np.asarray([not e for e in batch["error"]], bool)
         vectors = np.zeros((len(ok), self.embedder.dim), np.float32)
+        errors = list(batch["error"])
         if ok.any():
-            vectors[ok] = self.embedder.embed_batch(pixels[ok])
+            where = np.flatnonzero(ok)
+            vectors[where], reasons = self.embedder.embed_rows(pixels[where])
+            for i, why in zip(where.tolist(), reasons, strict=True):
+                errors[i] = f"the model {why}" if why else errors[i]  # skipped, the others kept
         worker = np.asarray([self.worker] * len(ok), dtype=object)
-        return {**batch, "vector": vectors, "worker": worker}
+        return {**batch, "error": np.asarray(errors, dtype=object), "vector": vectors, "worker": worker}

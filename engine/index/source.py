@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lookalike.engine.errors import FolderError
-from lookalike.engine.folder.scan import ImageEntry, SkippedFile, scan_folder
+from lookalike.engine.folder.scan import ImageEntry, SkippedFile, entry_for, scan_folder
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def list_source(source: str | os.PathLike[str]) -> SourceListing:
 
 def _from_list_file(listing: Path) -> SourceListing:
     """One path per line ('#' comments and blank lines ignored); a missing file is a skipped row."""
-    base = listing.resolve().parent
+    base, now_ns = listing.resolve().parent, time.time_ns()
     entries: dict[str, ImageEntry] = {}
     skipped: list[SkippedFile] = []
     for line in listing.read_text(encoding="utf-8").splitlines():
@@ -51,5 +52,5 @@ def _from_list_file(listing: Path) -> SourceListing:
             skipped.append(SkippedFile(path, "not a regular file"))
             continue
         label = os.path.basename(os.path.dirname(path)) or None
-        entries[path] = ImageEntry(path, label, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        entries[path] = replace(entry_for("", path, st, now_ns), label=label)  # the folder's identity
     return SourceListing(Path(os.sep), sorted(entries.values(), key=lambda e: e.rel_path), skipped)

@@ -8,10 +8,8 @@ from pathlib import Path
 import numpy as np
 from lookalike.engine.folder.scan import ImageEntry
 from lookalike.engine.index.manifest import IndexManifest
-from lookalike.engine.index.shards import read_keys, read_skipped
+from lookalike.engine.index.shards import SkipRecord, read_identities, read_skip_records
 from lookalike.engine.index.source import SourceListing
-
-SkipRecord = tuple[str, int, int, str]
 
 
 @dataclass(frozen=True)
@@ -30,22 +28,24 @@ class SyncPlan:
 
 
 def sync_plan(out: Path, manifest: IndexManifest, listing: SourceListing) -> SyncPlan:
-    """Compare the index's (path, size, mtime) keys with the source as it is now."""
-    current = {e.rel_path: (e.size, e.mtime_ns) for e in listing.entries}
+    """Compare each row's file identity with the source as it is now: the embedding cache's own
+    key (size, mtime, ctime, inode, and a content hash when the timestamps are doubtful), so a file
+    rewritten at the same size with its mtime put back is embedded again."""
+    current = {e.rel_path: e.identity for e in listing.entries}
     done: set[str] = set()
     masks: dict[str, np.ndarray] = {}
     dropped = 0
     for shard in manifest.shards:
-        keys = read_keys(out, manifest, shard.file)
-        keep = np.zeros(len(keys["path"]), bool)
-        for i, (p, s, m) in enumerate(zip(keys["path"], keys["size"], keys["mtime"], strict=True)):
-            keep[i] = current.get(p) == (s, m) and p not in done
+        paths, identities = read_identities(out, shard.file)
+        keep = np.zeros(len(paths), bool)
+        for i, (p, identity) in enumerate(zip(paths, identities, strict=True)):
+            keep[i] = bool(identity) and current.get(p) == identity and p not in done
             if keep[i]:
                 done.add(p)
         if not keep.all():
             masks[shard.file] = keep
             dropped += int((~keep).sum())
-    skipped = [r for r in read_skipped(out, manifest) if current.get(r[0]) == (r[1], r[2])]
+    skipped = [r for r in read_skip_records(out, manifest) if r[4] and current.get(r[0]) == r[4]]
     tried = done | {r[0] for r in skipped}
     todo = [e for e in listing.entries if e.rel_path not in tried]
     return SyncPlan(todo, masks, skipped, dropped)

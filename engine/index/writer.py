@@ -7,9 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from lookalike.engine.index.manifest import IndexManifest, Shard, write_manifest
-from lookalike.engine.index.shards import Rows, write_shard, write_skipped
-
-SkipRecord = tuple[str, int, int, str]
+from lookalike.engine.index.shards import Rows, SkipRecord, write_shard, write_skipped
 
 
 class ShardWriter:
@@ -39,21 +37,23 @@ class ShardWriter:
             self.seen.add(rel)
             self.returned += 1
             size, mtime = int(block["size"][i]), int(block["mtime"][i])
+            identity = str(block["identity"][i])
             if block["error"][i]:
-                self.skip(rel, size, mtime, str(block["error"][i]))
+                self.skip((rel, size, mtime, str(block["error"][i]), identity))
                 continue
             label = str(block["label"][i])
             self.rows.path.append(rel)
             self.rows.size.append(size)
             self.rows.mtime.append(mtime)
+            self.rows.identity.append(identity)
             self.rows.label.append(label or None)
             self.rows.vector.append(np.asarray(block["vector"][i], np.float32))
             if len(self.rows) >= self.shard_rows:
                 self.flush()
 
-    def skip(self, rel: str, size: int, mtime: int, reason: str) -> None:
-        """A file that could not be embedded, kept with its reason."""
-        self.skipped.append((rel, size, mtime, reason))
+    def skip(self, record: SkipRecord) -> None:
+        """A file that could not be embedded, kept with its reason and identity."""
+        self.skipped.append(record)
 
     def flush(self) -> IndexManifest:
         """Write the buffered rows as a shard (and the skipped table), then the manifest."""

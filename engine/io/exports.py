@@ -7,9 +7,6 @@ and the distance matrix of a selection (the heat map). Paths are relative to the
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,10 +22,10 @@ from lookalike.engine.duplicates.listing import (
     listing_rows,
 )
 from lookalike.engine.folder.embedding import FolderEmbeddings
-from lookalike.engine.io.output_paths import check_output_path, write_output
+from lookalike.engine.io.tabular import FORMATS, write_table
 from lookalike.engine.search.neighbours import knn, pairwise_distances
 
-FORMATS = ("csv", "json")
+__all__ = ["FORMATS", "ExportTable", "write_export"]
 
 
 @dataclass(frozen=True)
@@ -41,25 +38,9 @@ class ExportTable:
 
 
 def write_export(table: ExportTable, path: Path, reads: Sequence[Path] = ()) -> Path:
-    """Write as CSV or JSON, chosen by the file's suffix (the one place export files are written).
-
-    Through the output guard: never over an input or inside `reads` (the folder shown); the file
-    dialog has already asked before replacing a file, hence force."""
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise ValueError(f"export as .csv or .json, not {path.suffix or 'no suffix'}")
-    check_output_path(path, reads=reads, suffixes=[f".{f}" for f in FORMATS], flag="export", force=True)
-    if fmt == "json":
-        text = json.dumps(table.document, indent=2, allow_nan=False) + "\n"
-    else:
-        buf = io.StringIO(newline="")
-        writer = csv.writer(buf)
-        writer.writerow(table.columns)
-        writer.writerows(table.rows)
-        text = buf.getvalue()
-    data = text.encode("utf-8", "surrogateescape")
-    write_output(path, lambda fh: fh.write(data), "export")
-    return path
+    """Write as CSV or JSON, chosen by the file's suffix, through the one table writer
+    (engine.io.tabular: output guard, formula-safe cells, UTF-8, LF, atomic)."""
+    return write_table(path, table.columns, table.rows, table.document, reads)
 
 
 def neighbours_table(emb: FolderEmbeddings, rows: Sequence[int], k: int, threshold: float) -> ExportTable:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,6 +55,30 @@ def check_output_folder(path: Path, *, reads: Sequence[Path], flag: str) -> Path
         _refuse_overlap(path, real, source, flag)
     if real.exists() and not real.is_dir():
         raise OutputPathError(f"{flag} {_shown(path)} is a file, not a folder")
+    return path
+
+
+def check_run_folder(
+    path: Path,
+    *,
+    reads: Sequence[Path],
+    flag: str,
+    owned: Mapping[str, Callable[[Path], bool]],
+    force: bool = False,
+) -> Path:
+    """A folder a command fills with named files (a training run): each name already there must be
+    an earlier Lookalike output of its kind (owned[name] says), or the user says --force."""
+    check_output_folder(path, reads=reads, flag=flag)
+    real = Path(os.path.realpath(path))
+    for name, is_ours in owned.items():
+        target = real / name
+        if force or not (target.exists() or target.is_symlink()):
+            continue
+        if target.is_dir() or target.is_symlink() or not is_ours(target):
+            raise OutputPathError(
+                f"{flag} {_shown(path)} already holds {name}, which is not an earlier Lookalike output; "
+                "choose another folder, or add --force to replace it"
+            )
     return path
 
 

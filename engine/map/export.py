@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lookalike.engine.io.output_paths import check_output_path, write_output
+from lookalike.engine.io.tabular import write_table
 from lookalike.engine.map.projection import Projection
+
+HTML_SUFFIXES = (".html", ".htm")
 
 FIELDS = ("row", "path", "class", "x", "y")
 
 
 def write_map_html(
-    projection: Projection, paths: Sequence[str], labels: Sequence[str | None], out: Path, title: str
+    projection: Projection,
+    paths: Sequence[str],
+    labels: Sequence[str | None],
+    out: Path,
+    title: str,
+    reads: Sequence[Path] = (),
 ) -> Path:
-    """The map as one offline page (plotly.js inlined), as `lookalike map --html` writes it."""
+    """The map as one offline page (plotly.js inlined), as `lookalike map --html` writes it.
+
+    Through the output guard (never inside the folder `paths` are relative to, never over a file
+    without a .html suffix) and atomically; the save dialog has asked before replacing a file."""
     from lookalike.engine.map.figure import map_figure, map_html
 
-    out.write_text(map_html(map_figure(projection, paths, labels, title=title)), encoding="utf-8")
+    check_output_path(out, reads=reads, suffixes=HTML_SUFFIXES, flag="export", force=True)
+    data = map_html(map_figure(projection, paths, labels, title=title)).encode("utf-8")
+    write_output(out, lambda fh: fh.write(data), "export")
     return out
 
 
@@ -36,13 +48,8 @@ def selection_records(
     return out
 
 
-def write_selection(records: list[dict[str, Any]], out: Path) -> Path:
-    """CSV (header row, empty class when none) or JSON (a list of objects), by the file's suffix."""
-    if out.suffix.lower() == ".json":
-        out.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        return out
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows({k: ("" if r[k] is None else r[k]) for k in FIELDS} for r in records)
-    return out
+def write_selection(records: list[dict[str, Any]], out: Path, reads: Sequence[Path] = ()) -> Path:
+    """CSV (header row, empty class when none) or JSON (a list of objects), by the file's suffix,
+    through the one table writer (guarded, formula-safe, atomic)."""
+    rows = [tuple("" if r[k] is None else r[k] for k in FIELDS) for r in records]
+    return write_table(out, FIELDS, rows, records, reads)

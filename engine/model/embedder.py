@@ -22,6 +22,7 @@ from PIL import Image
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
+MIN_NORM = 1e-12  # below this a row has no direction to normalise: the model gave it nothing
 _PROVIDER_NAMES = {"CUDAExecutionProvider": "CUDA", "CPUExecutionProvider": "CPU"}
 
 
@@ -62,9 +63,19 @@ class Embedder:
         return fit_to_input(img, self.manifest.preprocessing)
 
     def embed_batch(self, batch: np.ndarray) -> np.ndarray:
-        """uint8 NHWC from `prepare` → L2-normalised float32 (N, dim), checked finite."""
+        """uint8 NHWC from `prepare` → L2-normalised float32 (N, dim); ModelError when the model
+        gives any image no usable vector (embed_rows skips those rows instead)."""
+        vectors, reasons = self.embed_rows(batch)
+        bad = next((r for r in reasons if r), "")
+        if bad:
+            raise ModelError(f"the model {bad}")
+        return vectors
+
+    def embed_rows(self, batch: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Like embed_batch, but a row the model gives NaN, infinity or a zero vector for gets a
+        reason ("" for good rows) and a zero vector, so one bad image never fails the others."""
         if len(batch) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32), []
         x = normalize(batch, self.manifest.preprocessing)
         out = self.session.run(None, {self.input_name: x})[0]
         return _check_output(np.asarray(out), len(batch), self.dim)
@@ -76,7 +87,10 @@ class Embedder:
     def embed_file(self, path: str | os.PathLike[str]) -> np.ndarray:
         """One image file → its embedding; raises ImageLoadError for a file that cannot be read."""
         min_side = self.manifest.preprocessing.input_size
-        return self.embed_batch(load_prepared(path, self.prepare, min_side=min_side)[None])[0]
+        vectors, reasons = self.embed_rows(load_prepared(path, self.prepare, min_side=min_side)[None])
+        if reasons[0]:
+            raise ModelError(f"{os.fspath(path)}: the model {reasons[0]}")  # name the file asked about
+        return vectors[0]
 
     def _probe(self) -> None:
         """Run one blank image now, so a model that emits NaN or the wrong shape fails at load."""
@@ -154,14 +168,30 @@ def _check_graph(session: Any, manifest: ModelManifest) -> None:
         raise ModelError(f"the model's output must be float, not {outputs[0].type}")
 
 
-def _check_output(out: np.ndarray, n: int, dim: int) -> np.ndarray:
-    """Shape, dtype and finiteness check, then L2-normalise (the distance assumes unit vectors)."""
+def _check_output(out: np.ndarray, n: int, dim: int) -> tuple[np.ndarray, list[str]]:
+    """Shape and dtype check (a wrong one fails the model), then per row: finite and non-zero, or a
+    reason; good rows are L2-normalised (the distance assumes unit vectors), bad ones zeroed.
+
+    A zero vector has no direction: normalised it stays zero, at distance 1.0 from everything
+    in float64 but 0.0 from every other zero row, so two unrelated images would be a MATCH."""
     if out.ndim != 2 or out.shape != (n, dim):
         raise ModelError(f"the model returned shape {out.shape}, expected ({n}, {dim})")
     if not np.issubdtype(out.dtype, np.floating):
         raise ModelError(f"the model returned {out.dtype}, expected float")
-    out = out.astype(np.float32, copy=False)
-    if not np.isfinite(out).all():
-        raise ModelError("the model returned NaN or infinite values")
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
+    out = np.array(out, dtype=np.float32)
+    finite = np.isfinite(out).all(axis=1)
+    out[~finite] = 0.0
+    norms = np.linalg.norm(out.astype(np.float64), axis=1)
+    zero = finite & (norms < MIN_NORM)
+    reasons = [
+        "returned NaN or infinite values for this image"
+        if not f
+        else "returned a zero vector for this image"
+        if z
+        else ""
+        for f, z in zip(finite.tolist(), zero.tolist(), strict=True)
+    ]
+    good = finite & ~zero
+    out[good] /= norms[good, None].astype(np.float32)
+    out[~good] = 0.0
+    return out, reasons

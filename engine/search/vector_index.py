@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lookalike.engine.errors import DamagedFileError, first_line
 from lookalike.engine.folder.cpu_split import cpu_cores
 from lookalike.engine.index.cluster_extra import require
 
@@ -184,7 +185,13 @@ def read_ann(path: Path, params: dict[str, int]) -> Any:
     """Read an index file straight into FAISS (no copy of its bytes in Python) with its nprobe."""
     faiss = require("faiss")
     faiss.omp_set_num_threads(cpu_cores())
-    index = faiss.read_index(str(path))
+    try:
+        index = faiss.read_index(str(path))
+    except (RuntimeError, OSError, ValueError, MemoryError) as exc:  # FAISS says RuntimeError
+        raise DamagedFileError(
+            f"{path} is damaged (not a readable FAISS index: {first_line(exc, 120)}); "
+            "run `lookalike index` again to rebuild it"
+        ) from exc
     if "nprobe" in params:
         faiss.extract_index_ivf(index).nprobe = params["nprobe"]
     return index

@@ -11,16 +11,22 @@ import csv
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from lookalike.engine.errors import LookalikeError
+from lookalike.engine.io.atomic_file import write_atomically
+from lookalike.engine.io.output_paths import check_output_path, write_output
+from lookalike.engine.io.tabular import csv_text, json_text, read_cell
 
 MARKS_VERSION = 1
 MATCH, NOT_MATCH = "match", "not-match"
 VERDICTS = (MATCH, NOT_MATCH)
+CSV_COLUMNS = ("a", "b", "verdict", "created")
+MAX_MARKS_BYTES = 64 * 2**20
+FUTURE_SLACK_S = 366 * 24 * 3600.0  # a clock set a little ahead is fine; 1e300 is not
 
 
 class MarksError(LookalikeError):
@@ -71,8 +77,9 @@ class PairMarks:
         self.path = path or marks_path(self.folder)
         self._marks: dict[tuple[str, str], PairMark] = {}
         self._undo: list[tuple[tuple[str, str], PairMark | None]] = []
+        self.dropped: list[str] = []  # why marks of the file were left out (reported by the app)
         if self.path.exists():
-            self._marks = {pair_key(m.a, m.b): m for m in read_marks(self.path)}
+            self._marks = {pair_key(m.a, m.b): m for m in read_marks(self.path, self.dropped)}
 
     def __len__(self) -> int:
         return len(self._marks)
@@ -121,10 +128,7 @@ class PairMarks:
 
     def export(self, path: Path) -> None:
         """Write the marks to `path`: CSV when it ends in .csv, else JSON (the train --marks format)."""
-        if path.suffix.lower() == ".csv":
-            export_csv(path, self.marks())
-        else:
-            write_marks(path, self.marks(), self.folder)
+        export_marks(path, self.marks(), self.folder)
 
     def _change(self, key: tuple[str, str], new: PairMark | None) -> None:
         self._undo.append((key, self._marks.get(key)))
@@ -140,44 +144,86 @@ class PairMarks:
 
 def write_marks(path: Path, marks: list[PairMark], folder: Path) -> None:
     """Atomic JSON write: {"version", "folder", "marks": [{a, b, verdict, created}]}."""
-    doc = {"version": MARKS_VERSION, "folder": str(folder), "marks": [asdict(m) for m in marks]}
+    data = _marks_json(marks, folder).encode("utf-8")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".marks-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1)
-        os.replace(tmp, path)
+        write_atomically(path, lambda fh: fh.write(data), prefix=".marks-", suffix=".tmp")
     except OSError as exc:
         raise MarksError(f"cannot write marks to {path}: {exc.strerror or exc}") from exc
 
 
-def read_marks(path: Path) -> list[PairMark]:
-    """Read a marks file written by write_marks or export_csv (by its suffix)."""
+def export_marks(path: Path, marks: list[PairMark], folder: Path) -> None:
+    """The marks as CSV (by the suffix) or JSON, through the output guard: never inside the
+    folder, atomically, formula-safe (engine.io.tabular)."""
+    check_output_path(path, reads=[folder], suffixes=[".csv", ".json"], flag="export", force=True)
+    if path.suffix.lower() == ".csv":
+        rows = [(m.a, m.b, m.verdict, f"{m.created:.3f}") for m in marks]
+        text = csv_text(CSV_COLUMNS, rows)
+    else:
+        text = _marks_json(marks, folder)
+    data = text.encode("utf-8")
+    write_output(path, lambda fh: fh.write(data), "export")
+
+
+def _marks_json(marks: list[PairMark], folder: Path) -> str:
+    doc = {"version": MARKS_VERSION, "folder": str(folder), "marks": [asdict(m) for m in marks]}
+    return json_text(doc)
+
+
+def read_marks(path: Path, dropped: list[str] | None = None) -> list[PairMark]:
+    """Read a marks file written by write_marks or export_marks (by its suffix).
+
+    A marks file is untrusted input: a mark with a path that is absolute or climbs out of the
+    folder (..), an unknown verdict or a time that is not a real date is dropped, and why is
+    appended to `dropped` (the caller reports it); a file that is not a marks file at all raises
+    MarksError naming it."""
     try:
-        if path.suffix.lower() == ".csv":
-            with open(path, newline="", encoding="utf-8") as fh:
-                rows = list(csv.DictReader(fh))
-        else:
-            rows = json.loads(path.read_text(encoding="utf-8"))["marks"]
-        return [_mark_of(row) for row in rows]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise MarksError(f"{path} is not a marks file: {exc}") from exc
+        if path.stat().st_size > MAX_MARKS_BYTES:
+            raise ValueError(f"larger than {MAX_MARKS_BYTES // 2**20} MiB")
+        rows = _rows(path)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise MarksError(f"{path} is not a marks file: {why}") from exc
+    marks: list[PairMark] = []
+    for n, row in enumerate(rows, start=1):
+        try:
+            marks.append(mark_of(row))
+        except (ValueError, KeyError, TypeError) as exc:
+            if dropped is not None:
+                dropped.append(f"mark {n}: {exc}")
+    return marks
 
 
-def _mark_of(row: dict[str, object]) -> PairMark:
+def _rows(path: Path) -> list[Any]:
+    if path.suffix.lower() == ".csv":
+        with open(path, newline="", encoding="utf-8") as fh:
+            return [{k: read_cell(v or "") for k, v in row.items() if k} for row in csv.DictReader(fh)]
+    rows = json.loads(path.read_text(encoding="utf-8"))["marks"]
+    if not isinstance(rows, list):
+        raise TypeError("'marks' is not a list")
+    return rows
+
+
+def mark_of(row: Any) -> PairMark:
+    """One mark from its stored form, or ValueError saying why it is not one."""
+    if not isinstance(row, dict):
+        raise TypeError("not an object with a, b and verdict")
     verdict = str(row["verdict"])
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
-    a, b = pair_key(str(row["a"]), str(row["b"]))
-    return PairMark(a, b, verdict, float(str(row.get("created") or 0.0)))
+    a, b = pair_key(_inside(row["a"]), _inside(row["b"]))
+    if a == b:
+        raise ValueError(f"{a!r} is marked against itself")
+    created = float(str(row.get("created") or 0.0))
+    if not (0.0 <= created <= time.time() + FUTURE_SLACK_S):  # NaN fails this too
+        raise ValueError(f"created {created!r} is not a time")
+    return PairMark(a, b, verdict, created)
 
 
-def export_csv(path: Path, marks: list[PairMark]) -> None:
-    """CSV with a header a,b,verdict,created (spreadsheets; read back by read_marks)."""
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["a", "b", "verdict", "created"])
-            writer.writerows([m.a, m.b, m.verdict, f"{m.created:.3f}"] for m in marks)
-    except OSError as exc:
-        raise MarksError(f"cannot write {path}: {exc.strerror or exc}") from exc
+def _inside(value: object) -> str:
+    """A path relative to the folder that stays inside it (no /x, C:\\x, .. or NUL)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("a path is missing")
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts or "\0" in value:
+        raise ValueError(f"{value!r} is not a path inside the folder")
+    return value

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
+from lookalike.engine.errors import LookalikeError
+from lookalike.engine.io.output_paths import check_output_path, write_output
 from lookalike.engine.map.colours import distances_to, match_colours
 from lookalike.engine.map.export import selection_records, write_map_html, write_selection
 from lookalike.gui.state.session import Session
@@ -159,22 +161,32 @@ class MapLinks(QObject):
             self.export(kind, Path(name))
 
     def export(self, kind: str, out: Path) -> Path | None:
-        """Write the map (html, png) or the lasso selection (csv, json); None when there is nothing."""
+        """Write the map (html, png) or the lasso selection (csv, json); None when there is nothing.
+
+        A name without the kind's suffix gets it added (never swapped for it), and every file goes
+        through the output guard: never inside the folder shown, never half written."""
         emb, proj = self.session.embeddings, self.view.projection
         if emb is None or proj is None:
             self.view.controller.failed.emit("Export", "Compute the map first.")
             return None
-        if kind == "png":
-            self._start_png(out)
-            return out
-        if kind == "html":
-            written = write_map_html(proj, emb.paths, emb.labels, out, f"t-SNE map of {emb.folder.name}")
-        elif not self.view.lassoed_rows:
-            self.view.controller.failed.emit("Export", "Lasso some points on the map first.")
+        out = with_suffix(out, kind)
+        try:
+            if kind == "png":
+                check_output_path(out, reads=[emb.folder], suffixes=[".png"], flag="export", force=True)
+                self._start_png(out)
+                return out
+            if kind == "html":
+                title = f"t-SNE map of {emb.folder.name}"
+                written = write_map_html(proj, emb.paths, emb.labels, out, title, reads=[emb.folder])
+            elif not self.view.lassoed_rows:
+                self.view.controller.failed.emit("Export", "Lasso some points on the map first.")
+                return None
+            else:
+                records = selection_records(self.view.lassoed_rows, proj, emb.paths, emb.labels)
+                written = write_selection(records, out, reads=[emb.folder])
+        except (LookalikeError, ValueError) as exc:
+            self.view.controller.failed.emit("Export", str(exc))
             return None
-        else:
-            records = selection_records(self.view.lassoed_rows, proj, emb.paths, emb.labels)
-            written = write_selection(records, out.with_suffix("." + kind))
         self.exported.emit(written)
         return written
 
@@ -192,9 +204,20 @@ class MapLinks(QObject):
     def _png_polled(self, out: Path, value: object) -> None:
         self._png_tries += 1
         if isinstance(value, str) and value.startswith(PNG_PREFIX):
-            out.write_bytes(base64.b64decode(value[len(PNG_PREFIX) :], validate=True))
+            data = base64.b64decode(value[len(PNG_PREFIX) :], validate=True)
+            try:
+                write_output(out, lambda fh: fh.write(data), "export")
+            except LookalikeError as exc:
+                self.view.controller.failed.emit("Export", str(exc))
+                return
             self.exported.emit(out)
         elif not value and self._png_tries < PNG_MAX_POLLS:  # null arrives as "" or None
             QTimer.singleShot(PNG_POLL_MS, lambda: self._poll_png(out))
         else:
             self.view.controller.failed.emit("Export", f"The page could not draw the map as PNG: {value}")
+
+
+def with_suffix(path: Path, kind: str) -> Path:
+    """The chosen name with the export kind's suffix added when it has another (map.html.csv)."""
+    suffixes = (".html", ".htm") if kind == "html" else ("." + kind,)
+    return path if path.suffix.lower() in suffixes else path.with_name(path.name + suffixes[0])

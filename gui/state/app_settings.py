@@ -1,10 +1,34 @@
-"""What the app remembers between runs (QSettings): recent folders, last model, thresholds, layout."""
+"""What the app remembers between runs (QSettings): recent folders, last model, thresholds, layout.
+
+The settings file is untrusted input (edited by hand, copied from another machine, damaged): every
+value is checked when read, a bad one is ignored (the default is used) and never written back.
+"""
 
 from __future__ import annotations
 
+import math
+
+from lookalike.engine.model.manifest import MAX_DISTANCE
 from PySide6.QtCore import QByteArray, QSettings
 
 MAX_RECENT = 8
+MAX_PATH_CHARS = 4096
+
+
+def number_in(value: object, low: float, high: float) -> float | None:
+    """A remembered number when it is one, finite and in [low, high]; else None (use the default)."""
+    try:
+        number = float(str(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and low <= number <= high else None
+
+
+def path_text(value: object) -> str | None:
+    """A remembered path when it is a plausible one (text, no NUL, not absurdly long)."""
+    if not isinstance(value, str) or not value or "\0" in value or len(value) > MAX_PATH_CHARS:
+        return None
+    return value
 
 
 class AppSettings:
@@ -16,9 +40,8 @@ class AppSettings:
     def recent_folders(self) -> list[str]:
         """Most recent first."""
         value = self.qs.value("recent_folders", [])
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        return [p for p in map(path_text, items) if p is not None][:MAX_RECENT]
 
     def add_recent_folder(self, folder: str) -> None:
         """Move `folder` to the front of the recent list."""
@@ -28,14 +51,12 @@ class AppSettings:
     def threshold(self, model_sha: str) -> float | None:
         """The last threshold used with this model (thresholds are model-specific)."""
         value = self.qs.value(f"threshold/{model_sha[:16]}")
-        try:
-            return None if value is None else float(str(value))
-        except (TypeError, ValueError):
-            return None
+        return None if value is None else number_in(value, 0.0, MAX_DISTANCE)
 
     def set_threshold(self, model_sha: str, value: float) -> None:
-        """Remember the threshold for this model."""
-        self.qs.setValue(f"threshold/{model_sha[:16]}", float(value))
+        """Remember the threshold for this model (a value that is not a distance is never saved)."""
+        if number_in(value, 0.0, MAX_DISTANCE) is not None:
+            self.qs.setValue(f"threshold/{model_sha[:16]}", float(value))
 
     def layout(self) -> tuple[QByteArray | None, QByteArray | None]:
         """Saved window geometry and state."""

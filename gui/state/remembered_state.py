@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.model.bundled import default_model_path, sample_folder
 from lookalike.engine.model.embedder import Embedder
+from lookalike.gui.state.app_settings import MAX_PATH_CHARS, number_in, path_text
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QSplitter
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from lookalike.gui.main_window import MainWindow
 
 KEYS = ("model", "folder", "k", "tab", "splitter", "class_filter", "name_filter")
+MAX_PANES = 8
 
 
 class RememberedState(QObject):
@@ -35,13 +37,18 @@ class RememberedState(QObject):
     def _get(self, key: str) -> object:
         return self.qs.value(f"state/{key}")
 
-    def _list(self, key: str) -> list[str]:
-        value = self._get(key)
+    def _shares_saved(self) -> list[float]:
+        """The splitter's remembered shares of the width: each a finite fraction, or none at all."""
+        value = self._get("splitter")
         items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
-        try:
-            return [str(float(str(x))) for x in items]
-        except ValueError:
+        shares = [number_in(x, 0.0, 1.0) for x in items[:MAX_PANES]]
+        if not shares or None in shares or not 0.5 <= sum(s or 0.0 for s in shares) <= 1.5:
             return []
+        return [s or 0.0 for s in shares]
+
+    def _int(self, key: str, low: int, high: int) -> int | None:
+        number = number_in(self._get(key), low, high)
+        return None if number is None or number != int(number) else int(number)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Give the splitter its remembered shares whenever it is resized (until the user drags it)."""
@@ -57,7 +64,7 @@ class RememberedState(QObject):
 
     def _str(self, key: str) -> str:
         value = self._get(key)
-        return value if isinstance(value, str) else ""
+        return value if isinstance(value, str) and len(value) <= MAX_PATH_CHARS else ""
 
     def _set(self, key: str, value: object) -> None:
         self.qs.setValue(f"state/{key}", value)
@@ -65,24 +72,26 @@ class RememberedState(QObject):
     @property
     def model(self) -> Path | None:
         """The last model used, if its file is still there."""
-        path = Path(self._str("model")) if self._str("model") else None
+        text = path_text(self._str("model"))
+        path = Path(text) if text else None
         return path if path is not None and path.is_file() else None
 
     @property
     def folder(self) -> Path | None:
         """The last folder opened, if it still exists."""
-        path = Path(self._str("folder")) if self._str("folder") else None
+        text = path_text(self._str("folder"))
+        path = Path(text) if text else None
         return path if path is not None and path.is_dir() else None
 
     def _restore_widgets(self) -> None:
         w = self.window
-        k = self._get("k")
-        if k is not None and str(k).isdigit():
-            w.neighbours.k.setValue(int(str(k)))
-        tab = self._get("tab")
-        if tab is not None and str(tab).isdigit() and int(str(tab)) < w.tabs.count():
-            w.tabs.setCurrentIndex(int(str(tab)))
-        self._shares = [float(x) for x in self._list("splitter")]
+        k = self._int("k", w.neighbours.k.minimum(), w.neighbours.k.maximum())
+        if k is not None:
+            w.neighbours.k.setValue(k)
+        tab = self._int("tab", 0, w.tabs.count() - 1)
+        if tab is not None:
+            w.tabs.setCurrentIndex(tab)
+        self._shares = self._shares_saved()
         central = w.centralWidget()
         if self._shares and isinstance(central, QSplitter):
             # Shares of the width, kept through the resizes of start-up until the user drags.

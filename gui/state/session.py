@@ -6,6 +6,7 @@ the state lives in the controller.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -71,7 +72,9 @@ class Session(QObject):
         self.folder_thresholds_changed.emit(self.folder_thresholds)
 
     def set_threshold(self, value: float) -> None:
-        """The one match threshold of the app, in distance units."""
+        """The one match threshold of the app, in distance units (NaN is no threshold: ignored)."""
+        if math.isnan(float(value)):
+            return
         self.threshold = min(max(float(value), 0.0), MAX_DISTANCE)
         self.threshold_changed.emit(self.threshold)
 

@@ -77,4 +77,7 @@ class PairMarksModel(QObject):
         except Exception as exc:
             self.store = None
             self.failed.emit("Marks", f"cannot read the marks of {folder.name}: {exc}")
+        if self.store is not None and self.store.dropped:
+            dropped = self.store.dropped
+            self.failed.emit("Marks", f"Left out {len(dropped)} bad mark(s) of {folder.name} ({dropped[0]})")
         self.changed.emit()

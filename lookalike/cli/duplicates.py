@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from lookalike.engine.duplicates.groups import DEFAULT_METHOD, METHODS
 from lookalike.engine.duplicates.keep_rules import KEEP_RULES
 from lookalike.engine.duplicates.listing import GROUP_COLUMNS, list_duplicates, listing_document, listing_rows
 from lookalike.engine.errors import LookalikeError
+from lookalike.engine.io.tabular import csv_text
 
 
 def add_duplicates_arguments(p: argparse.ArgumentParser) -> None:
@@ -54,9 +54,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
         source = {"duplicate_thresholds_source": choice.label, "picture_threshold": picture}
         print_json(_base_json(result, embedder) | listing_document(listing) | source)
     elif args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(GROUP_COLUMNS)
-        writer.writerows(listing_rows(listing))
+        sys.stdout.write(csv_text(GROUP_COLUMNS, listing_rows(listing)))  # the app's CSV writer
     else:
         for n, group in enumerate(listing.groups, start=1):
             print(f"group {n} ({len(group.files)} images)")

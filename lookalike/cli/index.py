@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 from pathlib import Path
 
 from lookalike.cli.output import info, print_json, progress_printer
 from lookalike.engine.errors import LookalikeError
+from lookalike.engine.folder.interrupts import JobInterruptedError, signals_set
 from lookalike.engine.index.build import IndexSettings, build_index
 from lookalike.engine.index.reader import IndexEmbeddings, describe, open_index
 from lookalike.engine.io.output_paths import check_output_folder
@@ -43,7 +45,14 @@ def _index(args: argparse.Namespace) -> int:
     model = (args.model or default_model_path()).resolve()
     settings = IndexSettings(args.source, args.out, model, args.ray, args.workers, args.shard_rows)
     cancel = threading.Event()
-    report = build_index(settings, progress=progress_printer("indexing"), cancel=cancel)
+    with signals_set(cancel) as received:  # Ctrl+C / SIGTERM: stop, keep the shards written
+        report = build_index(settings, progress=progress_printer("indexing"), cancel=cancel)
+    if report.cancelled or received:
+        raise JobInterruptedError(
+            f"interrupted: {report.n_embedded} image(s) embedded and kept in {args.out}; "
+            "run the same command again to finish the index",
+            received[0] if received else signal.SIGINT,
+        )
     for where, provider in sorted(report.workers.items()):
         info(f"worker {where}: {provider}")
     info(

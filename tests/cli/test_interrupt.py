@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -88,3 +89,28 @@ def test_a_signal_saves_what_was_embedded_and_exits_within_a_second(
     again = embed_folder(folder, embedder, cache_dir=cache)
     assert again.n_cached == len(cached.keys)
     assert len(again) == total
+
+
+def test_index_routes_ctrl_c_to_its_cancel_flag_and_says_what_was_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lookalike index` used to create a cancel event that nothing set and never read the
+    report's `cancelled`: a real SIGINT now sets the flag the build polls, and the exit says so."""
+    from lookalike.engine.index.build import IndexReport
+
+    from lookalike.cli import index as cli_index
+    from lookalike.cli.main import main
+
+    seen: dict[str, bool] = {}
+
+    def build(settings: object, progress: object, cancel: threading.Event) -> IndexReport:
+        os.kill(os.getpid(), signal.SIGINT)  # delivered to the handler index installed
+        seen["cancel set"] = cancel.is_set()
+        return IndexReport(3, 3, 0, 0, 0, 0, cancelled=cancel.is_set())
+
+    monkeypatch.setattr(cli_index, "build_index", build)
+    (tmp_path / "src").mkdir()
+    code = main(["index", str(tmp_path / "src"), "--out", str(tmp_path / "ix")])
+    assert seen == {"cancel set": True}
+    assert code == 130
+    assert "interrupted: 3 image(s) embedded and kept in" in capsys.readouterr().err

@@ -21,8 +21,10 @@ class ClassSplit:
     seed: int
 
     def save(self, path: Path) -> None:
-        """Write split.json beside the checkpoints."""
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        """Write split.json (atomically) beside the checkpoints."""
+        from lookalike.train.loop.run_files import write_run_text
+
+        write_run_text(path, json.dumps(asdict(self), indent=2) + "\n")
 
 
 def load_split(path: Path) -> ClassSplit:

@@ -11,6 +11,7 @@ from lookalike.train.config import TrainConfig
 from lookalike.train.data.class_split import ClassSplit, split_classes
 from lookalike.train.data.marked_data import with_marks
 from lookalike.train.data.preload import ImageSet, dataset_of, list_dataset, preload, small_classes
+from lookalike.train.data.provenance import content_fingerprint
 from lookalike.train.loop.progress import progress_bar
 
 Log = Callable[[str], None]
@@ -29,6 +30,7 @@ class PreparedData:
     split: ClassSplit
     train_ids: np.ndarray
     skipped: int
+    fingerprint: str = ""  # what was read (labels and pixels): see train.data.provenance
 
     def class_groups(self) -> list[int]:
         """The dataset (index) of each training class id, for the sampler's turns between datasets."""
@@ -93,7 +95,7 @@ def _assemble(images: ImageSet, split: ClassSplit, skipped: int, log: Log) -> Pr
     names = sorted(set(train.labels))
     index = {name: i for i, name in enumerate(names)}
     ids = np.array([index[lab] for lab in train.labels], dtype=np.int64)
-    return PreparedData(train, val, split, ids, skipped)
+    return PreparedData(train, val, split, ids, skipped, content_fingerprint(train, val))
 
 
 def validation_subset(val: ImageSet, limit: int, seed: int) -> ImageSet:

@@ -58,18 +58,19 @@ def export_onnx(
     example = torch.zeros(2, 3, size, size)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp.onnx")
-    _torch_export(model, example, tmp)
-    proto = onnx.load(str(tmp))
-    os.unlink(tmp)
-    for key, value in manifest.to_metadata().items():
-        proto.metadata_props.add(key=key, value=value)
-    onnx.checker.check_model(proto, full_check=True)
-    onnx.save(proto, str(tmp))
-    diff = parity(model, tmp, check_images, manifest.preprocessing)
-    if diff > PARITY_TOLERANCE:
-        os.unlink(tmp)
-        raise ExportError(f"ONNX Runtime differs from torch by {diff:.2e} (> {PARITY_TOLERANCE})")
-    os.replace(tmp, out)
+    try:  # whatever fails (export, check, parity), the temporary file goes
+        _torch_export(model, example, tmp)
+        proto = onnx.load(str(tmp))
+        for key, value in manifest.to_metadata().items():
+            proto.metadata_props.add(key=key, value=value)
+        onnx.checker.check_model(proto, full_check=True)
+        onnx.save(proto, str(tmp))
+        diff = parity(model, tmp, check_images, manifest.preprocessing)
+        if diff > PARITY_TOLERANCE:
+            raise ExportError(f"ONNX Runtime differs from torch by {diff:.2e} (> {PARITY_TOLERANCE})")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return diff
 
 
@@ -89,6 +90,8 @@ def _torch_export(model: torch.nn.Module, example: torch.Tensor, path: Path) -> 
                 external_data=False,
             )
             return
+        except OSError:
+            raise  # the destination said no (read-only, full): the other exporter would fail the same
         except Exception as exc:
             logging.getLogger(__name__).warning("dynamo export failed (%s); using TorchScript", exc)
         torch.onnx.export(

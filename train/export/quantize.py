@@ -35,21 +35,24 @@ def quantize_int8(fp32: Path, out: Path, images: np.ndarray, prep: Preprocessing
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     tmp = out.with_name(out.name + ".tmp.onnx")
-    quantize_static(
-        str(fp32),
-        str(tmp),
-        _Reader(images, prep, _input_name(fp32)),
-        quant_format=QuantFormat.QDQ,
-        per_channel=True,
-        activation_type=QuantType.QUInt8,
-        weight_type=QuantType.QInt8,
-    )
-    proto, source = onnx.load(str(tmp)), onnx.load(str(fp32), load_external_data=False)
-    manifest = {p.key: p.value for p in source.metadata_props}[METADATA_KEY]
-    del proto.metadata_props[:]
-    proto.metadata_props.add(key=METADATA_KEY, value=manifest)
-    onnx.save(proto, str(tmp))
-    os.replace(tmp, out)
+    try:  # a failed quantisation leaves no temporary file behind
+        quantize_static(
+            str(fp32),
+            str(tmp),
+            _Reader(images, prep, _input_name(fp32)),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+        )
+        proto, source = onnx.load(str(tmp)), onnx.load(str(fp32), load_external_data=False)
+        manifest = {p.key: p.value for p in source.metadata_props}[METADATA_KEY]
+        del proto.metadata_props[:]
+        proto.metadata_props.add(key=METADATA_KEY, value=manifest)
+        onnx.save(proto, str(tmp))
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 

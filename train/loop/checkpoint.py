@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from lookalike.engine.errors import first_line
 from lookalike.train.config import TrainConfig
+from lookalike.train.loop.run_files import write_run_file
 
 
 @dataclass
@@ -30,9 +31,11 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     state: RunState,
     cfg: TrainConfig,
-    split: dict[str, Any],
+    provenance: dict[str, Any],
 ) -> None:
-    """Write atomically (tmp + rename) so an interrupted save never leaves a broken checkpoint."""
+    """Write atomically (tmp + rename) so an interrupted save never leaves a broken checkpoint.
+
+    provenance: the split, plus where the data was and its fingerprint (train.data.provenance)."""
     payload = {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
@@ -45,11 +48,9 @@ def save_checkpoint(
             "train_seconds": state.train_seconds,
         },
         "config": cfg.to_json(),
-        "split": split,
+        **provenance,
     }
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    write_run_file(path, lambda fh: torch.save(payload, fh))
     cfg.save(path.parent / "config.json")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from lookalike.train.data.marked_data import marked_negatives
 from lookalike.train.data.marked_sampler import make_sampler
 from lookalike.train.data.preload import ImageSet
 from lookalike.train.data.prepared import Log, PreparedData, prepare, preprocessing_for, validation_subset
+from lookalike.train.data.provenance import absolute_folders, provenance, same_folders
 from lookalike.train.export.package_run import ExportReport, export_trained, training_summary
 from lookalike.train.loop.checkpoint import RunState, load_checkpoint, save_checkpoint, state_from
 from lookalike.train.loop.embed import embed_images
@@ -29,6 +30,7 @@ from lookalike.train.loop.epoch import (
     triplet_criterion,
 )
 from lookalike.train.loop.health import COLLAPSE_ADVICE, PLATEAU_ADVICE, collapsed, plateaued
+from lookalike.train.loop.run_files import remove_stale_parts, write_run_text
 from lookalike.train.loop.schedule import LrSchedule
 from lookalike.train.loop.validation import headline, held_out_metrics
 from lookalike.train.models.frozen_trunk import FrozenTrunk, trunk_runner
@@ -65,13 +67,23 @@ def pick_threads(requested: int) -> int:
 
 
 def resume_config(cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any] | None]:
-    """On --resume, continue the checkpoint's config; only budget, device and out come from cfg."""
+    """On --resume, continue the checkpoint's config; only budget, device and out come from cfg.
+
+    DATA must name the folders the checkpoint trained on (refused otherwise, in one line); the
+    run then reads those folders by their absolute paths, whatever the current directory."""
     if cfg.resume is None:
         return cfg, None
     payload = load_checkpoint(cfg.resume)
     saved = config_from_dict(json.loads(payload["config"]))
+    stored = payload.get("data_folders") or absolute_folders(saved.data)
+    if not same_folders(cfg.data, stored):
+        raise ValueError(
+            f"--resume {cfg.resume} trained on {', '.join(stored)}, not {', '.join(cfg.data)}: "
+            "give the same DATA to continue that run, or start a new run without --resume"
+        )
     given = ("epochs", "max_minutes", "device", "out", "resume", "threads", "dry_run", "export")
-    return with_changes(saved, **{k: getattr(cfg, k) for k in given}), payload
+    changes = {k: getattr(cfg, k) for k in given}
+    return with_changes(saved, data=tuple(stored), **changes), payload
 
 
 def run(
@@ -87,6 +99,7 @@ def run(
     device = pick_device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(out)
     split = split_from_dict(payload["split"]) if payload else None
     data = prepare(cfg, log, split)
     data.split.save(out / "split.json")
@@ -219,11 +232,11 @@ def _end_epoch(
         )
     else:
         state.bad_epochs += 1
-    out, split = Path(cfg.out), asdict(data.split)
-    save_checkpoint(out / "last.pt", model, optimizer, state, cfg, split)
+    out, origin = Path(cfg.out), provenance(cfg, data)
+    save_checkpoint(out / "last.pt", model, optimizer, state, cfg, origin)
     if improved:
-        save_checkpoint(out / "best.pt", model, optimizer, state, cfg, split)
-    (out / "metrics.json").write_text(json.dumps(state.history, indent=1) + "\n", encoding="utf-8")
+        save_checkpoint(out / "best.pt", model, optimizer, state, cfg, origin)
+    write_run_text(out / "metrics.json", json.dumps(state.history, indent=1) + "\n")
     log(_epoch_line(row, improved))
     return _should_stop(cfg, state, result, log)
 

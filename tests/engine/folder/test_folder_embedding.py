@@ -37,20 +37,20 @@ class Recorder:
         self.calls = 0
         self.loaded: list[str] = []
         self._lock = threading.Lock()
-        real_batch = cpu_embedder.embed_batch
+        real_rows = cpu_embedder.embed_rows
         real_load = folder_embedding.load_prepared
 
-        def embed_batch(batch: np.ndarray) -> np.ndarray:
+        def embed_rows(batch: np.ndarray) -> tuple[np.ndarray, list[str]]:
             self.rows += len(batch)
             self.calls += 1
-            return real_batch(batch)
+            return real_rows(batch)
 
         def load(path: str | os.PathLike[str], prepare: Any, min_side: int | None = None) -> object:
             with self._lock:
                 self.loaded.append(Path(path).as_posix())
             return real_load(path, prepare, min_side=min_side)
 
-        monkeypatch.setattr(cpu_embedder, "embed_batch", embed_batch)
+        monkeypatch.setattr(cpu_embedder, "embed_rows", embed_rows)
         monkeypatch.setattr(folder_embedding, "load_prepared", load)
 
     def reset(self) -> None:

@@ -62,6 +62,35 @@ def test_a_rerun_plans_only_changed_and_new_files(indexed: tuple[Path, Path]) ->
     assert sum(int((~m).sum()) for m in plan.keep_masks.values()) == 2
 
 
+def test_a_file_rewritten_with_its_mtime_put_back_is_embedded_again(indexed: tuple[Path, Path]) -> None:
+    """The index knows a file by the embedding cache's identity (ctime and inode too), not size+mtime."""
+    src, ix = indexed
+    victim = sorted((src / "flag_it").iterdir())[0]
+    other = sorted((src / "flag_kr").iterdir())[0]
+    before = victim.stat()
+    data = bytearray(victim.read_bytes())
+    data[-1] ^= 0xFF  # same size, different picture bytes
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))  # mtime put back (cp -p, touch -r)
+    assert (victim.stat().st_size, victim.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    plan = sync_plan(ix, read_manifest(ix), list_source(src))
+    assert [e.rel_path for e in plan.todo] == [victim.relative_to(src).as_posix()]
+    assert plan.n_dropped == 1
+    assert other.relative_to(src).as_posix() not in {e.rel_path for e in plan.todo}
+
+
+def test_shards_from_before_identities_are_embedded_again(indexed: tuple[Path, Path]) -> None:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    src, ix = indexed
+    manifest = read_manifest(ix)
+    for shard in manifest.shards:
+        path = ix / "shards" / shard.file
+        pq.write_table(pq.read_table(path).drop_columns(["identity"]), path)
+    plan = sync_plan(ix, manifest, list_source(src))
+    assert len(plan.todo) == count_sample_images()
+
+
 def test_a_row_delivered_twice_is_kept_once(tmp_path: Path, indexed: tuple[Path, Path]) -> None:
     _, ix = indexed
     manifest = read_manifest(ix).with_changes(shards=(), ann=None)
@@ -72,6 +101,7 @@ def test_a_row_delivered_twice_is_kept_once(tmp_path: Path, indexed: tuple[Path,
         "rel": np.array(["a.png", "a.png"], object),
         "size": np.array([1, 1]),
         "mtime": np.array([2, 2]),
+        "identity": np.array(["1:2:3:4:", "1:2:3:4:"], object),
         "label": np.array(["", ""], object),
         "vector": vec,
         "error": np.array(["", ""], object),
@@ -105,3 +135,39 @@ def test_an_index_refuses_another_source(indexed: tuple[Path, Path], projection_
     with pytest.raises(LookalikeError, match="was built from"):
         build_index(IndexSettings(other, ix, projection_model_path))
     assert read_manifest(ix).n_rows == count_sample_images()  # untouched
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _fewer_rows(path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, table.num_rows - 1), path)
+
+
+DAMAGE = {
+    "truncated shard": (lambda ix: next((ix / "shards").iterdir()), _truncate),
+    "shard with a row missing": (lambda ix: next((ix / "shards").iterdir()), _fewer_rows),
+    "truncated FAISS file": (lambda ix: ix / "vectors.faiss", _truncate),
+    "FAISS file gone": (lambda ix: ix / "vectors.faiss", lambda p: p.unlink()),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_index_file_is_one_line_naming_it(
+    indexed: tuple[Path, Path], damage: str, cpu_embedder: Embedder
+) -> None:
+    """Bad input, not a bug: the CLI prints a LookalikeError as one line (never "please report it")."""
+    from lookalike.engine.errors import LookalikeError
+
+    _, ix = indexed
+    which, harm = DAMAGE[damage]
+    victim = which(ix)
+    harm(victim)
+    with pytest.raises(LookalikeError) as caught:
+        open_index(ix, cpu_embedder)
+    assert victim.name in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1

@@ -116,4 +116,6 @@ def test_app_exports_go_through_the_same_guard(photos: Path, tmp_path: Path) -> 
     with pytest.raises(LookalikeError, match="inside the folder being read"):  # a link into it
         write_export(table, tmp_path / "looks.json", reads=[photos])
     assert _digest(photos) == before
-    assert write_export(table, tmp_path / "pairs.csv", reads=[photos]).read_bytes() == b"a\r\n1\r\n"
+    assert (
+        write_export(table, tmp_path / "pairs.csv", reads=[photos]).read_bytes() == b"a\n1\n"
+    )  # LF, as the CLI writes

@@ -120,3 +120,10 @@ def test_map_exports_html_png_and_the_lasso(qtbot: QtBot, make_window: MakeWindo
         table = list(csv.DictReader(fh))
     assert [r["path"] for r in table] == [emb.paths[i] for i in (2, 9, 30)]
     assert all(float(r["x"]) == pytest.approx(d["x"]) for r, d in zip(table, rows, strict=True))
+    # issue 19: the suffix is added, never swapped; nothing lands in the folder shown
+    assert links.export("csv", tmp_path / "lasso.txt") == tmp_path / "lasso.txt.csv"
+    before = sorted(p.name for p in emb.folder.rglob("*"))
+    assert links.export("html", emb.folder / "map.html") is None
+    assert window.last_error is not None
+    assert "inside the folder being read" in str(window.last_error)
+    assert sorted(p.name for p in emb.folder.rglob("*")) == before
