@@ -50,47 +50,60 @@ def epoch_generator(seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 100_003 + epoch)
 
 
+@dataclass(frozen=True)
+class EpochInputs:
+    """What every epoch of a run draws from: the preloaded images, their class ids, the P×K sampler,
+    and (when part of the model runs elsewhere: the frozen trunk in ORT, or its cached outputs) how
+    a batch of indices becomes embeddings instead of "augment the images, run the model"."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    sampler: PKSampler
+    embed_batch: BatchEmbedder | None = None
+
+
+@dataclass(frozen=True)
+class EpochLimits:
+    """How an epoch is bounded and driven: deadline, batch cap (dry run), LR schedule, loss."""
+
+    deadline: float | None = None
+    max_batches: int | None = None
+    schedule: LrSchedule | None = None
+    make_criterion: CriterionFactory = triplet_criterion
+
+
 def train_epoch(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    data: tuple[torch.Tensor, torch.Tensor],
-    sampler: PKSampler,
+    inputs: EpochInputs,
     cfg: TrainConfig,
     epoch: int,
-    deadline: float | None,
-    max_batches: int | None = None,
-    make_criterion: CriterionFactory = triplet_criterion,
-    schedule: LrSchedule | None = None,
-    embed_batch: BatchEmbedder | None = None,
+    limits: EpochLimits | None = None,
 ) -> EpochResult:
-    """Train on one epoch of batches (or until the deadline / max_batches).
-
-    `embed_batch` (indices, generator → embeddings) replaces "augment the images, run the model"
-    when part of the model runs elsewhere (the frozen trunk in ORT, or its cached outputs).
-    """
-    images, labels = data
+    """Train on one epoch of batches (or until the deadline / max_batches)."""
+    limits = limits or EpochLimits()
     device = next(model.parameters()).device
     gen = epoch_generator(cfg.seed, epoch)
     prep = Preprocessing(input_size=cfg.image_size, resize=cfg.resize)
-    criterion = make_criterion(cfg, gen)
+    criterion = limits.make_criterion(cfg, gen)
     meter = HealthMeter()
     model.train()
     start, cut = time.perf_counter(), False
-    total = sampler.batches_per_epoch() if max_batches is None else max_batches
+    total = inputs.sampler.batches_per_epoch() if limits.max_batches is None else limits.max_batches
     with progress_bar(total, f"epoch {epoch + 1}") as bar:
-        for i, idx in enumerate(sampler.epoch(gen)):
+        for i, idx in enumerate(inputs.sampler.epoch(gen)):
             if i == total:
                 break
-            if deadline is not None and time.monotonic() > deadline:
+            if limits.deadline is not None and time.monotonic() > limits.deadline:
                 cut = True
                 break
-            if schedule is not None:
-                schedule.apply(optimizer, epoch * total + i)
-            if embed_batch is None:
-                emb = model(batch_input(images[idx].to(device), prep, cfg, gen))
+            if limits.schedule is not None:
+                limits.schedule.apply(optimizer, epoch * total + i)
+            if inputs.embed_batch is None:
+                emb = model(batch_input(inputs.images[idx].to(device), prep, cfg, gen))
             else:
-                emb = embed_batch(idx, gen)
-            y = labels[idx].to(device)
+                emb = inputs.embed_batch(idx, gen)
+            y = inputs.labels[idx].to(device)
             result = criterion(emb, y)
             optimizer.zero_grad(set_to_none=True)
             result.loss.backward()
