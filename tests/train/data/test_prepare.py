@@ -58,6 +58,8 @@ def test_preparing_does_a_constant_number_of_set_builds_whatever_the_image_count
         builds.append(1)
         return set(*args)
 
+    # A module-level name shadows the builtin for that module's own calls (raising=False: the
+    # module has no attribute `set` until now); `counts[0] > 0` below checks the patch was reached.
     monkeypatch.setattr(prepared, "set", counted_set, raising=False)
     counts = []
     for per_class in (3, 6):
@@ -67,4 +69,5 @@ def test_preparing_does_a_constant_number_of_set_builds_whatever_the_image_count
         cfg = tiny_config(tmp_path / f"run{per_class}", data=(str(data),), val_classes=2, max_classes=None)
         assert len(prepare(cfg, lambda m: None).train) == 4 * per_class
         counts.append(len(builds))
+    assert counts[0] > 0  # the counter really saw prepare()'s set builds
     assert counts[0] == counts[1]
