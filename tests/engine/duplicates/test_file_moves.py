@@ -40,7 +40,8 @@ def test_move_to_folder_never_overwrites_and_undo_never_replaces(tmp_path: Path)
     assert _tree(dest) == {"cls/a.jpg": b"already there", "cls/a (1).jpg": b"mine"}
     (root / "cls/a.jpg").write_bytes(b"new file in its place")
     undo = undo_move(outcome.record)
-    assert undo.restored == [] and "left as is" in undo.summary()
+    assert undo.restored == []
+    assert "left as is" in undo.summary()
     assert undo.remaining == outcome.record  # nothing forgotten: Undo can be tried again
     (root / "cls/a.jpg").unlink()
     assert undo_move(outcome.record).restored == [root / "cls/a.jpg"]
@@ -97,7 +98,9 @@ def test_a_failed_cross_device_move_leaves_no_copy(tmp_path: Path, other_device:
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, old)
         signal.signal(signal.SIGXFSZ, handler)
-    assert outcome.record.moved == () and outcome.stopped is not None and "b.jpg" in outcome.stopped
+    assert outcome.record.moved == ()
+    assert outcome.stopped is not None
+    assert "b.jpg" in outcome.stopped
     assert (root / "b.jpg").read_bytes() == big
     assert not dest.exists() or _tree(dest) == {}  # no full, truncated or hidden temp copy
 
@@ -106,7 +109,8 @@ def test_a_cross_device_move_and_its_undo(tmp_path: Path, other_device: Path) ->
     root = _files(other_device / "photos", {"a.jpg": b"keep", "cls/b.jpg": b"B"})
     dest = tmp_path / "dest"
     outcome = move_groups(root, [_group(root, "a.jpg", "cls/b.jpg")], FolderTarget(dest, root))
-    assert _tree(dest) == {"cls/b.jpg": b"B"} and not (root / "cls/b.jpg").exists()
+    assert _tree(dest) == {"cls/b.jpg": b"B"}
+    assert not (root / "cls/b.jpg").exists()
     assert undo_move(outcome.record).restored == [root / "cls/b.jpg"]
     assert _tree(root) == {"a.jpg": b"keep", "cls/b.jpg": b"B"}
     assert not dest.exists()  # the folders the move made are gone again
@@ -122,7 +126,8 @@ def test_undo_keeps_its_record_when_a_restore_fails(tmp_path: Path) -> None:
     undo = undo_move(outcome.record)
     assert undo.restored == [root / "c.jpg"]
     assert undo.summary().startswith("Restored 1 of 2 image(s): b.jpg: could not be put back")
-    assert undo.remaining is not None and [m.original for m in undo.remaining.moved] == [root / "cls/b.jpg"]
+    assert undo.remaining is not None
+    assert [m.original for m in undo.remaining.moved] == [root / "cls/b.jpg"]
     (root / "cls").unlink()
     assert undo_move(undo.remaining).restored == [root / "cls/b.jpg"]
     assert _tree(root) == {"a.jpg": b"A", "cls/b.jpg": b"B", "c.jpg": b"C"}

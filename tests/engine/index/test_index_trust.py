@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
+pytest.importorskip("pyarrow")
 pytest.importorskip("faiss")
 
 from lookalike.engine.folder.embedding import embed_folder
@@ -40,6 +39,9 @@ def _set_manifest(ix: Path, **changes: str) -> None:
 
 def _set_paths(ix: Path, paths: dict[int, str]) -> None:
     """Rewrite rows of the first shard to name other files, as a hostile index would."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     shard = ix / SHARD_DIR / read_manifest(ix).shards[0].file
     table = pq.read_table(shard)
     names = table.column("path").to_pylist()
@@ -80,7 +82,8 @@ def test_a_row_outside_the_folder_or_not_an_image_is_refused(
     _set_paths(ix, {1: bad})
     with pytest.raises(IndexFolderError, match="not images inside") as err:
         open_index(ix, cpu_embedder)
-    assert repr(bad) in str(err.value) and "\n" not in str(err.value)
+    assert repr(bad) in str(err.value)
+    assert "\n" not in str(err.value)
 
 
 def test_a_row_through_a_link_to_another_folder_is_refused(
