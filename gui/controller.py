@@ -18,6 +18,7 @@ from lookalike.engine.index.manifest import is_index_dir
 from lookalike.engine.index.reader import IndexEmbeddings, describe, metrics_sample, open_index
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.thresholds.summary import folder_pairs
+from lookalike.gui.error_handler import log_unexpected
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.workers import JobFn, ProgressFn, Worker, WorkerPool
 from PySide6.QtCore import QObject, Signal
@@ -162,6 +163,7 @@ class Controller(QObject):
     ) -> None:
         if not self._current(worker) or isinstance(exc, CancelledError):
             return
+        log_unexpected(exc, f"the {worker.name} job")
         if handler is not None:
             handler(exc)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def test_a_bad_destination_is_refused_before_anything_moves(tmp_path: Path, case
 
 
 @pytest.fixture
-def other_device(tmp_path: Path) -> Path:
+def other_device(tmp_path: Path) -> Iterator[Path]:
     """A folder on another file system than tmp_path (/dev/shm, a tmpfs on Linux)."""
     shm = Path("/dev/shm")
     if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:

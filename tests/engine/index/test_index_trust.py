@@ -14,6 +14,7 @@ pytest.importorskip("faiss")
 
 from lookalike.engine.folder.embedding import embed_folder
 from lookalike.engine.index.build import write_index
+from lookalike.engine.index.cluster_extra import require
 from lookalike.engine.index.manifest import IndexFolderError, read_manifest
 from lookalike.engine.index.reader import open_index
 from lookalike.engine.index.shards import SHARD_DIR
@@ -39,9 +40,7 @@ def _set_manifest(ix: Path, **changes: str) -> None:
 
 def _set_paths(ix: Path, paths: dict[int, str]) -> None:
     """Rewrite rows of the first shard to name other files, as a hostile index would."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
+    pa, pq = require("pyarrow"), require("pyarrow.parquet")
     shard = ix / SHARD_DIR / read_manifest(ix).shards[0].file
     table = pq.read_table(shard)
     names = table.column("path").to_pylist()
