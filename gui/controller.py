@@ -48,6 +48,7 @@ class Controller(QObject):
         self.pool = pool
         self.jobs: dict[str, Worker] = {}
         self._started: dict[str, float] = {}
+        self._closed = False
         self.remembered_threshold: Callable[[str], float | None] = lambda sha: None
 
     @property
@@ -62,9 +63,12 @@ class Controller(QObject):
         on_result: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Worker:
-        """Start `fn` as the current job of `phase`, cancelling the previous one of that phase."""
+        """Start `fn` as the current job of `phase`, cancelling the previous one of that phase.
+        After shutdown nothing starts (a timer or a late signal may still ask while the window closes)."""
         self.cancel(phase)
         worker = Worker(fn, phase)
+        if self._closed:
+            return worker
         self.jobs[phase] = worker
         self._started[phase] = time.monotonic()
         worker.signals.progress.connect(lambda d, t, w=worker: self._on_progress(w, d, t))
@@ -90,6 +94,7 @@ class Controller(QObject):
 
     def shutdown(self) -> None:
         """Cancel every job and wait for the threads, so closing mid-work exits cleanly."""
+        self._closed = True
         self.jobs.clear()
         self.pool.shutdown()
 

@@ -113,7 +113,10 @@ def test_files_changed_after_the_listing_are_not_trashed(
     shutil.copyfile(other, folder / EXACT[1])  # the copy to move is now another picture
     (folder / RESIZED[0]).unlink()  # the group's kept image deleted outside the app
     qtbot.mouseClick(window.duplicates.trash_button, LEFT)
-    with qtbot.waitSignal(window.error_shown, timeout=LONG) as shown:
+    with (
+        qtbot.waitSignal(window.controller.embedded, timeout=LONG),  # re-scanned afterwards
+        qtbot.waitSignal(window.error_shown, timeout=LONG) as shown,
+    ):
         qtbot.mouseClick(_yes(window), LEFT)
     assert f"{EXACT[1]}: changed since it was listed" in shown.args[1]
     assert f"{RESIZED[1]}: its group's kept image {RESIZED[0]}: no longer there" in shown.args[1]
