@@ -30,6 +30,7 @@ PHASE_TITLES = {
     "map": "t-SNE map",
     "explain": "Explaining the match",
     "held-out": "Scoring the new model",
+    "move": "Moving duplicates",
 }
 
 

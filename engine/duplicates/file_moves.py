@@ -57,6 +57,7 @@ class MoveOutcome:
     skipped: tuple[tuple[str, str], ...] = ()  # (file, reason): left in place
     stopped: str | None = None  # the error that ended the move; the files after it were not tried
     not_tried: int = 0
+    cancelled: bool = False  # stopped on the user's request, not by an error
 
     def summary(self) -> str:
         """One message that says exactly what happened (the notice, or the dialog's text)."""

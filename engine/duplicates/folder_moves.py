@@ -24,8 +24,11 @@ def within(path: str, folder: str) -> bool:
 
 def check_destination(destination: Path, root: Path | None, rels: Sequence[str]) -> None:
     """Raise MoveError, before anything moves, when the files cannot all go to `destination`."""
-    if os.path.lexists(destination) and not destination.is_dir():
-        raise MoveError(f"{destination} is a file, not a folder: pick a folder")
+    probe = destination
+    while not os.path.lexists(probe) and probe != probe.parent:
+        probe = probe.parent  # the nearest part of the path that exists must be a folder
+    if not probe.is_dir():
+        raise MoveError(f"{probe} is a file, not a folder: pick a folder")
     if root is not None:
         dest, home = os.path.realpath(destination), os.path.realpath(root)
         if within(dest, home):

@@ -88,10 +88,10 @@ def move_groups(
     moved: list[Moved] = []
     skipped: list[tuple[str, str]] = []
     kept_problem: dict[int, str | None] = {}
-    stopped, not_tried = None, 0
+    stopped, not_tried, was_cancelled = None, 0, False
     for n, (group, facts) in enumerate(todo):
         if cancelled():
-            stopped, not_tried = "cancelled", len(todo) - n
+            stopped, not_tried, was_cancelled = "cancelled", len(todo) - n, True
             break
         if id(group) not in kept_problem:
             kept = group.files[group.keep]
@@ -110,4 +110,4 @@ def move_groups(
         if progress is not None:
             progress(n + 1, len(todo))
     record = MoveRecord(target.kind, tuple(moved), target.label, tuple(target.created))
-    return MoveOutcome(record, tuple(skipped), stopped, not_tried)
+    return MoveOutcome(record, tuple(skipped), stopped, not_tried, was_cancelled)

@@ -118,7 +118,7 @@ class DuplicateMover(QObject):
         self._finish()
         if outcome.record.moved:
             self.last_record = outcome.record
-        if outcome.stopped or outcome.skipped:
+        if outcome.skipped or (outcome.stopped and not outcome.cancelled):
             self.controller.failed.emit("Move duplicates", outcome.summary())
         else:
             self.controller.notice.emit(outcome.summary())

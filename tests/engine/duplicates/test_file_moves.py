@@ -163,3 +163,22 @@ def test_files_changed_after_the_listing_stay_and_are_reported(tmp_path: Path) -
     }
     assert _tree(root) == {"a.jpg": b"A1", "b.jpg": b"XX", "d.jpg": b"C2"}
     assert "left 2 in place" in outcome.summary()
+
+
+def test_a_destination_below_a_file_and_a_cancelled_move(tmp_path: Path) -> None:
+    root = _files(tmp_path / "photos", {"a.jpg": b"A", "b.jpg": b"B", "c.jpg": b"C"})
+    below_a_file = _files(tmp_path, {"note.txt": b"user file"}) / "note.txt" / "aside"
+    with pytest.raises(MoveError, match=r"note\.txt is a file, not a folder"):
+        move_groups(root, [_group(root, "a.jpg", "b.jpg")], FolderTarget(below_a_file, root))
+    calls = iter([False, True])
+    outcome = move_groups(
+        root,
+        [_group(root, "a.jpg", "b.jpg", "c.jpg")],
+        FolderTarget(tmp_path / "dest", root),
+        None,
+        lambda: next(calls),
+    )
+    assert [m.original.name for m in outcome.record.moved] == ["b.jpg"]
+    assert outcome.cancelled
+    assert outcome.not_tried == 1
+    assert (root / "c.jpg").exists()
