@@ -14,10 +14,16 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from lookalike.engine.images.loading import is_image_name
+from lookalike.engine.images.loading import IMAGE_SUFFIXES, is_image_name
 from lookalike.engine.index.manifest import MANIFEST_NAME, IndexFolderError, IndexManifest
 
 IDENTITY_SAMPLE = 32
+# In rows joined (and framed) by NUL: a "." or ".." part, a leading "/", an empty part or row, a "\\".
+_DOT_PARTS = tuple(f"{a}{dots}{b}" for dots in (".", "..") for a in ("/", "\0") for b in ("/", "\0"))
+_BAD_PARTS = (*_DOT_PARTS, "\0/", "//", "/\0", "\0\0", "\\")
+_BAD_ABSOLUTE = ("/./", "/../", "//", "/\0", "/.\0", "/..\0", "\0\0")  # rows of a list-file index
+# Counting ".jpg<NUL>" per suffix counts each row once only if no suffix ends with another.
+_SUFFIXES_DISJOINT = not any(a != b and a.endswith(b) for a in IMAGE_SUFFIXES for b in IMAGE_SUFFIXES)
 LIST_ROOT = os.sep  # an index of a list file: absolute paths below the file system root
 
 
@@ -39,15 +45,33 @@ def check_root(index_dir: Path, manifest: IndexManifest) -> Path:
 
 def check_rows(index_dir: Path, root: Path, paths: Sequence[str]) -> None:
     """Refuse an index with any row that is not a clean image path inside its root."""
-    bad = [p for p in paths if not _clean(root, p)]
+    bad = [] if _all_clean(root, paths) else [p for p in paths if not _clean(root, p)]
     home = os.path.realpath(root)
-    parents = {os.path.dirname(p) for p in paths} - {""}
+    parents = {p.rpartition("/")[0] for p in paths} - {""}
     bad += [p for p in sorted(parents) if not _inside(os.path.realpath(root / p), home)]
     if bad:
         raise IndexFolderError(
             f"the index {index_dir} names {len(bad)} path(s) that are not images inside {root} "
             f"(first: {bad[0]!r}); refusing it (build the index again with `lookalike index`)"
         )
+
+
+def _all_clean(root: Path, paths: Sequence[str]) -> bool:
+    """The whole column at once, by substring counts on the joined rows (a million rows in about a
+    second on a busy core, against three row by row); False means "look at each row"."""
+    if not paths:
+        return True
+    joined = "\0" + "\0".join(paths) + "\0"
+    if joined.count("\0") != len(paths) + 1:
+        return False
+    if str(root) == LIST_ROOT:
+        starts = os.sep == "/" and joined.count("\0/") == len(paths)
+        if not starts or any(part in joined for part in _BAD_ABSOLUTE):
+            return False
+    elif any(part in joined for part in _BAD_PARTS):
+        return False
+    lower = joined.lower()
+    return _SUFFIXES_DISJOINT and sum(lower.count(f"{s}\0") for s in IMAGE_SUFFIXES) == len(paths)
 
 
 def check_identity(index_dir: Path, root: Path, rows: dict[str, list]) -> None:
@@ -74,7 +98,7 @@ def _clean(root: Path, path: str) -> bool:
     if not path or "\0" in path or not is_image_name(path):
         return False
     if str(root) == LIST_ROOT:
-        return os.path.isabs(path) and os.path.normpath(path) == path
+        return os.path.isabs(path) and os.path.normpath(path) == path and "//" not in path
     parts = path.split("/")
     return not path.startswith("/") and "\\" not in path and not {".", "..", ""} & set(parts)
 

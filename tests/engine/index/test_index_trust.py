@@ -95,3 +95,39 @@ def test_a_row_through_a_link_to_another_folder_is_refused(
     _set_paths(ix, {0: "outlink/secret.png"})
     with pytest.raises(IndexFolderError, match="'outlink'"):
         open_index(ix, cpu_embedder)
+
+
+@pytest.mark.parametrize(
+    ("row", "clean"),
+    [
+        ("a/b.JPG", True),
+        ("a..b.jpg", True),
+        ("a/.b/c.png", True),
+        ("../a.jpg", False),
+        ("a/../b.jpg", False),
+        ("a/..", False),
+        ("./a.png", False),
+        ("/a.png", False),
+        ("a//b.png", False),
+        ("a/", False),
+        ("", False),
+        ("a\\b.png", False),
+        ("a\0b.png", False),
+        ("notes.txt", False),
+    ],
+)
+def test_rows_are_checked_all_at_once_and_one_by_one_alike(tmp_path: Path, row: str, clean: bool) -> None:
+    from lookalike.engine.index.trust import check_rows
+
+    for rows in ([row], ["ok/x.jpg", row, "z.png"]):
+        if clean:
+            check_rows(tmp_path / "ix", tmp_path, rows)
+        else:
+            with pytest.raises(IndexFolderError, match="not images inside"):
+                check_rows(tmp_path / "ix", tmp_path, rows)
+    absolute = "/" + row  # the rows of a list-file index are absolute, below "/"
+    if clean:
+        check_rows(tmp_path / "ix", Path("/"), [absolute, "/z.png"])
+    elif ".." in row or "//" in absolute or row.endswith("/") or row in ("", "notes.txt") or "\0" in row:
+        with pytest.raises(IndexFolderError, match="not images inside"):
+            check_rows(tmp_path / "ix", Path("/"), [absolute, "/z.png"])
