@@ -40,12 +40,14 @@ def freeze_startup_heap() -> None:
 def run_app(folder: Path | None, model: Path | None) -> int:
     """Open the main window on `folder` and `model` (default: the last ones, else the bundled ones)."""
     app = create_application()
+    from lookalike.gui.error_handler import install_error_handler
     from lookalike.gui.main_window import MainWindow
     from lookalike.gui.state.remembered_state import start_window
     from PySide6.QtCore import QSettings
 
     window = MainWindow(QSettings())
     window.show()
+    install_error_handler(window.show_error, window)  # nothing unexpected goes unseen
     freeze_startup_heap()
     start_window(window, folder, model)  # else the last model and folder, else the bundled ones
     return int(app.exec())

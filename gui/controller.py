@@ -18,6 +18,7 @@ from lookalike.engine.index.manifest import is_index_dir
 from lookalike.engine.index.reader import IndexEmbeddings, describe, metrics_sample, open_index
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.thresholds.summary import folder_pairs
+from lookalike.gui.error_handler import log_unexpected
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.workers import JobFn, ProgressFn, Worker, WorkerPool
 from PySide6.QtCore import QObject, Signal
@@ -29,6 +30,7 @@ PHASE_TITLES = {
     "map": "t-SNE map",
     "explain": "Explaining the match",
     "held-out": "Scoring the new model",
+    "move": "Moving duplicates",
 }
 
 
@@ -47,6 +49,7 @@ class Controller(QObject):
         self.pool = pool
         self.jobs: dict[str, Worker] = {}
         self._started: dict[str, float] = {}
+        self._closed = False
         self.remembered_threshold: Callable[[str], float | None] = lambda sha: None
 
     @property
@@ -61,9 +64,12 @@ class Controller(QObject):
         on_result: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Worker:
-        """Start `fn` as the current job of `phase`, cancelling the previous one of that phase."""
+        """Start `fn` as the current job of `phase`, cancelling the previous one of that phase.
+        After shutdown nothing starts (a timer or a late signal may still ask while the window closes)."""
         self.cancel(phase)
         worker = Worker(fn, phase)
+        if self._closed:
+            return worker
         self.jobs[phase] = worker
         self._started[phase] = time.monotonic()
         worker.signals.progress.connect(lambda d, t, w=worker: self._on_progress(w, d, t))
@@ -89,6 +95,7 @@ class Controller(QObject):
 
     def shutdown(self) -> None:
         """Cancel every job and wait for the threads, so closing mid-work exits cleanly."""
+        self._closed = True
         self.jobs.clear()
         self.pool.shutdown()
 
@@ -162,6 +169,7 @@ class Controller(QObject):
     ) -> None:
         if not self._current(worker) or isinstance(exc, CancelledError):
             return
+        log_unexpected(exc, f"the {worker.name} job")
         if handler is not None:
             handler(exc)
         else:

@@ -1,41 +1,42 @@
 """Move images out of the way (system trash or a chosen folder) and put them back: never a delete.
 
-The system trash is send2trash's. On freedesktop systems (Linux, BSD) the trashed file is found
-again through its `.trashinfo` record, so undo restores it; elsewhere undo says where to look.
+A move is all-or-reported: every file either moved (and is in the record, so undo puts it back) or
+is named with the reason it stayed. The trash itself is the caller's (the app passes Qt's
+`QFile.moveToTrash`, which says where each file landed); this module only keeps the records.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote
 
+from lookalike.engine.duplicates.placement import place_file
 from lookalike.engine.errors import LookalikeError
 
 MoveKind = Literal["trash", "folder"]
+TRASH = "the system trash"
+# Moves one file to the trash and returns where it is now (None: not known); raises OSError.
+TrashFn = Callable[[Path], Path | None]
 
 
 class MoveError(LookalikeError):
-    """A move or an undo that could not be done (the message says which file and why).
-
-    `record` holds what did move before the failure, so it can still be undone."""
-
-    def __init__(self, message: str, record: MoveRecord | None = None) -> None:
-        super().__init__(message)
-        self.record = record
+    """A move that could not start (bad destination); nothing was moved."""
 
 
 @dataclass(frozen=True)
 class Moved:
-    """One file that left the folder: where it was, and where it is now (None: not known)."""
+    """One file that left the folder: where it was, and where it is now (None: not known).
+
+    `link_text` is a symbolic link's own text when it was rewritten on the way (a relative link
+    moved elsewhere points at its target by absolute path, so it still resolves); undo restores it."""
 
     original: Path
     now: Path | None
     trash_info: Path | None = None
+    link_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,123 +46,105 @@ class MoveRecord:
     kind: MoveKind
     moved: tuple[Moved, ...]
     destination: str  # the folder, or "the system trash"
+    created: tuple[Path, ...] = ()  # folders the move made (undo removes them when empty)
 
 
-def move_to_folder(paths: Sequence[Path], destination: Path, root: Path | None = None) -> MoveRecord:
-    """Move files into `destination`, keeping their layout below `root` when given (so two classes'
-    files of one name do not meet); a name taken there gets a number, never overwritten."""
-    destination.mkdir(parents=True, exist_ok=True)
-    done: list[Moved] = []
-    for path in paths:
-        target = _free_name(destination / (path.relative_to(root) if root is not None else path.name))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            shutil.move(str(path), str(target))
-        except OSError as exc:
-            raise _partial(done, path, exc, "folder", str(destination)) from exc
-        done.append(Moved(path, target))
-    return MoveRecord("folder", tuple(done), str(destination))
+@dataclass(frozen=True)
+class MoveOutcome:
+    """A move's result: what moved, what stayed with why, and why it stopped early (if it did)."""
+
+    record: MoveRecord
+    skipped: tuple[tuple[str, str], ...] = ()  # (file, reason): left in place
+    stopped: str | None = None  # the error that ended the move; the files after it were not tried
+    not_tried: int = 0
+    cancelled: bool = False  # stopped on the user's request, not by an error
+
+    def summary(self) -> str:
+        """One message that says exactly what happened (the notice, or the dialog's text)."""
+        text = f"Moved {len(self.record.moved)} image(s) to {self.record.destination}"
+        if self.stopped:
+            text += f"; stopped: {self.stopped}; {self.not_tried} image(s) not moved"
+        if self.skipped:
+            text += f"; left {len(self.skipped)} in place: " + "; ".join(f"{n}: {r}" for n, r in self.skipped)
+        return text
 
 
-def move_to_trash(paths: Sequence[Path]) -> MoveRecord:
-    """Send files to the system trash (send2trash), remembering where each landed when that can be
-    known, so undo can restore them."""
-    from send2trash import send2trash
+@dataclass(frozen=True)
+class UndoOutcome:
+    """What an undo put back; `remaining` keeps the files it could not restore, for another try."""
 
-    done: list[Moved] = []
-    for path in paths:
-        original = path.absolute()
-        before = _trash_records(original)
-        try:
-            send2trash(str(original))
-        except OSError as exc:
-            raise _partial(done, path, exc, "trash", "the system trash") from exc
-        info, now = _find_trashed(original, _trash_records(original) - before)
-        done.append(Moved(original, now, info))
-    return MoveRecord("trash", tuple(done), "the system trash")
+    restored: list[Path]
+    problems: list[str] = field(default_factory=list)
+    remaining: MoveRecord | None = None
+
+    def summary(self) -> str:
+        """One message that agrees with what happened."""
+        total = len(self.restored) + len(self.problems)
+        text = f"Restored {len(self.restored)} of {total} image(s)"
+        if self.problems:
+            text += ": " + "; ".join(self.problems)
+            if self.remaining is not None:
+                text += " (Undo again once fixed)"
+        return text
 
 
-def undo_move(record: MoveRecord) -> list[Path]:
-    """Put every file of the record back where it was; a file now in its place is never replaced."""
+def trash_one(path: Path, trash: TrashFn) -> Moved:
+    """Send one file to the trash; the freedesktop info file sits next to the trashed one."""
+    original = path.absolute()
+    now = trash(original)
+    info = None
+    if now is not None and now.parent.name == "files":
+        candidate = now.parent.parent / "info" / f"{now.name}.trashinfo"
+        info = candidate if candidate.is_file() else None
+    return Moved(original, now, info)
+
+
+def undo_move(record: MoveRecord) -> UndoOutcome:
+    """Put every file of the record back where it was; a file now in its place is never replaced.
+
+    A file that cannot be restored (gone from the trash, its place taken, an OSError) stays in the
+    returned record, so nothing is forgotten and undo can be tried again."""
     restored: list[Path] = []
     problems: list[str] = []
+    left: list[Moved] = []
     for item in record.moved:
-        if item.now is None or not item.now.exists():
-            problems.append(f"{item.original.name}: not found in {record.destination}; restore it from there")
-            continue
-        if item.original.exists():
-            problems.append(f"{item.original.name}: a file of that name is back in its place; left as is")
-            continue
-        item.original.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(item.now), str(item.original))
-        if item.trash_info is not None:
-            item.trash_info.unlink(missing_ok=True)
-        restored.append(item.original)
-    if problems:
-        raise MoveError(f"restored {len(restored)} of {len(record.moved)} file(s): " + "; ".join(problems))
-    return restored
+        problem = _restore(item, record.destination)
+        if problem is None:
+            restored.append(item.original)
+        else:
+            problems.append(f"{item.original.name}: {problem}")
+            if item.now is not None and os.path.lexists(item.now):
+                left.append(item)
+    if not left:
+        _remove_empty(record.created)
+    remaining = replace(record, moved=tuple(left)) if left else None
+    return UndoOutcome(restored, problems, remaining)
 
 
-def _free_name(target: Path) -> Path:
-    n = 1
-    candidate = target
-    while candidate.exists():
-        candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
-        n += 1
-    return candidate
-
-
-def _partial(done: list[Moved], path: Path, exc: OSError, kind: MoveKind, where: str) -> MoveError:
-    """The error for a move that stopped midway: what did move is still undoable via the record."""
-    message = f"could not move {path.name} to {where}: {exc.strerror or exc}"
-    return MoveError(message, MoveRecord(kind, tuple(done), where))
-
-
-def _trash_dirs(original: Path) -> list[tuple[Path, Path]]:
-    """(trash folder, top folder its relative paths start from), per the freedesktop spec."""
-    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    out = [(data_home / "Trash", data_home)]
-    mount = _mount_point(original.parent)
-    uid = str(os.getuid()) if hasattr(os, "getuid") else ""
-    out += [(mount / ".Trash" / uid, mount), (mount / f".Trash-{uid}", mount)]
-    return out
-
-
-def _mount_point(path: Path) -> Path:
-    path = Path(os.path.realpath(path))
-    while not os.path.ismount(path) and path != path.parent:
-        path = path.parent
-    return path
-
-
-def _trash_records(original: Path) -> set[tuple[Path, Path]]:
-    """Every (info file, top folder) in the trash folders the file could go to."""
-    found: set[tuple[Path, Path]] = set()
-    for trash, top in _trash_dirs(original):
-        info = trash / "info"
-        if info.is_dir():
-            found.update((p, top) for p in info.glob("*.trashinfo"))
-    return found
-
-
-def _find_trashed(original: Path, new: Iterable[tuple[Path, Path]]) -> tuple[Path | None, Path | None]:
-    """The new trash record whose Path is our file, and the trashed file it describes."""
-    want = os.path.realpath(original.parent) + os.sep + original.name
-    for info, top in new:
-        recorded = _recorded_path(info)
-        if recorded is None:
-            continue
-        full = recorded if os.path.isabs(recorded) else os.path.join(top, recorded)
-        if os.path.realpath(os.path.dirname(full)) + os.sep + os.path.basename(full) == want:
-            return info, info.parent.parent / "files" / info.name[: -len(".trashinfo")]
-    return None, None
-
-
-def _recorded_path(info: Path) -> str | None:
+def _restore(item: Moved, where: str) -> str | None:
+    """Move one file back; the reason it could not be, or None."""
+    if item.now is None or not os.path.lexists(item.now):
+        return f"not found in {where}; restore it from there"
+    if os.path.lexists(item.original):
+        return "a file of that name is back in its place; left as is"
     try:
-        for line in info.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
-            if line.startswith("Path="):
-                return unquote(line[len("Path=") :], errors="surrogateescape")
-    except OSError:
-        return None
+        item.original.parent.mkdir(parents=True, exist_ok=True)
+        if item.link_text is not None:
+            os.symlink(item.link_text, item.original)
+            os.unlink(item.now)
+        else:
+            place_file(item.now, item.original)
+    except OSError as exc:
+        return f"could not be put back ({exc.strerror or exc})"
+    if item.trash_info is not None:
+        item.trash_info.unlink(missing_ok=True)
     return None
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    """Remove the folders a move created, deepest first, where they are empty again."""
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            continue  # not empty (the user put something there) or already gone: keep it

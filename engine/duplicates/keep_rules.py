@@ -1,18 +1,21 @@
 """Which image of a duplicate group to keep: the largest, the newest, or the one at the shortest path.
 
 The facts each rule reads (bytes, pixels, modification time) come from the file system and the
-image header only, so listing a large folder's groups never decodes an image.
+image header only, so listing a large folder's groups never decodes an image. A symbolic link is
+never proposed to keep while a real file of the group exists: a link and its target are one picture.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from lookalike.engine.folder.scan import FileKey, entry_for
 from PIL import Image, UnidentifiedImageError
 
 KeepRule = Literal["largest", "newest", "shortest-path"]
@@ -33,6 +36,9 @@ class FileFacts:
     width: int
     height: int
     modified: float  # seconds since the epoch (mtime)
+    identity: FileKey | None = None  # as the embedding cache compares it, when the file was listed
+    link_to: str | None = None  # a symbolic link's target: folder-relative when inside, else absolute
+    real: str = ""  # the resolved path: a link and its target share it
 
     @property
     def pixels(self) -> int:
@@ -54,17 +60,29 @@ def file_facts(folder: Path, rel_path: str) -> FileFacts:
             width, height = img.size
     except (OSError, UnidentifiedImageError, ValueError):
         width = height = 0
-    return FileFacts(rel_path, st.st_size, width, height, st.st_mtime)
+    identity = entry_for(str(folder), rel_path, st, time.time_ns()).key
+    real = os.path.realpath(path)
+    link_to = _shown_target(folder, real) if os.path.islink(path) else None
+    return FileFacts(rel_path, st.st_size, width, height, st.st_mtime, identity, link_to, real)
+
+
+def _shown_target(folder: Path, real: str) -> str:
+    """Where a link leads, as the listing shows it: relative to the folder when inside it."""
+    home = os.path.realpath(folder)
+    if real.startswith(home.rstrip(os.sep) + os.sep):
+        return real[len(home.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+    return real
 
 
 def _key(rule: KeepRule) -> Callable[[FileFacts], tuple[object, ...]]:
-    """A sort key whose smallest value is the image to keep; ties end on the path, so it is stable."""
+    """A sort key whose smallest value is the image to keep; ties end on the path, so it is stable.
+    Real files come before links whatever the rule."""
     if rule == "largest":
-        return lambda f: (-f.pixels, -f.bytes, len(f.rel_path), f.rel_path)
+        return lambda f: (f.link_to is not None, -f.pixels, -f.bytes, len(f.rel_path), f.rel_path)
     if rule == "newest":
-        return lambda f: (-f.modified, len(f.rel_path), f.rel_path)
+        return lambda f: (f.link_to is not None, -f.modified, len(f.rel_path), f.rel_path)
     if rule == "shortest-path":
-        return lambda f: (len(f.rel_path), f.rel_path)
+        return lambda f: (f.link_to is not None, len(f.rel_path), f.rel_path)
     raise ValueError(f"unknown keep rule {rule!r}; expected one of {KEEP_RULES}")
 
 

@@ -1,10 +1,15 @@
-"""A folder's duplicate groups with the facts and the keep proposal: what the app and the CLI list."""
+"""A folder's duplicate groups with the facts and the keep proposal: what the app and the CLI list.
+
+Symbolic links: a link and its target are one picture, so a link is never moved (moving it frees
+nothing) and a file that a link of its group points to is never moved either (the link would
+dangle). Both stay, with their role shown ("link", "linked").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from lookalike.engine.duplicates.groups import (
@@ -21,6 +26,13 @@ from lookalike.engine.duplicates.picture_check import file_descriptors, picture_
 from lookalike.engine.folder.embedding import FolderEmbeddings
 
 GROUP_COLUMNS = ("group", "path", "keep", "bytes", "width", "height", "modified")
+Role = Literal["keep", "move", "link", "linked"]
+ROLE_NAMES: dict[Role, str] = {
+    "keep": "keep",
+    "move": "move",
+    "link": "stays (a link)",
+    "linked": "stays (a link points here)",
+}
 
 
 @dataclass(frozen=True)
@@ -31,9 +43,24 @@ class DuplicateGroup:
     files: tuple[FileFacts, ...]
     keep: int
 
+    def role(self, i: int) -> Role:
+        """What the proposal does with file `i`: keep, move, or leave it (a link, or a link's target)."""
+        f = self.files[i]
+        if i == self.keep:
+            return "keep"
+        if f.link_to is not None:
+            return "link"
+        if f.real and f.real in {g.real for g in self.files if g.link_to is not None}:
+            return "linked"
+        return "move"
+
+    def moving(self) -> list[FileFacts]:
+        """The facts of the images the proposal would move away."""
+        return [f for i, f in enumerate(self.files) if self.role(i) == "move"]
+
     def others(self) -> list[str]:
         """Relative paths of the images the proposal would move away."""
-        return [f.rel_path for i, f in enumerate(self.files) if i != self.keep]
+        return [f.rel_path for f in self.moving()]
 
 
 @dataclass(frozen=True)
@@ -102,7 +129,10 @@ def listing_document(listing: DuplicateListing) -> dict[str, Any]:
         "groups": [
             {
                 "keep": g.files[g.keep].rel_path,
-                "images": [_facts_json(f) | {"keep": i == g.keep} for i, f in enumerate(g.files)],
+                "images": [
+                    _facts_json(f) | {"keep": i == g.keep, "action": g.role(i), "link_to": f.link_to}
+                    for i, f in enumerate(g.files)
+                ],
             }
             for g in listing.groups
         ],

@@ -1,7 +1,8 @@
 """Open an index folder like a folder of images: its rows as FolderEmbeddings, its FAISS search.
 
 Refuses an index made with another model (its vectors would mean nothing next to this model's
-queries) or one whose build never finished (the manifest says `complete` only after FAISS).
+queries), one whose build never finished (the manifest says `complete` only after FAISS), and one
+whose rows name anything but images of the folder it was built from (engine.index.trust).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.folder.scan import SkippedFile
 from lookalike.engine.index.manifest import IndexFolderError, IndexManifest, check_model, read_manifest
 from lookalike.engine.index.shards import read_keys, read_skipped, read_vectors
+from lookalike.engine.index.trust import check_identity, check_root, check_rows
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.search.vector_index import read_ann
 from lookalike.engine.search.vector_search import AnnSearch
@@ -43,12 +45,15 @@ def open_index(index_dir: str | os.PathLike[str], embedder: Embedder) -> IndexEm
             f"the index {root} is incomplete (its build was interrupted): run `lookalike index` again "
             "with the same source and --out to finish it"
         )
-    keys = read_keys(root, manifest, columns=("path", "label"))  # what the views show
+    images = check_root(root, manifest)
+    keys = read_keys(root, manifest, columns=("path", "label", "size", "mtime"))
+    check_rows(root, images, keys["path"])
+    check_identity(root, images, keys)
     vectors = read_vectors(root, manifest)
     ann = read_ann(root / ANN_FILE, manifest.ann.get("params", {}))
     skipped = [SkippedFile(p, reason) for p, _, _, reason in read_skipped(root, manifest)]
     return IndexEmbeddings(
-        folder=Path(manifest.root),
+        folder=images,
         paths=keys["path"],
         labels=keys["label"],
         vectors=vectors,

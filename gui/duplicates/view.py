@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lookalike.engine.duplicates.groups import TooManyPairsError
 from lookalike.engine.duplicates.keep_rules import KEEP_RULES, RULE_NAMES, KeepRule
-from lookalike.engine.duplicates.listing import DuplicateGroup, DuplicateListing, list_duplicates
+from lookalike.engine.duplicates.listing import ROLE_NAMES, DuplicateGroup, DuplicateListing, list_duplicates
 from lookalike.gui.controller import Controller
 from lookalike.gui.duplicates.mover import DuplicateMover
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
@@ -80,9 +80,9 @@ class DuplicatesView(QWidget):
             self.rule.addItem(RULE_NAMES[rule], rule)
         self.rule.currentIndexChanged.connect(self._rule_changed)
         self.trash_button = QPushButton("Move others to trash…")
-        self.trash_button.clicked.connect(lambda: self.mover.ask_trash(self.paths_to_move()))
+        self.trash_button.clicked.connect(lambda: self.mover.ask_trash(self.chosen_groups()))
         self.folder_button = QPushButton("Move others to folder…")
-        self.folder_button.clicked.connect(lambda: self.mover.ask_folder(self.paths_to_move()))
+        self.folder_button.clicked.connect(lambda: self.mover.ask_folder(self.chosen_groups()))
         self.undo_button = QPushButton("Undo last move")
         self.undo_button.clicked.connect(self.mover.undo)
         bar = QHBoxLayout()
@@ -172,7 +172,7 @@ class DuplicatesView(QWidget):
             self.summary.setText("Open a folder to find its duplicates.")
             self._update_buttons()
             return
-        moving = sum(len(g.files) - 1 for g in listing.groups)
+        moving = sum(len(g.moving()) for g in listing.groups)
         rule = f"embedding distance < {listing.threshold:.4f}"
         if listing.picture_threshold is not None:
             rule += f" and picture check < {listing.picture_threshold:.4f}"
@@ -219,7 +219,7 @@ class DuplicatesView(QWidget):
             child = QTreeWidgetItem(
                 [
                     f.rel_path.rsplit("/", 1)[-1],
-                    "keep" if i == group.keep else "move",
+                    ROLE_NAMES[group.role(i)],
                     _size(f.bytes),
                     f"{f.width}×{f.height}",
                     when,
@@ -262,11 +262,11 @@ class DuplicatesView(QWidget):
         return [emb.folder / rel for g in self.chosen_groups() for rel in g.others()]
 
     def _update_buttons(self) -> None:
-        has_groups = bool(self.listing and self.listing.groups)
+        has_groups = bool(self.listing and self.listing.groups) and not self.mover.busy
         self.trash_button.setEnabled(has_groups)
         self.folder_button.setEnabled(has_groups)
         record = self.mover.last_record
-        self.undo_button.setEnabled(record is not None)
+        self.undo_button.setEnabled(record is not None and not self.mover.busy)
         if record is not None:
             self.undo_button.setText(f"Undo: put back {len(record.moved)} image(s)")
         else:

@@ -59,6 +59,8 @@ def run_duplicates(args: argparse.Namespace) -> int:
         for n, group in enumerate(listing.groups, start=1):
             print(f"group {n} ({len(group.files)} images)")
             for i, f in enumerate(group.files):
-                mark = "keep" if i == group.keep else "    "
-                print(f"  {mark}  {shown(f.rel_path)}  {f.width}x{f.height}  {f.bytes:,} B  {f.modified_iso}")
+                mark = {"keep": "keep", "move": "    ", "link": "link", "linked": "kept"}[group.role(i)]
+                link = f"  -> {shown(f.link_to)}" if f.link_to is not None else ""
+                facts = f"{f.width}x{f.height}  {f.bytes:,} B  {f.modified_iso}"
+                print(f"  {mark}  {shown(f.rel_path)}  {facts}{link}")
     return 0

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import cast
 
 import numpy as np
 import pytest
 from lookalike.engine.duplicates import groups as duplicate_groups_module
-from lookalike.engine.duplicates.file_moves import MoveError, move_to_folder, move_to_trash, undo_move
 from lookalike.engine.duplicates.groups import TooManyPairsError, close_pairs, duplicate_groups
 from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, keep_index
 from lookalike.engine.duplicates.listing import list_duplicates
@@ -18,7 +16,6 @@ from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 
 from tests.duplicate_samples import EXACT, RESIZED, duplicate_threshold, samples_with_duplicates
-from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -90,40 +87,6 @@ def test_listing_proposes_the_rule_and_reads_real_facts(samples: FolderEmbedding
     newest = listing.with_rule("newest")
     exact = next(g for g in newest.groups if EXACT[1] in [f.rel_path for f in g.files])
     assert exact.files[exact.keep].rel_path != EXACT[1]  # the copy was dated 2020
-
-
-def test_trash_and_undo(tmp_path: Path, test_trash: Path) -> None:  # noqa: F811
-    files = [tmp_path / "x" / "one.jpg", tmp_path / "x" / "two.jpg"]
-    files[0].parent.mkdir()
-    for i, f in enumerate(files):
-        f.write_bytes(bytes([i]) * 100)
-    record = move_to_trash(files)
-    assert not any(f.exists() for f in files)
-    assert sorted(p.name for p in (test_trash / "files").iterdir()) == ["one.jpg", "two.jpg"]
-    assert all(m.now is not None and m.now.exists() for m in record.moved)
-    assert undo_move(record) == files
-    assert [f.read_bytes() for f in files] == [bytes([0]) * 100, bytes([1]) * 100]
-    assert list((test_trash / "files").iterdir()) == []
-    assert list((test_trash / "info").iterdir()) == []
-
-
-def test_move_to_folder_never_overwrites_and_undo_never_replaces(tmp_path: Path) -> None:
-    src = tmp_path / "src" / "a.jpg"
-    src.parent.mkdir()
-    src.write_bytes(b"mine")
-    dest = tmp_path / "dest"
-    dest.mkdir()
-    (dest / "a.jpg").write_bytes(b"already there")
-    record = move_to_folder([src], dest)
-    assert (dest / "a.jpg").read_bytes() == b"already there"
-    assert (dest / "a (1).jpg").read_bytes() == b"mine"
-    src.write_bytes(b"new file in its place")
-    with pytest.raises(MoveError, match="left as is"):
-        undo_move(record)
-    assert src.read_bytes() == b"new file in its place"
-    src.unlink()
-    assert undo_move(record) == [src]
-    assert src.read_bytes() == b"mine"
 
 
 def test_a_threshold_accepting_too_many_pairs_is_refused(
