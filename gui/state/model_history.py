@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lookalike.engine.model.embedder import Embedder
+from lookalike.gui.state.app_settings import path_text
 from lookalike.gui.state.session import Session
 from PySide6.QtCore import QObject, QSettings, Signal
 
@@ -25,7 +26,8 @@ class ModelHistory(QObject):
         """Model files, most recent first (the current one included)."""
         value = self.qs.value("recent_models", [])
         items = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
-        return [str(v) for v in items if Path(str(v)).is_file()]
+        paths = dict.fromkeys(p for p in map(path_text, items[: 4 * MAX_MODELS]) if p is not None)
+        return [p for p in paths if Path(p).is_file()][:MAX_MODELS]  # a hand-edited list: once each
 
     def previous(self) -> str | None:
         """The model in use before the current one."""

@@ -7,11 +7,13 @@ into the convolutions and runs depthwise convolutions ~3× faster than torch eag
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
+from lookalike.train.loop.run_files import part_prefix
 from lookalike.train.models.pretrained import PretrainedEmbedder
 
 PARITY_TOLERANCE = 1e-3
@@ -59,8 +61,19 @@ class FrozenTrunk:
 
 
 def _export(module: torch.nn.Module, size: int, path: Path) -> None:
-    """TorchScript export (seconds, not the dynamo exporter's minute); its chatter silenced."""
+    """TorchScript export (seconds, not the dynamo exporter's minute); its chatter silenced.
+
+    Written under a temporary name and renamed, so a killed run never leaves half a trunk.onnx."""
     example = torch.zeros(2, 3, size, size)
+    tmp = path.with_name(f"{part_prefix(path)}{os.getpid()}.part")
+    try:
+        _export_to(module, example, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _export_to(module: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(

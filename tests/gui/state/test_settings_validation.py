@@ -61,3 +61,15 @@ def test_a_hostile_settings_file_opens_a_sane_window(qtbot: QtBot, tmp_path: Pat
     window.close()
     saved = QSettings(str(ini), QSettings.Format.IniFormat)
     assert str(saved.value(f"threshold/{sha[:16]}")).lower() != "nan"
+
+
+def test_remembered_models_are_plain_existing_paths(tmp_path: Path) -> None:
+    from lookalike.gui.state.model_history import ModelHistory
+    from lookalike.gui.state.session import Session
+
+    ini = tmp_path / "s.ini"
+    qs = QSettings(str(ini), QSettings.Format.IniFormat)
+    model = default_model_path()
+    junk = ["/no\0where.onnx", 12, str(tmp_path / "gone.onnx")]
+    qs.setValue("recent_models", [str(model)] * 20 + junk)
+    assert ModelHistory(Session(), qs).recent() == [str(model)]

@@ -94,13 +94,17 @@ def test_resume_with_other_data_is_refused_in_one_line(
 
 
 def test_resume_checks_the_output_against_the_data_really_read(
-    tiny_run: RunResult, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ckpt = str(tiny_run.out / "last.pt")
-    code = _main(["train", str(CARDS), "--out", str(CARDS / "run"), "--resume", ckpt])
+    data = copy_card_classes(tmp_path / "data", card_classes()[:8])
+    first = run(
+        tiny_config(tmp_path / "first", data=(str(data),), epochs=1, export=False), log=lambda m: None
+    )
+    ckpt = str(first.out / "last.pt")
+    code = _main(["train", str(data), "--out", str(data / "run"), "--resume", ckpt])
     assert code == 2
     assert "inside the folder being read" in capsys.readouterr().err
-    assert not (CARDS / "run").exists()
+    assert not (data / "run").exists()
 
 
 def test_export_reads_the_checkpoints_own_data_wherever_it_runs(
