@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lookalike.engine.errors import DamagedFileError
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.folder.scan import SkippedFile
 from lookalike.engine.index.manifest import IndexFolderError, IndexManifest, check_model, read_manifest
@@ -51,6 +52,11 @@ def open_index(index_dir: str | os.PathLike[str], embedder: Embedder) -> IndexEm
     check_identity(root, images, keys)
     vectors = read_vectors(root, manifest)
     ann = read_ann(root / ANN_FILE, manifest.ann.get("params", {}))
+    if int(ann.ntotal) != len(vectors):  # another build's file, or one cut short: answers would be wrong
+        raise DamagedFileError(
+            f"{root / ANN_FILE} is damaged: it holds {int(ann.ntotal):,} vectors, the index "
+            f"{len(vectors):,}; run `lookalike index` again with the same --out to rebuild it"
+        )
     skipped = [SkippedFile(p, reason) for p, _, _, reason in read_skipped(root, manifest)]
     return IndexEmbeddings(
         folder=images,

@@ -148,11 +148,22 @@ def _fewer_rows(path: Path) -> None:
     pq.write_table(table.slice(0, table.num_rows - 1), path)
 
 
+def _other_faiss(path: Path) -> None:
+    """A valid FAISS file of the right width but another index's size (3 rows)."""
+    import faiss
+
+    old = faiss.read_index(str(path))
+    new = faiss.IndexFlatL2(old.d)
+    new.add(old.reconstruct_n(0, 3))
+    faiss.write_index(new, str(path))
+
+
 DAMAGE = {
     "truncated shard": (lambda ix: next((ix / "shards").iterdir()), _truncate),
     "shard with a row missing": (lambda ix: next((ix / "shards").iterdir()), _fewer_rows),
     "truncated FAISS file": (lambda ix: ix / "vectors.faiss", _truncate),
     "FAISS file gone": (lambda ix: ix / "vectors.faiss", lambda p: p.unlink()),
+    "FAISS file of another row count": (lambda ix: ix / "vectors.faiss", _other_faiss),
 }
 
 
