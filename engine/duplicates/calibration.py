@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 from lookalike.engine.duplicates.near_copies import near_copy
 from lookalike.engine.duplicates.picture_check import picture_descriptor
+from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY
 from PIL import Image
 
-EMBEDDING_KEY = "duplicate"
-PICTURE_KEY = "duplicate_picture"
 COPY_QUANTILE = 0.99  # the embedding stage keeps this share of the calibration copies
 FALSE_RATE = 1e-4  # pairs of different pictures accepted: 80 originals -> ~0.3 false pairs
 MAX_IMAGES = 3000  # all pairs of this many fit in ~70 MB of float64
@@ -41,7 +40,7 @@ class DuplicateCalibration:
 
     def thresholds(self) -> dict[str, float]:
         """The manifest's threshold entries."""
-        return {EMBEDDING_KEY: self.embedding, PICTURE_KEY: self.picture}
+        return {DUPLICATE_KEY: self.embedding, DUPLICATE_PICTURE_KEY: self.picture}
 
     def figures(self) -> dict[str, Any]:
         """The manifest's metrics entry (what the thresholds were measured to do)."""

@@ -13,8 +13,7 @@ import numpy as np
 from lookalike.engine.metrics.pair_distances import PairDistances, pair_distances
 from lookalike.engine.model.manifest import Histograms
 from lookalike.engine.thresholds.sorted_counts import count_below
-
-FAR_TARGETS = {"1e-4": 1e-4, "1e-3": 1e-3, "1e-2": 1e-2}
+from lookalike.engine.thresholds.table import FAR_TARGETS, far_suffix
 
 
 @dataclass(frozen=True)
@@ -148,9 +147,9 @@ def calibrate_pairs(pairs: PairDistances, bins: int = 50) -> Calibration:
     """The calibration of pairs already measured (a caller that needs them too measures once)."""
     best_t, best_acc = best_threshold(pairs)
     far_t = {k: threshold_at_far(pairs, v) for k, v in FAR_TARGETS.items()}
-    val = {k: val_at_far(pairs, far) for k, far in FAR_TARGETS.items()}
+    val = {far_suffix(k): val_at_far(pairs, far) for k, far in FAR_TARGETS.items()}
     return Calibration(
-        thresholds={"best_accuracy": best_t, **{f"far_{k}": t for k, t in far_t.items()}},
+        thresholds={"best_accuracy": best_t, **far_t},
         histograms=histograms(pairs, bins),
         roc_auc=roc_auc(pairs),
         eer=equal_error_rate(pairs),

@@ -15,20 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, FAR_TARGETS, name
 
 if TYPE_CHECKING:
     from lookalike.engine.model.manifest import Histograms
 
-CANDIDATES = ("far_1e-2", "far_1e-3", "far_1e-4")  # loosest first
+CANDIDATES = tuple(sorted(FAR_TARGETS, key=FAR_TARGETS.__getitem__, reverse=True))  # loosest first
 MIN_PRECISION = 0.5
-KEY_NAMES = {
-    "best_accuracy": "best balanced accuracy",
-    "far_1e-4": "FAR 1e-4",
-    "far_1e-3": "FAR 1e-3",
-    "far_1e-2": "FAR 1e-2",
-    "duplicate": "duplicate (same picture)",
-    "duplicate_picture": "duplicate picture check",
-}
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,7 @@ class ThresholdChoice:
     @property
     def label(self) -> str:
         """What the UI says about the default, e.g. 'FAR 1e-2 (model calibration)'."""
-        return f"{KEY_NAMES.get(self.key, self.key)} (model calibration)"
+        return f"{name(self.key)} (model calibration)"
 
 
 def choose_default(thresholds: Mapping[str, float], histograms: Histograms | None) -> ThresholdChoice:
@@ -83,8 +76,6 @@ def _count_below(edges: np.ndarray, counts: np.ndarray, threshold: float) -> flo
     return float(np.interp(threshold, edges, cum))
 
 
-DUPLICATE_KEY = "duplicate"
-DUPLICATE_PICTURE_KEY = "duplicate_picture"
 # For a model calibrated before duplicate calibration existed: the picture threshold the bundled
 # model's calibration chose (assets/MODEL.md), with the model's strictest FAR point as the
 # embedding stage. Said as uncalibrated wherever it is shown.

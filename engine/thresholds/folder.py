@@ -11,9 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from lookalike.engine.metrics.pair_distances import PairDistances
 from lookalike.engine.metrics.verification import ThresholdStats, threshold_at_far, threshold_stats
-
-FOLDER_FARS = {"far_1e-3": 1e-3, "far_1e-2": 1e-2}
-NAMES = {"best_f1": "best F1", "far_1e-3": "FAR 1e-3", "far_1e-2": "FAR 1e-2"}
+from lookalike.engine.thresholds.table import FAR_TARGETS, name
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class FolderThreshold:
     @property
     def name(self) -> str:
         """'best F1', 'FAR 1e-3', …"""
-        return NAMES.get(self.key, self.key)
+        return name(self.key)
 
 
 def best_f1_threshold(pairs: PairDistances) -> float:
@@ -61,7 +59,7 @@ def _pair_weights(pairs: PairDistances) -> tuple[float, float]:
 def folder_thresholds(pairs: PairDistances) -> list[FolderThreshold]:
     """Best F1 and the FAR targets on this folder's labelled pairs, each with its stats."""
     values = {"best_f1": best_f1_threshold(pairs)}
-    values |= {key: threshold_at_far(pairs, far) for key, far in FOLDER_FARS.items()}
+    values |= {key: threshold_at_far(pairs, far) for key, far in FAR_TARGETS.items()}
     return [FolderThreshold(key, threshold_stats(pairs, value)) for key, value in values.items()]
 
 

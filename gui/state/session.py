@@ -13,9 +13,10 @@ from pathlib import Path
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.model.manifest import Histograms
-from lookalike.engine.thresholds.default import KEY_NAMES, ThresholdChoice, histogram_precision
+from lookalike.engine.thresholds.default import ThresholdChoice, histogram_precision
 from lookalike.engine.thresholds.folder import FolderThreshold
 from lookalike.engine.thresholds.summary import FolderPairs, ThresholdSummary, summarize
+from lookalike.engine.thresholds.table import name
 from PySide6.QtCore import QObject, Signal
 
 MAX_DISTANCE = 2.0  # embeddings are unit vectors, so no Euclidean distance exceeds 2
@@ -134,5 +135,5 @@ class Session(QObject):
             return f"default: {choice.label}"
         for key, value in self.calibrated_thresholds().items():
             if abs(value - t) < 1e-6:
-                return f"model: {KEY_NAMES.get(key, key)}"
+                return f"model: {name(key)}"
         return "custom"

@@ -5,11 +5,10 @@ from __future__ import annotations
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.metrics.verification import ThresholdStats, threshold_at_far, threshold_stats
 from lookalike.engine.thresholds.summary import threshold_for_far
+from lookalike.engine.thresholds.table import MENU_FARS, SHORT_NAMES
 from lookalike.gui.state.session import MAX_DISTANCE, Session
-from lookalike.gui.threshold.marked_slider import MARK_NAMES, MarkedSlider
+from lookalike.gui.threshold.marked_slider import MarkedSlider
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
-
-FOLDER_FARS = (1e-4, 1e-3, 1e-2, 1e-1)
 
 
 class ThresholdBar(QWidget):
@@ -73,7 +72,7 @@ class ThresholdBar(QWidget):
             default = " — default" if choice is not None and choice.key == key else ""
             precision = self.session.calibration_precision(value)
             note = "" if precision is None else f", calibration precision {precision:.2f}"
-            text = f"model: {MARK_NAMES.get(key, key)} ({value:.3f}{note}){default}"
+            text = f"model: {SHORT_NAMES.get(key, key)} ({value:.3f}{note}){default}"
             self.far.addItem(text, ("value", value))
         for item in self.session.folder_thresholds:
             if item.key == "best_f1":  # the F1 scan runs in the background; FAR points are instant
@@ -82,7 +81,7 @@ class ThresholdBar(QWidget):
                 )
         labelled = self.session.pairs.labelled if self.session.pairs is not None else None
         if labelled is not None:
-            for far in FOLDER_FARS:
+            for far in MENU_FARS:
                 st = threshold_stats(labelled, threshold_at_far(labelled, far))
                 self.far.addItem(f"this folder: FAR ≤ {far:g} ({_stats_text(st)})", ("far", far))
         self.slider.set_marks(self.session.calibrated_thresholds())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from lookalike.engine.thresholds.table import SHORT_NAMES
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSlider, QStyle, QStyleOptionSlider, QWidget
 
 STEPS = 2000
-
-MARK_NAMES = {"best_accuracy": "best acc.", "far_1e-3": "FAR 1e-3", "far_1e-2": "FAR 1e-2"}
 
 
 class MarkedSlider(QSlider):
@@ -59,5 +58,5 @@ class MarkedSlider(QSlider):
             x = groove.left() + handle.width() / 2 + span * self.distance_to_value(dist) / STEPS
             p.drawLine(int(x), groove.center().y() - 8, int(x), groove.center().y() + 8)
             y = self.height() - 14 if i % 2 == 0 else 0
-            p.drawText(QRectF(x - 45, y, 90, 14), Qt.AlignmentFlag.AlignCenter, MARK_NAMES.get(key, key))
+            p.drawText(QRectF(x - 45, y, 90, 14), Qt.AlignmentFlag.AlignCenter, SHORT_NAMES.get(key, key))
         p.end()
