@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         )
 
     def _wire_tools(self) -> None:
-        """Find similar, the folder's own thresholds, remembered state (issue 11)."""
+        """Find similar, the folder's own thresholds, remembered state."""
         s, c = self.session, self.controller
         self.folder_threshold_job = FolderThresholdJob(s, c, self)
         self.outside = OutsideSearch(s, c, self)

@@ -1,4 +1,4 @@
-"""Work → Teach / Marked pairs and File → Previous / Recent models: the main window's issue-13 menus."""
+"""Work → Teach / Marked pairs and File → Previous / Recent models: the main window's teaching menus."""
 
 from __future__ import annotations
 

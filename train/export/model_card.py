@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lookalike.engine.model.embedder import file_sha256
+from lookalike.engine.model.embedder import Embedder, file_sha256
 from lookalike.train.config import TrainConfig
 from lookalike.train.data.preload import root_name
+from lookalike.train.export.calibration_card import calibration_section
 from lookalike.train.export.comparison import ModelComparison
 from lookalike.train.loop.trainer import RunResult
 
@@ -30,6 +31,7 @@ def write_model_card(path: Path, cfg: TrainConfig, result: RunResult, comparison
         cfg=cfg,
         backbone_lr=cfg.lr * cfg.backbone_lr_scale,
         network=_network(cfg),
+        frozen=_frozen(cfg),
         flips="horizontal flips" if cfg.augment.flip else "no horizontal flips",
         mirror=""
         if cfg.augment.flip
@@ -41,7 +43,7 @@ def write_model_card(path: Path, cfg: TrainConfig, result: RunResult, comparison
         speed=result.images_per_s,
         table=_table(comparison),
         speeds=_speeds(comparison),
-        thresholds="\n".join(f"| `{k}` | {v:.4f} |" for k, v in sorted(report.thresholds.items())),
+        calibration=calibration_section(Embedder(model, device="cpu").manifest).rstrip("\n"),
         auc=report.metrics["roc_auc"],
         val=report.metrics["val_at_far_1e-3"],
         parity=report.parity_diff,
@@ -50,6 +52,13 @@ def write_model_card(path: Path, cfg: TrainConfig, result: RunResult, comparison
         exclude=", ".join(f"`{p}`" for p in cfg.exclude),
     )
     path.write_text(text, encoding="utf-8")
+
+
+def _frozen(cfg: TrainConfig) -> str:
+    """Which part of the backbone stays as pretrained, in words."""
+    if cfg.tune_blocks == 0:
+        return "the whole backbone (stem and every block) frozen"
+    return f"the stem and every block below the top {cfg.tune_blocks} frozen"
 
 
 def _network(cfg: TrainConfig) -> str:
@@ -121,8 +130,8 @@ numbers below are on those held-out classes. The class lists are in the manifest
 
 ## Recipe
 
-Backbone batch norm frozen (pretrained statistics; P×K batches are far from ImageNet's); the
-stem and blocks below the top {cfg.tune_blocks} frozen, their outputs computed once per training image
+Backbone batch norm frozen (pretrained statistics; P×K batches are far from ImageNet's); {frozen},
+their outputs computed once per training image
 ({cfg.trunk_views} cached views: the plain image and mildly augmented copies, random resized
 crop ≥ {cfg.augment.crop_scale[0]}, ±{cfg.augment.max_rotation_deg:g}° rotation, colour jitter
 {cfg.augment.brightness:g}; {flips}), then the top
@@ -153,15 +162,7 @@ ONNX Runtime vs torch max |difference| at export: {parity:.1e}.
 
 Inference speed at export (batch of 64, ONNX Runtime on the machine that trained it): {speeds}.
 
-## Calibrated thresholds (Euclidean distance, held-out classes)
-
-| key | threshold |
-|---|---|
-{thresholds}
-
-`best_accuracy` is the app's default; `far_1e-3` / `far_1e-2` accept about 0.1% / 1% of
-different-class pairs.
-
+{calibration}
 ## Limits
 
 - Trained for minutes on a CPU, on the sets named above only. Other kinds of images are out of

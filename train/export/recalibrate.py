@@ -23,6 +23,7 @@ from lookalike.engine.metrics.pair_distances import pair_distances
 from lookalike.engine.metrics.verification import calibrate_pairs
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.model.manifest import METADATA_KEY, ModelManifest
+from lookalike.train.export.calibration_card import HEADING, replace_section
 from PIL import Image
 
 PHOTO_CROPS = ((0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (0.5, 0.5), (0.25, 0.25))
@@ -96,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = Embedder(args.model, device="cpu")
     manifest = recalibrated(embedder, held_out_files(embedder.manifest, args.data_root), args.photos)
     write_manifest(args.model, manifest)
+    card = args.model.with_name("MODEL.md")
+    if card.is_file() and HEADING in card.read_text(encoding="utf-8"):
+        card.write_text(replace_section(card.read_text(encoding="utf-8"), manifest), encoding="utf-8")
     json.dump(
         {"thresholds": manifest.thresholds, "duplicates": manifest.metrics["duplicates"]},
         sys.stdout,
