@@ -93,12 +93,29 @@ def export_trained(
     manifest = build_manifest(prep, dim, calibration, training, manifest_metrics, version)
     check = val.images[np.linspace(0, len(val) - 1, PARITY_IMAGES).astype(int)]
     diff = export_onnx(model, manifest, out, check)
+    add_duplicate_calibration(out, val, cfg.seed)
     thresholds = {k: float(v) for k, v in calibration.thresholds.items()}
     report = ExportReport(out, metrics, baseline, datasets, thresholds, diff)
     if int8_from is None:
         return report
     q = quantize_int8(out, int8_path(out), calibration_sample(int8_from, cfg.seed), prep)
     return replace(report, int8=onnx_metrics(q, val), int8_path=q)
+
+
+def add_duplicate_calibration(model_path: Path, val: ImageSet, seed: int) -> None:
+    """Calibrate the "same picture" thresholds on near-copies of the held-out images' files, and
+    write them into the exported file's manifest (the int8 copy made after inherits them)."""
+    from lookalike.engine.duplicates.calibration import calibrate_duplicates
+    from lookalike.engine.images.loading import load_image
+    from lookalike.engine.model.embedder import Embedder
+    from lookalike.train.export.recalibrate import write_manifest
+
+    embedder = Embedder(model_path, device="cpu")
+    images = [load_image(p) for p in val.paths]
+    found = calibrate_duplicates(embedder.embed_image, images, list(val.labels), seed)
+    m = embedder.manifest
+    metrics = {**m.metrics, "duplicates": found.figures()}
+    write_manifest(model_path, replace(m, thresholds={**m.thresholds, **found.thresholds()}, metrics=metrics))
 
 
 def onnx_metrics(path: Path, val: ImageSet) -> dict[str, float]:

@@ -55,9 +55,14 @@ def test_manifest_round_trip_train_to_engine(tiny_run: RunResult) -> None:
     assert manifest.preprocessing.resize == "letterbox"
     assert manifest.embedding_dim == 16
     assert set(THRESHOLD_KEYS) <= set(manifest.thresholds)
-    assert manifest.thresholds == _export(tiny_run).thresholds
+    report = _export(tiny_run).thresholds
+    assert {k: manifest.thresholds[k] for k in report} == report
+    assert manifest.duplicate_choice.calibrated  # "same picture" thresholds of its own, beside "same class"
+    assert manifest.metrics["duplicates"]["n_copies"] > 0
     assert manifest.histograms is not None
     assert sum(manifest.histograms.genuine) > 0
+    assert manifest.histograms.genuine_total > 0  # population counts: precision is not the sample's
+    assert manifest.histograms.impostor_total > 0
     assert manifest.training["val_classes"] == 3
     assert manifest.metrics["held_out"] == _export(tiny_run).metrics
 
