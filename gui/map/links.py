@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
+from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.map.colours import distances_to, match_colours
 from lookalike.engine.map.export import selection_records, write_map_html, write_selection
+from lookalike.engine.map.projection import Projection
 from lookalike.gui.state.session import Session
+from lookalike.gui.widgets.workers import ProgressFn
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -159,7 +163,8 @@ class MapLinks(QObject):
             self.export(kind, Path(name))
 
     def export(self, kind: str, out: Path) -> Path | None:
-        """Write the map (html, png) or the lasso selection (csv, json); None when there is nothing."""
+        """Write the map (html, png: in the background, `exported` says when) or the lasso selection
+        (csv, json: now); None when there is nothing."""
         emb, proj = self.session.embeddings, self.view.projection
         if emb is None or proj is None:
             self.view.controller.failed.emit("Export", "Compute the map first.")
@@ -168,15 +173,25 @@ class MapLinks(QObject):
             self._start_png(out)
             return out
         if kind == "html":
-            written = write_map_html(proj, emb.paths, emb.labels, out, f"t-SNE map of {emb.folder.name}")
-        elif not self.view.lassoed_rows:
+            self._start_html(proj, emb, out)
+            return out
+        if not self.view.lassoed_rows:
             self.view.controller.failed.emit("Export", "Lasso some points on the map first.")
             return None
-        else:
-            records = selection_records(self.view.lassoed_rows, proj, emb.paths, emb.labels)
-            written = write_selection(records, out.with_suffix("." + kind))
+        records = selection_records(self.view.lassoed_rows, proj, emb.paths, emb.labels)
+        written = write_selection(records, out.with_suffix("." + kind))
         self.exported.emit(written)
         return written
+
+    def _start_html(self, proj: Projection, emb: FolderEmbeddings, out: Path) -> None:
+        """The plotly figure and its multi-megabyte page are built and written in a worker; a newer
+        export replaces one still running (its late result is dropped by the controller)."""
+        paths, labels, title = emb.paths, emb.labels, f"t-SNE map of {emb.folder.name}"
+
+        def job(_progress: ProgressFn, _cancel: threading.Event) -> Path:
+            return write_map_html(proj, paths, labels, out, title)
+
+        self.view.controller.run("map-export", job, self.exported.emit)
 
     def _start_png(self, out: Path) -> None:
         """plotly draws the PNG in the page (a widget grab is blank off screen); poll until it is done."""
