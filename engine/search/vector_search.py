@@ -25,6 +25,11 @@ from lookalike.engine.search.neighbours import knn, row_distances
 # so exact search (recall 1) is kept there; past it exact grows as n².
 FAISS_ABOVE = 10_000
 FOLDER_RECALL = 0.99  # recall@10 the folder's FAISS index is tuned to (what the app and CLI show)
+# Vectors without cluster structure need most lists probed to reach FOLDER_RECALL; past this share
+# IVF is slower than one exact GEMM (40k near-uniform vectors: nprobe 64 of 200, all rows 27 s
+# against 16 s exact), so the folder keeps exact search.
+MAX_PROBED_SHARE = 0.25
+QUERY_BLOCK = 4096  # queries per FAISS call: answers and exact re-ranking stay a few MB
 
 _BUILD_LOCK = threading.Lock()
 
@@ -72,17 +77,25 @@ class AnnSearch:
         n = int(self.index.ntotal)
         extra = 1 if exclude_self is not None else 0
         k_eff = max(0, min(k, n - extra))
+        out_i = np.zeros((len(q), k_eff), np.int64)
+        out_d = np.zeros((len(q), k_eff), np.float32)
         if k_eff == 0 or len(q) == 0:
-            return np.zeros((len(q), 0), np.int64), np.zeros((len(q), 0), np.float32)
-        d2, idx = self.index.search(q, k_eff + extra)
-        if exclude_self is not None:
-            idx = np.where(idx == np.asarray(exclude_self)[:, None], -1, idx)
+            return out_i, out_d
+        for start in range(0, len(q), QUERY_BLOCK):
+            stop = min(start + QUERY_BLOCK, len(q))
+            selfs = None if exclude_self is None else np.asarray(exclude_self)[start:stop]
+            out_i[start:stop], out_d[start:stop] = self._block(q[start:stop], k_eff, selfs)
+        return out_i, out_d
+
+    def _block(self, q: np.ndarray, k: int, selfs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        n = int(self.index.ntotal)
+        d2, idx = self.index.search(q, k + (0 if selfs is None else 1))
+        if selfs is not None:
+            idx = np.where(idx == selfs[:, None], -1, idx)
         dist = np.sqrt(np.maximum(d2, 0.0)) if self.vectors is None else self._exact(q, idx)
         dist = np.where(idx >= 0, dist, np.inf)
-        order = np.lexsort((np.where(idx >= 0, idx, n), dist), axis=1)[:, :k_eff]
-        out_i = np.take_along_axis(idx, order, axis=1).astype(np.int64)
-        out_d = np.take_along_axis(dist, order, axis=1).astype(np.float32)
-        return out_i, out_d
+        order = np.lexsort((np.where(idx >= 0, idx, n), dist), axis=1)[:, :k]
+        return np.take_along_axis(idx, order, axis=1), np.take_along_axis(dist, order, axis=1)
 
     def _exact(self, q: np.ndarray, idx: np.ndarray) -> np.ndarray:
         assert self.vectors is not None
@@ -98,12 +111,15 @@ def faiss_module() -> ModuleType | None:
 
 
 def searcher_for(vectors: np.ndarray) -> VectorSearch:
-    """Exact below FAISS_ABOVE rows or without FAISS; a FAISS index (built now, recall measured) above."""
+    """Exact below FAISS_ABOVE rows or without FAISS; a FAISS index (built now, recall measured) above,
+    unless reaching FOLDER_RECALL took probing so much of it that exact search is faster."""
     if len(vectors) < FAISS_ABOVE or faiss_module() is None:
         return ExactSearch(vectors)
     from lookalike.engine.search.vector_index import build_ann
 
     index, info = build_ann(vectors, kind="IVF-Flat", target_recall=FOLDER_RECALL)
+    if info.params["nprobe"] > MAX_PROBED_SHARE * info.params["nlist"]:
+        return ExactSearch(vectors)
     return AnnSearch(index, info.kind, np.asarray(vectors))
 
 

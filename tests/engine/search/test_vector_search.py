@@ -19,11 +19,11 @@ from lookalike.engine.search.vector_search import (
 )
 
 
-def overlapping(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+def overlapping(n: int, dim: int = 32, spread: float = 0.6) -> np.ndarray:
     """Unit vectors around n/30 centres that overlap (near neighbours cross cluster borders)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(0)
     centres = rng.normal(size=(max(1, n // 30), dim))
-    x = centres[rng.integers(0, len(centres), n)] + 0.6 * rng.normal(size=(n, dim))
+    x = centres[rng.integers(0, len(centres), n)] + spread * rng.normal(size=(n, dim))
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
@@ -63,7 +63,7 @@ def test_near_duplicates_keep_their_exact_distance_through_faiss(monkeypatch: py
 
 
 def test_the_switch_over_point_is_where_faiss_takes_every_query() -> None:
-    below = overlapping(FAISS_ABOVE - 1, dim=16)
+    below = overlapping(FAISS_ABOVE - 1, dim=16, spread=0.2)
     at = np.concatenate([below, below[:1]])
     assert searcher_for(below).kind == "exact"
     folder = Folder(at)
@@ -97,3 +97,22 @@ def test_faiss_pads_short_answers_with_minus_one() -> None:
     assert idx.shape == (1, 4)
     assert 0 not in idx[0]
     assert np.isfinite(dist).all()
+
+
+def test_vectors_without_clusters_keep_exact_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4000, 64))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)  # no structure for IVF
+    monkeypatch.setattr(vector_search, "FAISS_ABOVE", 1000)
+    assert searcher_for(x).kind == "exact"  # most lists probed for recall 0.99: one GEMM is faster
+
+
+def test_many_queries_are_answered_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = overlapping(3000)
+    monkeypatch.setattr(vector_search, "FAISS_ABOVE", 1000)
+    search = search_of(Folder(x))
+    whole_i, whole_d = search.search(x, 10, exclude_self=np.arange(len(x)))
+    monkeypatch.setattr(vector_search, "QUERY_BLOCK", 128)
+    part_i, part_d = search.search(x, 10, exclude_self=np.arange(len(x)))
+    np.testing.assert_array_equal(part_i, whole_i)
+    np.testing.assert_array_equal(part_d, whole_d)
