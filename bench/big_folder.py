@@ -55,7 +55,7 @@ def sources() -> list[tuple[str, Path]]:
     """(set name, file) of every image of the shared sets, in a fixed order."""
     from lookalike.engine.images.loading import is_image_name
 
-    out = []
+    out: list[tuple[str, Path]] = []
     for name in SOURCE_SETS:
         files = sorted(p for p in (DATASETS / name).rglob("*") if p.is_file() and is_image_name(p.name))
         out.extend((name.split("/")[0], p) for p in files)

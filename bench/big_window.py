@@ -19,6 +19,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,7 @@ def neighbours_ms(window: Any) -> list[float]:
     n = len(window.session.embeddings)
     rows = np.linspace(1, n - 1, NEIGHBOUR_CLICKS).astype(int)
     return [
-        1000 * fire_and_wait(lambda r=int(r): window.session.select([r]), window.neighbours.shown)
-        for r in rows
+        1000 * fire_and_wait(partial(window.session.select, [int(r)]), window.neighbours.shown) for r in rows
     ]
 
 

@@ -14,13 +14,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import shiboken6
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.map.colours import distances_to, match_colours
 from lookalike.engine.map.export import selection_records, write_map_html, write_selection
 from lookalike.engine.map.projection import Projection
 from lookalike.gui.state.session import Session
-from lookalike.gui.widgets.workers import ProgressFn
+from lookalike.gui.widgets.workers import LatestOnly, ProgressFn
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -50,6 +51,15 @@ COLOUR_MODES = {
     "distance": "Colour: distance to the selected image",
     "match": "Colour: match at the threshold",
 }
+
+
+def colour_script(mode: str, vectors: np.ndarray, row: int, threshold: float) -> str:
+    """The page call that colours every point by distance to `row` or by match at `threshold`."""
+    if mode == "distance":
+        dist = distances_to(vectors, row)
+        values = json.dumps([round(float(d), 5) for d in dist])
+        return f"window.lookalikeColourValues({values}, 0, {float(dist.max()) or 1.0})"
+    return f"window.lookalikeColourList({json.dumps(match_colours(vectors, row, threshold))})"
 
 
 class MapControls(QWidget):
@@ -86,6 +96,7 @@ class MapLinks(QObject):
         self.view, self.session, self.controls = view, session, controls
         self.ready = False
         self.search_rows: list[int] = []
+        self.colours = LatestOnly("map-colours", 1, self)
         self._png_tries = 0
         controls.colour.currentIndexChanged.connect(lambda _i: self._colour())
         controls.search.textChanged.connect(self._search)
@@ -115,6 +126,7 @@ class MapLinks(QObject):
         self.ready = False
 
     def _unload(self) -> None:
+        self.colours.drop()
         self.unload()
         self.search_rows = []
         self.controls.found.setText("")
@@ -134,16 +146,19 @@ class MapLinks(QObject):
         self._colour()
 
     def _colour(self) -> None:
+        """Class colours at once; distance and match colours (a pass over every image and a list of
+        them for the page) in a worker, the newest request only."""
         emb, rows = self.session.embeddings, self.session.selection
         if emb is None or self.mode == "class" or not rows:
+            self.colours.drop()
             self._run("window.lookalikeColourClasses()")
-        elif self.mode == "distance":
-            dist = distances_to(emb.vectors, rows[0])
-            values = json.dumps([round(float(d), 5) for d in dist])
-            self._run(f"window.lookalikeColourValues({values}, 0, {float(dist.max()) or 1.0})")
-        else:
-            colours = match_colours(emb.vectors, rows[0], self.session.threshold)
-            self._run(f"window.lookalikeColourList({json.dumps(colours)})")
+            return
+        mode, vectors, row, threshold = self.mode, emb.vectors, rows[0], self.session.threshold
+
+        def job(_progress: ProgressFn, _cancel: threading.Event) -> str:
+            return colour_script(mode, vectors, row, threshold)
+
+        self.colours.start(job, self._run, lambda exc: self.view.controller.failed.emit("Map", str(exc)))
 
     def _search(self, text: str) -> None:
         emb, needle = self.session.embeddings, text.strip().lower()

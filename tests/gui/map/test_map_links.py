@@ -46,7 +46,7 @@ def marked(qtbot: QtBot, window: MainWindow, name: str) -> list[int]:
 
 
 def test_gallery_selection_colours_and_search_show_on_the_map(
-    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window(model=default_model_path())
     folder = copy_samples(tmp_path / "samples")
@@ -63,13 +63,25 @@ def test_gallery_selection_colours_and_search_show_on_the_map(
     select_in_gallery(window, [12])
 
     links = window.map.links
-    links.set_mode("match")
+    colourers: list[threading.Thread] = []
+    colour_script = map_links.colour_script
+
+    def colour_and_note_thread(*args: Any) -> str:
+        colourers.append(threading.current_thread())
+        return colour_script(*args)
+
+    monkeypatch.setattr(map_links, "colour_script", colour_and_note_thread)
+    with qtbot.waitSignal(links.applied, timeout=LONG):  # colours come from a worker
+        links.set_mode("match")
     threshold = window.session.threshold
     dist = distances_to(emb.vectors, 12)
     for row in (12, int(dist.argsort()[1]), int(dist.argmax())):
         want = QUERY_COLOUR if row == 12 else (MATCH_COLOUR if dist[row] < threshold else NO_MATCH_COLOUR)
         assert js(qtbot, window, f"window.lookalikeColourOf({row})") == want
-    links.set_mode("distance")
+    with qtbot.waitSignal(links.applied, timeout=LONG):
+        links.set_mode("distance")
+    assert len(colourers) == 2
+    assert threading.main_thread() not in colourers  # a pass over every image, off the UI thread
     far = int(dist.argmax())
     assert js(qtbot, window, f"window.lookalikeColourOf({far})") == pytest.approx(dist[far], abs=1e-4)
     links.set_mode("class")
