@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from lookalike.cli.main import main
 from lookalike.engine.search import vector_search
 from lookalike.engine.search.neighbours import knn
+
+from lookalike.cli.main import main
 
 CLASSES = 18
 K = 3
