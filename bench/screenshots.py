@@ -95,7 +95,11 @@ class Tour:
 
     def _neighbours(self) -> None:
         self.w.tabs.setCurrentWidget(self.w.neighbours)
+        self.w.neighbours.shown.connect(self._neighbours_shown)  # they come from a worker
         self.w.session.select([len(self.w.session.embeddings or []) // 3])
+
+    def _neighbours_shown(self) -> None:
+        self.w.neighbours.shown.disconnect(self._neighbours_shown)
         self.w.neighbours.mark_neighbour(0, is_match=False)
         self._after(1500, lambda: self._shot("neighbours", self._threshold))
 

@@ -28,6 +28,7 @@ PHASE_TITLES = {
     "embed": "Embedding",
     "pairs": "Pair statistics",
     "map": "t-SNE map",
+    "map-export": "Exporting the map",
     "explain": "Explaining the match",
     "held-out": "Scoring the new model",
     "move": "Moving duplicates",

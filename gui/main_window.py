@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         self.session.threshold_changed.connect(self._remember_threshold)
         self.gallery.open_requested.connect(self.open_image)
         self.neighbours.open_requested.connect(self.open_image)
+        self.neighbours.failed.connect(self.show_error)
         self._wire_image_tools()
         self.thumbs.failed.connect(
             lambda path, why: self.status.showMessage(f"{Path(path).name}: {why}", 8000)
@@ -303,6 +304,7 @@ class MainWindow(QMainWindow):
             self.settings.sync()
             self.teacher.shutdown()
             self.controller.shutdown()
+            self.neighbours.shutdown()
             self.thumbs.shutdown()
             self.map.shutdown()
         super().closeEvent(event)

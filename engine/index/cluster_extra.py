@@ -1,4 +1,8 @@
-"""The optional `[cluster]` extra (Ray, FAISS, pyarrow): imported only when an index is asked for."""
+"""The optional `[cluster]` extra (Ray, pyarrow), and FAISS for an index: imported only when asked for.
+
+FAISS is a core dependency (the folder search uses it, falling back to exact search without it);
+an index folder cannot be opened without it, so it is required here like the extra's modules.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from types import ModuleType
 
 from lookalike.engine.errors import LookalikeError
 
-INSTALL_HINT = "pip install 'lookalike[cluster]'  (or: pip install 'ray[data]' faiss-cpu pyarrow)"
+INSTALL_HINT = "pip install 'lookalike[cluster]'  (or: pip install 'ray[data]' pyarrow faiss-cpu)"
 
 
 class MissingExtraError(LookalikeError):

@@ -68,7 +68,7 @@ def open_index(index_dir: str | os.PathLike[str], embedder: Embedder) -> IndexEm
         n_cached=len(vectors),
         index_dir=root,
         manifest=manifest,
-        search=AnnSearch(ann, str(manifest.ann["kind"])),
+        search=AnnSearch(ann, str(manifest.ann["kind"]), vectors),  # distances recomputed exactly
     )
 
 

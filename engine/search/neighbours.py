@@ -10,6 +10,7 @@ from lookalike.engine.folder.cpu_split import cpu_cores
 
 BLOCK_BYTES = 32 * 1024 * 1024  # key block per thread (~2.3x that at peak): N=100k stays far below 1 GB
 SAMPLE_COLUMNS = 2048  # columns sampled per row to bound its k-th smallest key
+DIFF_ELEMENTS = 1 << 20  # float64 differences per step of row_distances (8 MB)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -37,12 +38,39 @@ def knn(
     `exclude_self[i]` is the row of `vectors` that query i is (dropped from its own answer).
     Returns (indices, distances), each (n_queries, k') with k' = min(k, available).
     """
-    base = np.ascontiguousarray(vectors, dtype=np.float32)
+    return _blocked(vectors, k, queries, exclude_self, _block)
+
+
+def ranked_rows(
+    vectors: np.ndarray, k: int, queries: np.ndarray, exclude_self: np.ndarray | None = None
+) -> np.ndarray:
+    """The k nearest rows of each query, ordered by the ranking key in float64 (ties by row), not by
+    distances recomputed from differences: for metrics that rank thousands of neighbours a query
+    and need only their order (the recomputation costs queries × k × dim; float64 keeps the order
+    of near-duplicates that float32's cancellation would swap)."""
+    return _blocked(vectors, k, queries, exclude_self, _ranked_block, np.float64)[0]
+
+
+BlockFn = Callable[
+    [np.ndarray, np.ndarray, np.ndarray, int, "np.ndarray | None"], tuple[np.ndarray, np.ndarray]
+]
+
+
+def _blocked(
+    vectors: np.ndarray,
+    k: int,
+    queries: np.ndarray | None,
+    exclude_self: np.ndarray | None,
+    block: BlockFn,
+    dtype: type[np.floating] = np.float32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Queries in blocks of about BLOCK_BYTES of keys each, answered by `block`."""
+    base = np.ascontiguousarray(vectors, dtype=dtype)
     if queries is None:
         queries = base
         if exclude_self is None:
             exclude_self = np.arange(len(base))
-    q = np.ascontiguousarray(queries, dtype=np.float32)
+    q = np.ascontiguousarray(queries, dtype=dtype)
     n = len(base)
     k_eff = max(0, min(k, n - (1 if exclude_self is not None else 0)))
     out_i = np.zeros((len(q), k_eff), dtype=np.int64)
@@ -50,12 +78,12 @@ def knn(
     if k_eff == 0 or len(q) == 0:
         return out_i, out_d
     base_sq = (base * base).sum(1)
-    rows = max(1, BLOCK_BYTES // (4 * max(n, 1)))
+    rows = max(1, BLOCK_BYTES // (base.itemsize * max(n, 1)))
 
     def one_block(start: int) -> None:
         stop = min(start + rows, len(q))
         selfs = None if exclude_self is None else exclude_self[start:stop]
-        out_i[start:stop], out_d[start:stop] = _block(q[start:stop], base, base_sq, k_eff, selfs)
+        out_i[start:stop], out_d[start:stop] = block(q[start:stop], base, base_sq, k_eff, selfs)
 
     _run_blocks(one_block, range(0, len(q), rows))
     return out_i, out_d
@@ -79,20 +107,34 @@ def _run_blocks(work: Callable[[int], None], starts: range) -> None:
 def _block(
     q: np.ndarray, base: np.ndarray, base_sq: np.ndarray, k: int, selfs: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One block of queries: a ranking key via one GEMM, the k smallest, then exact distances.
-
-    The key |b|² − 2 q·b orders each row like the squared distance (|q|² is constant per row).
-    """
-    key = (q * np.float32(-2.0)) @ base.T
-    key += base_sq
-    if selfs is not None:
-        key[np.arange(len(q)), selfs] = np.inf
-    part = _smallest_k(key, k)
-    exact = _exact_distances(q, base, part)
+    """One block of queries: a ranking key via one GEMM, the k smallest, then exact distances."""
+    part = _smallest_k(_key(q, base, base_sq, selfs), k)
+    exact = row_distances(q, base, part)
     order = np.lexsort((part, exact), axis=1)  # by distance, ties by row: a stable answer
     idx = np.take_along_axis(part, order, axis=1)
     dist = np.take_along_axis(exact, order, axis=1)
     return idx, dist.astype(np.float32)
+
+
+def _ranked_block(
+    q: np.ndarray, base: np.ndarray, base_sq: np.ndarray, k: int, selfs: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One block of queries: the k smallest keys' rows, ordered by key (ties by row)."""
+    key = _key(q, base, base_sq, selfs)
+    part = _smallest_k(key, k)
+    keys = np.take_along_axis(key, part, axis=1)
+    order = np.lexsort((part, keys), axis=1)
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(keys, order, axis=1)
+
+
+def _key(q: np.ndarray, base: np.ndarray, base_sq: np.ndarray, selfs: np.ndarray | None) -> np.ndarray:
+    """The key |b|² − 2 q·b orders each row like the squared distance (|q|² is constant per row);
+    a query's own row gets +inf."""
+    key = (q * q.dtype.type(-2.0)) @ base.T
+    key += base_sq
+    if selfs is not None:
+        key[np.arange(len(q)), selfs] = np.inf
+    return key
 
 
 def _smallest_k(key: np.ndarray, k: int) -> np.ndarray:
@@ -120,12 +162,14 @@ def _smallest_k(key: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(cand_cols, pick[:, :k], axis=1)
 
 
-def _exact_distances(q: np.ndarray, base: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """Recompute the k chosen distances from differences: the GEMM form cancels catastrophically
-    for near-duplicates (an identical image came out at ~1e-3 instead of 0)."""
+def row_distances(q: np.ndarray, base: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Distances of query i to rows part[i], from differences (float64): the GEMM form cancels
+    catastrophically for near-duplicates (an identical image came out at ~1e-3 instead of 0).
+    A few columns at a time: one per call cost a Python turn per neighbour when k is thousands."""
     out = np.empty(part.shape, dtype=np.float64)
-    q64 = q.astype(np.float64)
-    for j in range(part.shape[1]):
-        diff = base[part[:, j]].astype(np.float64) - q64
-        out[:, j] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    q64 = q.astype(np.float64)[:, None, :]
+    step = max(1, DIFF_ELEMENTS // max(1, part.shape[0] * base.shape[1]))
+    for j in range(0, part.shape[1], step):
+        diff = base[part[:, j : j + step]].astype(np.float64) - q64
+        out[:, j : j + step] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
     return out

@@ -6,7 +6,8 @@ Kind by size and memory: `Flat` (exact) up to FLAT_MAX_ROWS; `IVF-Flat` (full ve
 probed by `nprobe`) while the vectors fit in half the memory; `IVF-SQ8` (one byte a dimension,
 a quarter of the memory) while that fits; `IVF-PQ` (32-byte codes, recall capped) beyond.
 `nprobe` is the smallest power of two whose recall@10 against exact search, on a seeded sample
-of queries, reaches TARGET_RECALL; the recall reached is recorded either way.
+of queries, reaches the target (TARGET_RECALL for an index folder; a plain folder's search asks for
+more, engine/search/vector_search.py); the recall reached is recorded either way.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def build_ann(
     seed: int = 0,
     kind: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    target_recall: float = TARGET_RECALL,
 ) -> tuple[Any, AnnInfo]:
     """Build the FAISS index this many vectors call for (or `kind`), tune it, measure its recall."""
     faiss = require("faiss")
@@ -70,7 +72,7 @@ def build_ann(
         index, params = _ivf(faiss, x, chosen, seed)
     _add(index, x, progress)
     if chosen != "Flat":
-        params["nprobe"], recall = _tune_nprobe(faiss, index, x, seed)
+        params["nprobe"], recall = _tune_nprobe(faiss, index, x, seed, target_recall)
     else:
         recall = 1.0
     seconds = time.perf_counter() - start
@@ -123,23 +125,25 @@ def _add(index: Any, x: np.ndarray, progress: Callable[[int, int], None] | None)
             progress(min(start + step, len(x)), len(x))
 
 
-def _tune_nprobe(faiss: Any, index: Any, x: np.ndarray, seed: int) -> tuple[int, float]:
-    """Smallest power-of-two nprobe reaching TARGET_RECALL on seeded queries (exact answers by Flat);
-    when recall stops rising (PQ codes cap it) the nprobe before the plateau, not all lists."""
+def _tune_nprobe(faiss: Any, index: Any, x: np.ndarray, seed: int, target: float) -> tuple[int, float]:
+    """Smallest power-of-two nprobe reaching `target` on seeded queries (exact answers by Flat);
+    when recall stops rising on compressed codes (PQ, SQ8 cap it) the nprobe before the plateau,
+    not all lists. Full vectors (IVF-Flat) are never capped: probing every list is exact."""
     rng = np.random.default_rng(seed + 1)
     rows = rng.choice(len(x), min(RECALL_QUERIES, len(x)), replace=False)
     exact = faiss.IndexFlatL2(x.shape[1])
     exact.add(x)
     _, truth = exact.search(x[rows], RECALL_K + 1)
     ivf = faiss.extract_index_ivf(index)
+    capped = ivf.code_size < 4 * x.shape[1]  # compressed codes: recall can plateau below the target
     prev_n, prev_r, nprobe = 0, -1.0, 1
     while True:
         ivf.nprobe = nprobe
         _, found = index.search(x[rows], RECALL_K + 1)
         recall = recall_at_k(found, truth, rows, RECALL_K)
-        if recall >= TARGET_RECALL or nprobe >= ivf.nlist:
+        if recall >= target or nprobe >= ivf.nlist:
             return nprobe, recall
-        if prev_n and recall < prev_r + PLATEAU:  # no longer improving: keep the cheaper setting
+        if capped and prev_n and recall < prev_r + PLATEAU:  # no longer improving: keep the cheaper setting
             ivf.nprobe = prev_n
             return prev_n, prev_r
         prev_n, prev_r, nprobe = nprobe, recall, min(nprobe * 2, ivf.nlist)

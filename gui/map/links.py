@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import shiboken6
 from lookalike.engine.errors import LookalikeError
+from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.io.output_paths import check_output_path, write_output
 from lookalike.engine.map.colours import distances_to, match_colours
 from lookalike.engine.map.export import selection_records, write_map_html, write_selection
+from lookalike.engine.map.projection import Projection
 from lookalike.gui.state.session import Session
+from lookalike.gui.widgets.workers import LatestOnly, ProgressFn
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +53,15 @@ COLOUR_MODES = {
     "distance": "Colour: distance to the selected image",
     "match": "Colour: match at the threshold",
 }
+
+
+def colour_script(mode: str, vectors: np.ndarray, row: int, threshold: float) -> str:
+    """The page call that colours every point by distance to `row` or by match at `threshold`."""
+    if mode == "distance":
+        dist = distances_to(vectors, row)
+        values = json.dumps([round(float(d), 5) for d in dist])
+        return f"window.lookalikeColourValues({values}, 0, {float(dist.max()) or 1.0})"
+    return f"window.lookalikeColourList({json.dumps(match_colours(vectors, row, threshold))})"
 
 
 class MapControls(QWidget):
@@ -84,6 +98,7 @@ class MapLinks(QObject):
         self.view, self.session, self.controls = view, session, controls
         self.ready = False
         self.search_rows: list[int] = []
+        self.colours = LatestOnly("map-colours", 1, self)
         self._png_tries = 0
         controls.colour.currentIndexChanged.connect(lambda _i: self._colour())
         controls.search.textChanged.connect(self._search)
@@ -113,6 +128,7 @@ class MapLinks(QObject):
         self.ready = False
 
     def _unload(self) -> None:
+        self.colours.drop()
         self.unload()
         self.search_rows = []
         self.controls.found.setText("")
@@ -132,16 +148,19 @@ class MapLinks(QObject):
         self._colour()
 
     def _colour(self) -> None:
+        """Class colours at once; distance and match colours (a pass over every image and a list of
+        them for the page) in a worker, the newest request only."""
         emb, rows = self.session.embeddings, self.session.selection
         if emb is None or self.mode == "class" or not rows:
+            self.colours.drop()
             self._run("window.lookalikeColourClasses()")
-        elif self.mode == "distance":
-            dist = distances_to(emb.vectors, rows[0])
-            values = json.dumps([round(float(d), 5) for d in dist])
-            self._run(f"window.lookalikeColourValues({values}, 0, {float(dist.max()) or 1.0})")
-        else:
-            colours = match_colours(emb.vectors, rows[0], self.session.threshold)
-            self._run(f"window.lookalikeColourList({json.dumps(colours)})")
+            return
+        mode, vectors, row, threshold = self.mode, emb.vectors, rows[0], self.session.threshold
+
+        def job(_progress: ProgressFn, _cancel: threading.Event) -> str:
+            return colour_script(mode, vectors, row, threshold)
+
+        self.colours.start(job, self._run, lambda exc: self.view.controller.failed.emit("Map", str(exc)))
 
     def _search(self, text: str) -> None:
         emb, needle = self.session.embeddings, text.strip().lower()
@@ -161,7 +180,8 @@ class MapLinks(QObject):
             self.export(kind, Path(name))
 
     def export(self, kind: str, out: Path) -> Path | None:
-        """Write the map (html, png) or the lasso selection (csv, json); None when there is nothing.
+        """Write the map (html, png: in the background, `exported` says when) or the lasso selection
+        (csv, json: now); None when there is nothing.
 
         A name without the kind's suffix gets it added (never swapped for it), and every file goes
         through the output guard: never inside the folder shown, never half written."""
@@ -171,24 +191,34 @@ class MapLinks(QObject):
             return None
         out = with_suffix(out, kind)
         try:
-            if kind == "png":
-                check_output_path(out, reads=[emb.folder], suffixes=[".png"], flag="export", force=True)
-                self._start_png(out)
+            if kind in ("png", "html"):
+                check_output_path(out, reads=[emb.folder], suffixes=[f".{kind}"], flag="export", force=True)
+                if kind == "png":
+                    self._start_png(out)
+                else:
+                    self._start_html(proj, emb, out)
                 return out
-            if kind == "html":
-                title = f"t-SNE map of {emb.folder.name}"
-                written = write_map_html(proj, emb.paths, emb.labels, out, title, reads=[emb.folder])
-            elif not self.view.lassoed_rows:
+            if not self.view.lassoed_rows:
                 self.view.controller.failed.emit("Export", "Lasso some points on the map first.")
                 return None
-            else:
-                records = selection_records(self.view.lassoed_rows, proj, emb.paths, emb.labels)
-                written = write_selection(records, out, reads=[emb.folder])
+            records = selection_records(self.view.lassoed_rows, proj, emb.paths, emb.labels)
+            written = write_selection(records, out, reads=[emb.folder])
         except (LookalikeError, ValueError) as exc:
             self.view.controller.failed.emit("Export", str(exc))
             return None
         self.exported.emit(written)
         return written
+
+    def _start_html(self, proj: Projection, emb: FolderEmbeddings, out: Path) -> None:
+        """The plotly figure and its multi-megabyte page are built and written in a worker; a newer
+        export replaces one still running (its late result is dropped by the controller)."""
+        paths, labels, title = emb.paths, emb.labels, f"t-SNE map of {emb.folder.name}"
+        folder = emb.folder
+
+        def job(_progress: ProgressFn, _cancel: threading.Event) -> Path:
+            return write_map_html(proj, paths, labels, out, title, reads=[folder])
+
+        self.view.controller.run("map-export", job, self.exported.emit)
 
     def _start_png(self, out: Path) -> None:
         """plotly draws the PNG in the page (a widget grab is blank off screen); poll until it is done."""

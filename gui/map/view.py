@@ -185,6 +185,7 @@ class MapView(QWidget):
 
     def shutdown(self) -> None:
         """Drop the page before the profile goes, and remove the temporary map files."""
+        self.links.colours.shutdown()
         # Now, not later: the web profile must outlive its pages, and no event loop may follow.
         if shiboken6.isValid(self.page):
             shiboken6.delete(self.page)

@@ -1,19 +1,25 @@
-"""The selected image's k nearest neighbours, best first, marked against the threshold and class."""
+"""The selected image's k nearest neighbours, best first, marked against the threshold and class.
+
+The search runs in a worker (exact or FAISS over the whole folder: engine.search.vector_search),
+never on the UI thread; only the newest selection's answer is shown, a stale one is dropped.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.search.image_query import QueryAnswer
 from lookalike.engine.search.neighbours import pairwise_distances
-from lookalike.engine.search.vector_search import search_of
+from lookalike.engine.search.vector_search import FAISS_ABOVE, search_of
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
 from lookalike.gui.neighbours.heatmap_widget import HeatmapWidget
 from lookalike.gui.state.session import Session
 from lookalike.gui.teaching.pair_marks_model import PairMarksModel
 from lookalike.gui.widgets.palette import MATCH, NO_MATCH, OTHER_CLASS
+from lookalike.gui.widgets.workers import LatestOnly, ProgressFn
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
@@ -47,6 +53,8 @@ class NeighboursView(QWidget):
     """One selected image → its neighbours; several selected → their pairwise distance heat map."""
 
     open_requested = Signal(str)
+    shown = Signal()  # the list now holds a query's answer
+    failed = Signal(str, str)  # title, message: the app's one error handler shows it
 
     def __init__(
         self,
@@ -61,10 +69,11 @@ class NeighboursView(QWidget):
         self.marks = marks
         self.neighbours: list[Neighbour] = []
         self._query: int | None = None
+        self.jobs = LatestOnly("neighbours", 1, self)
         self._build()
         session.selection_changed.connect(self._selection_changed)
         session.threshold_changed.connect(lambda _t: self._refresh_marks())
-        session.folder_changed.connect(lambda _e: self._selection_changed([]))
+        session.folder_changed.connect(self._folder_changed)
         thumbs.ready.connect(self._thumbnail_ready)
         if marks is not None:
             marks.changed.connect(self._refresh_marks)
@@ -96,8 +105,14 @@ class NeighboursView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
 
+    def _folder_changed(self, emb: FolderEmbeddings | None) -> None:
+        self._selection_changed([])
+        if emb is not None and len(emb) >= FAISS_ABOVE:  # build the folder's FAISS before the first click
+            self.jobs.start(lambda _p, _c: search_of(emb), lambda _s: None, self._search_failed)
+
     def _selection_changed(self, rows: list[int]) -> None:
         emb = self.session.embeddings
+        self.jobs.drop()
         self.list.clear()
         self.neighbours = []
         self._query = None
@@ -108,24 +123,39 @@ class NeighboursView(QWidget):
         if len(rows) > 1:
             self._show_heatmap(emb, rows[:MAX_HEATMAP])
             return
-        self._query = rows[0]
-        search = search_of(emb)  # an index's own FAISS; exact for a folder (one query)
-        idx, dist = search.search(emb.vectors[rows[:1]], self.k.value(), exclude_self=np.array(rows[:1]))
-        pairs = [(int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True) if r >= 0]
+        row, k = rows[0], self.k.value()
+        self._query = row
+        label = emb.labels[row]
+        self.title.setText(f"Nearest neighbours of {emb.paths[row]}" + (f" (class {label})" if label else ""))
+        self.stack.setCurrentWidget(self.list)
+
+        def job(_progress: ProgressFn, _cancel: threading.Event) -> list[tuple[int, float]]:
+            idx, dist = search_of(emb).search(emb.vectors[[row]], k, exclude_self=np.array([row]))
+            return [(int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True) if r >= 0]
+
+        self.jobs.start(job, lambda pairs: self._answered(emb, pairs), self._search_failed)
+
+    def _answered(self, emb: FolderEmbeddings, pairs: list[tuple[int, float]]) -> None:
+        if emb is not self.session.embeddings:
+            return
         self.neighbours = [self._mark(emb, r, d) for r, d in pairs]
-        label = emb.labels[rows[0]]
-        self.title.setText(
-            f"Nearest neighbours of {emb.paths[rows[0]]}" + (f" (class {label})" if label else "")
-        )
         for n in self.neighbours:
             self.list.addItem(self._item(emb, n))
-        self.stack.setCurrentWidget(self.list)
+        self.shown.emit()
+
+    def _search_failed(self, exc: BaseException) -> None:
+        self.failed.emit("Nearest neighbours", str(exc))
+
+    def shutdown(self) -> None:
+        """Drop the search in flight and wait for its thread (a clean close)."""
+        self.jobs.shutdown()
 
     def show_query(self, answer: QueryAnswer) -> None:
         """Find similar: an image from anywhere, its neighbours in the folder with distance and verdict."""
         emb = self.session.embeddings
         if emb is None:
             return
+        self.jobs.drop()  # a selection's answer still in flight must not replace this one
         self.list.clear()
         self._query = answer.self_row
         pairs = zip(answer.rows, answer.distances, strict=True)
@@ -135,6 +165,7 @@ class NeighboursView(QWidget):
         for n in self.neighbours:
             self.list.addItem(self._item(emb, n))
         self.stack.setCurrentWidget(self.list)
+        self.shown.emit()
 
     def _show_heatmap(self, emb: FolderEmbeddings, rows: list[int]) -> None:
         names = [emb.paths[r].rsplit("/", 1)[-1] for r in rows]

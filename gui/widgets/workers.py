@@ -68,12 +68,16 @@ class WorkerPool(QObject):
         self.pool.start(worker)
         return worker
 
+    def cancel(self, worker: Worker) -> None:
+        """Set one worker's cancel flag; drop it at once when it has not started yet."""
+        worker.cancel()
+        if self.pool.tryTake(worker):
+            self.active.discard(worker)
+
     def cancel_all(self) -> None:
         """Set every in-flight worker's cancel flag, and drop the ones not started yet."""
         for worker in list(self.active):
-            worker.cancel()
-            if self.pool.tryTake(worker):
-                self.active.discard(worker)
+            self.cancel(worker)
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel everything and wait for the threads to finish (clean exit, no orphan thread)."""
@@ -84,3 +88,49 @@ class WorkerPool(QObject):
     def idle(self) -> bool:
         """True when no thread of this pool runs a job."""
         return self.pool.activeThreadCount() == 0
+
+
+class LatestOnly(QObject):
+    """Requests of one kind whose newest answer alone matters (a selection's neighbours, a map
+    export): each start cancels the request before it, and a stale result or error is dropped.
+    Runs in its own small pool, so long jobs elsewhere (embedding, pair statistics) never queue it."""
+
+    def __init__(self, name: str, threads: int = 1, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.workers = WorkerPool(threads, self)
+        self.current: Worker | None = None
+
+    def start(
+        self, fn: JobFn, on_result: Callable[[Any], None], on_error: Callable[[BaseException], None]
+    ) -> Worker:
+        """Run `fn` as the newest request; only its outcome reaches `on_result` / `on_error`."""
+        self.drop()
+        worker = Worker(fn, self.name)
+        self.current = worker
+        worker.signals.result.connect(lambda value, w=worker: self._deliver(w, on_result, value))
+        worker.signals.error.connect(lambda exc, w=worker: self._deliver(w, on_error, exc))
+        self.workers.start(worker)
+        return worker
+
+    def drop(self) -> None:
+        """Forget the request in flight (the folder changed): its answer will be ignored."""
+        if self.current is not None:
+            self.workers.cancel(self.current)
+            self.current = None
+
+    def shutdown(self) -> None:
+        """Drop everything and wait for the pool's threads (a clean close)."""
+        self.drop()
+        self.workers.shutdown()
+
+    @property
+    def idle(self) -> bool:
+        """True when no request is running."""
+        return self.workers.idle
+
+    def _deliver(self, worker: Worker, handler: Callable[[Any], None], value: Any) -> None:
+        """Hand `value` on only when `worker` is still the newest request."""
+        if worker is self.current:
+            self.current = None
+            handler(value)

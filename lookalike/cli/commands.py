@@ -186,7 +186,7 @@ def _neighbours(args: argparse.Namespace) -> int:
         rows = {str(args.query): (found.rows, found.distances)}
     else:
         every = np.arange(len(result))
-        idx, dist = search_of(result, all_rows=True).search(result.vectors, args.k, exclude_self=every)
+        idx, dist = search_of(result).search(result.vectors, args.k, exclude_self=every)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
     answer = {
         q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True) if j >= 0]
@@ -227,6 +227,11 @@ def _evaluate(args: argparse.Namespace) -> int:
             print(f"{'VAL@FAR=' + far:30s} {val:.4f}")
         print(f"{'best threshold':30s} {report['best_threshold']:.4f}")
         print(f"{report['n_images']} images, {report['n_classes']} classes")
+        if report["n_queries"] < report["query_population"]:
+            print(
+                f"retrieval scores on a seeded sample of {report['n_queries']:,} of "
+                f"{report['query_population']:,} queries: each within ±{report['error_95']:.4f} (95 %)"
+            )
     return 0
 
 

@@ -76,6 +76,7 @@ def make_window(qtbot: QtBot, tmp_path: Path, projection_model_path: Path) -> It
         window.close()
         assert window.pool.idle, "a worker thread is still running after close"
         assert window.thumbs.workers.idle, "a thumbnail thread is still running after close"
+        assert window.neighbours.jobs.idle, "a neighbours search is still running after close"
     assert QThreadPool.globalInstance().activeThreadCount() == 0
 
 
@@ -86,6 +87,12 @@ def open_folder(qtbot: QtBot, window: MainWindow, folder: Path) -> FolderEmbeddi
     ):
         window.open_folder(folder)
     return embeddings_of(window)
+
+
+def select_and_wait(qtbot: QtBot, window: MainWindow, rows: list[int]) -> None:
+    """Select one image as the app does and wait for its neighbours (they come from a worker)."""
+    with qtbot.waitSignal(window.neighbours.shown, timeout=LONG):
+        window.session.select(rows)
 
 
 def embeddings_of(window: MainWindow) -> FolderEmbeddings:

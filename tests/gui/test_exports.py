@@ -15,7 +15,7 @@ from lookalike.gui.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
 from tests.duplicate_samples import samples_with_duplicates
-from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
+from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder, select_and_wait
 
 THRESHOLD = 0.15
 
@@ -50,7 +50,7 @@ def _csv(path: Path) -> list[list[str]]:
 
 def test_neighbours_and_matrix_of_the_selection(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     emb = embeddings_of(window)
-    window.session.select([2])
+    select_and_wait(qtbot, window, [2])
     k = window.neighbours.k.value()
     out = _export(qtbot, window, "neighbours", tmp_path / "neighbours", "JSON (*.json)")
     assert out == tmp_path / "neighbours.json"  # the chosen filter adds the suffix

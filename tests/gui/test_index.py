@@ -21,7 +21,7 @@ from lookalike.engine.model.bundled import sample_folder
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.search.neighbours import knn
 
-from tests.gui.conftest import LONG, MakeWindow, open_folder
+from tests.gui.conftest import LONG, MakeWindow, open_folder, select_and_wait
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_an_index_opens_like_a_folder(qtbot: QtBot, make_window: MakeWindow, ind
     assert window.gallery.model.rowCount() == sum(
         1 for p in sample_folder().rglob("*") if p.is_file() and p.suffix != ".md"
     )
-    window.session.select([3])
+    select_and_wait(qtbot, window, [3])
     k = window.neighbours.k.value()
     want, _ = knn(emb.vectors, k, queries=emb.vectors[3:4], exclude_self=np.array([3]))
     assert [n.row for n in window.neighbours.neighbours] == want[0].tolist()

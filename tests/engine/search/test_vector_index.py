@@ -9,7 +9,7 @@ pytest.importorskip("faiss")
 
 from lookalike.engine.index.cluster_extra import MissingExtraError, require
 from lookalike.engine.search.vector_index import build_ann, choose_kind, load_ann, recall_at_k, save_ann
-from lookalike.engine.search.vector_search import AnnSearch, ExactSearch, search_of
+from lookalike.engine.search.vector_search import AnnSearch, ExactSearch
 
 
 def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -55,18 +55,6 @@ def test_kind_follows_size_and_memory() -> None:
     assert choose_kind(1_000_000, 128, 16 << 30) == "IVF-Flat"
     assert choose_kind(100_000_000, 128, 64 << 30) == "IVF-SQ8"  # 51 GB of floats, 12.8 GB of bytes
     assert choose_kind(100_000_000, 128, 16 << 30) == "IVF-PQ"  # not even bytes fit: 32-byte codes
-
-
-def test_a_folder_switches_to_faiss_above_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lookalike.engine.search import vector_search
-
-    class Holder:
-        vectors = clustered(3000)
-
-    assert search_of(Holder(), all_rows=True).kind == "exact"
-    monkeypatch.setattr(vector_search, "FAISS_ABOVE", 1000)
-    assert search_of(Holder(), all_rows=True).kind == "IVF-Flat"
-    assert search_of(Holder()).kind == "exact"  # one query: an exact pass is cheaper than a build
 
 
 def test_a_missing_extra_says_how_to_install_it() -> None:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import LONG, MakeWindow, open_folder
+from tests.gui.conftest import LONG, MakeWindow, open_folder, select_and_wait
 from tests.gui.drag_drop import drop_files
 
 
@@ -29,7 +29,7 @@ def test_neighbour_marks_hold_at_any_threshold_and_undo(
 ) -> None:
     window = make_window()
     open_folder(qtbot, window, samples)
-    window.session.select([0])
+    select_and_wait(qtbot, window, [0])
     view = window.neighbours
     window.session.set_threshold(2.0)  # every neighbour is a match by distance
     assert "match" in view.list.item(0).text()

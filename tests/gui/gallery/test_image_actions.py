@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.duplicate_samples import EXACT, samples_with_duplicates
-from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
+from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder, select_and_wait
 
 
 class UrlCatcher(QObject):
@@ -87,7 +87,7 @@ def test_gallery_context_menu_copies_opens_reveals_and_finds_similar(
     _menu_action(window, "Open in default viewer").trigger()
     _menu_action(window, "Reveal in file manager").trigger()
     assert catcher.urls == [path, str(Path(path).parent)]
-    with qtbot.waitSignal(window.session.selection_changed, timeout=LONG):
+    with qtbot.waitSignal(window.neighbours.shown, timeout=LONG):
         _menu_action(window, "Find similar").trigger()
     assert window.session.selection == [row]
     assert window.tabs.currentWidget() is window.neighbours
@@ -96,7 +96,7 @@ def test_gallery_context_menu_copies_opens_reveals_and_finds_similar(
 
 def test_compare_with_from_neighbours_then_gallery(qtbot: QtBot, window: MainWindow) -> None:
     emb = embeddings_of(window)
-    window.session.select([0])
+    select_and_wait(qtbot, window, [0])
     neighbours = window.neighbours.list
     _right_click(neighbours, neighbours.model().index(0, 0))
     first = str(emb.abs_path(window.neighbours.neighbours[0].row))

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lookalike.engine.map.colours import MATCH_COLOUR, NO_MATCH_COLOUR, QUERY_COLOUR, distances_to
+from lookalike.engine.map.export import write_map_html
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.gui.main_window import MainWindow
+from lookalike.gui.map import links as map_links
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -43,7 +46,7 @@ def marked(qtbot: QtBot, window: MainWindow, name: str) -> list[int]:
 
 
 def test_gallery_selection_colours_and_search_show_on_the_map(
-    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window(model=default_model_path())
     folder = copy_samples(tmp_path / "samples")
@@ -60,13 +63,25 @@ def test_gallery_selection_colours_and_search_show_on_the_map(
     select_in_gallery(window, [12])
 
     links = window.map.links
-    links.set_mode("match")
+    colourers: list[threading.Thread] = []
+    colour_script = map_links.colour_script
+
+    def colour_and_note_thread(*args: Any) -> str:
+        colourers.append(threading.current_thread())
+        return colour_script(*args)
+
+    monkeypatch.setattr(map_links, "colour_script", colour_and_note_thread)
+    with qtbot.waitSignal(links.applied, timeout=LONG):  # colours come from a worker
+        links.set_mode("match")
     threshold = window.session.threshold
     dist = distances_to(emb.vectors, 12)
     for row in (12, int(dist.argsort()[1]), int(dist.argmax())):
         want = QUERY_COLOUR if row == 12 else (MATCH_COLOUR if dist[row] < threshold else NO_MATCH_COLOUR)
         assert js(qtbot, window, f"window.lookalikeColourOf({row})") == want
-    links.set_mode("distance")
+    with qtbot.waitSignal(links.applied, timeout=LONG):
+        links.set_mode("distance")
+    assert len(colourers) == 2
+    assert threading.main_thread() not in colourers  # a pass over every image, off the UI thread
     far = int(dist.argmax())
     assert js(qtbot, window, f"window.lookalikeColourOf({far})") == pytest.approx(dist[far], abs=1e-4)
     links.set_mode("class")
@@ -81,14 +96,27 @@ def test_gallery_selection_colours_and_search_show_on_the_map(
     assert window.map.page.console_errors == []
 
 
-def test_map_exports_html_png_and_the_lasso(qtbot: QtBot, make_window: MakeWindow, tmp_path: Path) -> None:
+def test_map_exports_html_png_and_the_lasso(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = make_window(model=default_model_path())
     open_folder(qtbot, window, copy_samples(tmp_path / "samples"))
     emb = embeddings_of(window)
     show_map(qtbot, window)
     links = window.map.links
-    page = links.export("html", tmp_path / "map.html")
-    assert page is not None
+    writers: list[threading.Thread] = []
+
+    def write_and_note_thread(*args: Any, **kwargs: Any) -> Path:
+        writers.append(threading.current_thread())
+        return write_map_html(*args, **kwargs)
+
+    monkeypatch.setattr(map_links, "write_map_html", write_and_note_thread)
+    with qtbot.waitSignal(links.exported, timeout=LONG) as written:
+        assert links.export("html", tmp_path / "map.html") == tmp_path / "map.html"
+    assert len(writers) == 1
+    assert writers[0] is not threading.main_thread()  # figure and page built off the UI thread
+    page = written.args[0]
+    assert page == tmp_path / "map.html"
     text = page.read_text(encoding="utf-8")
     assert "plotly" in text.lower()
     assert "QWebChannel" not in text  # standalone: no app bridge in the exported page

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 from lookalike.engine.search.neighbours import knn, pairwise_distances
+from lookalike.engine.search.vector_search import VectorSearch, search_of
 from lookalike.gui.main_window import MainWindow
+from lookalike.gui.neighbours import view as neighbours_view
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
@@ -19,7 +22,7 @@ def _click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
     view = window.gallery.list
     idx = window.gallery.proxy.mapFromSource(window.gallery.model.index(row))
     view.scrollTo(idx)
-    with qtbot.waitSignal(window.session.selection_changed, timeout=LONG):
+    with qtbot.waitSignal(window.neighbours.shown, timeout=LONG):
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(idx).center())
 
 
@@ -51,10 +54,43 @@ def test_arrow_keys_move_through_the_gallery(
     window = make_window()
     open_folder(qtbot, window, cards_folder)
     _click_row(qtbot, window, 0)
-    with qtbot.waitSignal(window.session.selection_changed, timeout=LONG) as blocker:
+    with qtbot.waitSignal(window.neighbours.shown, timeout=LONG):
         qtbot.keyClick(window.gallery.list, Qt.Key.Key_Right)
-    assert blocker.args[0] == [1]
+    assert window.session.selection == [1]
     assert window.neighbours.title.text().endswith(f"(class {embeddings_of(window).labels[1]})")
+
+
+def test_the_answer_comes_from_a_worker_and_a_stale_one_is_dropped(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    open_folder(qtbot, window, cards_folder)
+    emb = embeddings_of(window)
+    gate, searching, threads = threading.Event(), threading.Event(), []
+
+    def held_search(embeddings: object) -> VectorSearch:
+        threads.append(threading.current_thread())
+        searching.set()
+        assert gate.wait(LONG / 1000)  # the first query waits until a newer selection is made
+        return search_of(embeddings)
+
+    monkeypatch.setattr(neighbours_view, "search_of", held_search)
+    k = window.neighbours.k.value()
+    want = {row: knn(emb.vectors, k, emb.vectors[[row]], np.array([row]))[0][0].tolist() for row in (3, 11)}
+    assert want[3] != want[11]
+    answers: list[list[int]] = []  # each answer the list showed
+    window.neighbours.shown.connect(lambda: answers.append([n.row for n in window.neighbours.neighbours]))
+    window.session.select([3])
+    assert window.neighbours.neighbours == []  # nothing searched on the UI thread
+    qtbot.waitUntil(searching.is_set, timeout=LONG)
+    window.session.select([11])
+    gate.set()
+    # One search thread: the first answer is emitted, and queued, before the second search starts,
+    # so by the time the newest answer is shown the stale one has been delivered (and ignored).
+    qtbot.waitUntil(lambda: answers != [], timeout=LONG)
+    assert answers == [want[11]]
+    assert len(threads) == 2
+    assert threading.main_thread() not in threads
 
 
 def test_several_selected_show_a_distance_heat_map(

@@ -14,7 +14,7 @@ from lookalike.engine.teaching.pair_marks import PairMarks
 from lookalike.gui.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import MakeWindow, open_folder
+from tests.gui.conftest import MakeWindow, open_folder, select_and_wait
 
 TINY = (
     "--epochs 1 --val-classes 3 --image-size 32 --width 8 --dim 16 "
@@ -31,9 +31,9 @@ def samples(tmp_path: Path) -> Path:
     return folder
 
 
-def _neighbour_distances(window: MainWindow) -> list[tuple[int, float]]:
+def _neighbour_distances(qtbot: QtBot, window: MainWindow) -> list[tuple[int, float]]:
     window.session.select([])
-    window.session.select([0])
+    select_and_wait(qtbot, window, [0])
     return [(n.row, round(n.distance, 4)) for n in window.neighbours.neighbours]
 
 
@@ -41,9 +41,9 @@ def test_teach_switch_and_back(qtbot: QtBot, make_window: MakeWindow, samples: P
     torch_already = "torch" in sys.modules  # another package's tests may have loaded it
     window = make_window(model=default_model_path())
     open_folder(qtbot, window, samples)
-    window.session.select([0])
+    select_and_wait(qtbot, window, [0])
     window.neighbours.mark_neighbour(0, is_match=False)  # the teach run gets a marks file
-    before_neighbours = _neighbour_distances(window)
+    before_neighbours = _neighbour_distances(qtbot, window)
 
     dialog = window.teaching.teach()
     assert dialog is not None
@@ -76,11 +76,11 @@ def test_teach_switch_and_back(qtbot: QtBot, make_window: MakeWindow, samples: P
         dialog.switch_button.click()
     assert window.session.embedder is not None
     assert window.session.embedder.path == result.model
-    assert _neighbour_distances(window) != before_neighbours
+    assert _neighbour_distances(qtbot, window) != before_neighbours
     assert window.models.previous() == str(default_model_path().resolve())
     with qtbot.waitSignal(window.session.pairs_changed, timeout=60_000, check_params_cb=lambda p: p):
         window.teaching.previous_model()
-    assert _neighbour_distances(window) == before_neighbours
+    assert _neighbour_distances(qtbot, window) == before_neighbours
     dialog.close()
 
     if not torch_already:

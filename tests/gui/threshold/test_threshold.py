@@ -9,7 +9,7 @@ import pytest
 from lookalike.engine.thresholds.summary import folder_pairs, summarize, threshold_for_far
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import LONG, MakeWindow, embedder_of, embeddings_of, open_folder
+from tests.gui.conftest import LONG, MakeWindow, embedder_of, embeddings_of, open_folder, select_and_wait
 from tests.gui.drag_drop import drop_files
 
 
@@ -24,7 +24,7 @@ def test_moving_the_slider_updates_verdict_marks_and_counts(
     with qtbot.waitSignal(window.compare.compared, timeout=LONG):
         drop_files(window.compare.zones["a"], [a])
         drop_files(window.compare.zones["b"], [b])
-    window.session.select([0])
+    select_and_wait(qtbot, window, [0])
     neighbours = window.neighbours.neighbours
     d = window.compare.distance
     assert d is not None
