@@ -40,3 +40,17 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
 
     out = tmp_path_factory.mktemp("tiny_run")
     return run(tiny_config(out), log=lambda message: None)
+
+
+def train_cli(argv: list[str]) -> int:
+    """`lookalike train|export ARGS` through the real subcommand registration, in this process."""
+    import argparse
+
+    from lookalike.train.command import register_export, register_train
+
+    parser = argparse.ArgumentParser(prog="lookalike")
+    sub = parser.add_subparsers(dest="command")
+    register_train(sub)
+    register_export(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args))

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
-from lookalike.train.command import register_export, register_train
 from lookalike.train.loop.health import collapsed
+
+from tests.train.conftest import train_cli
 
 
 def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lookalike")
-    sub = parser.add_subparsers(dest="command")
-    register_train(sub)
-    register_export(sub)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    return train_cli(argv)
 
 
 def test_missing_data_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

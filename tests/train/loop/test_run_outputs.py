@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from pathlib import Path
 
 import pytest
 from lookalike.engine.io.output_paths import OutputPathError
-from lookalike.train.command import register_export, register_train
 from lookalike.train.loop.run_files import check_run_out, remove_stale_parts, write_run_text
 from lookalike.train.loop.trainer import RunResult, run
 
 from tests.real_data import CARDS, card_classes, copy_card_classes
-from tests.train.conftest import tiny_config
+from tests.train.conftest import tiny_config, train_cli
 
 TINY_FLAGS = [
     "--val-classes", "3", "--image-size", "32", "--backbone", "compact", "--width", "8", "--dim", "16",
@@ -22,12 +20,7 @@ TINY_FLAGS = [
 
 
 def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lookalike")
-    sub = parser.add_subparsers(dest="command")
-    register_train(sub)
-    register_export(sub)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    return train_cli(argv)
 
 
 def _user_run_folder(run_dir: Path) -> dict[Path, bytes]:
