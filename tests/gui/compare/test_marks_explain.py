@@ -87,8 +87,10 @@ def test_compare_marks_and_explains_a_pair(
     assert "your mark" in compare.verdict.text()
     assert window.marks.verdict(f"flag_it/{a.name}", f"flag_it/{b.name}") is True
 
-    with qtbot.waitSignal(bar.explained, timeout=LONG):
+    with qtbot.waitSignal(bar.explained, timeout=LONG) as explained:
         bar.explain_button.click()
+    assert explained.args is not None
+    assert explained.args[0].result.distance == compare.distance  # the view's two numbers agree
     faint = bar.overlays()
     bar.opacity.setValue(100)
     strong = bar.overlays()
