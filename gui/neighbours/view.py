@@ -15,7 +15,7 @@ from lookalike.gui.state.session import Session
 from lookalike.gui.teaching.pair_marks_model import PairMarksModel
 from lookalike.gui.widgets.palette import MATCH, NO_MATCH, OTHER_CLASS
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -61,6 +61,7 @@ class NeighboursView(QWidget):
         self.marks = marks
         self.neighbours: list[Neighbour] = []
         self._query: int | None = None
+        self._query_path = ""  # the image whose neighbours are shown, in the folder or not
         self._build()
         session.selection_changed.connect(self._selection_changed)
         session.threshold_changed.connect(lambda _t: self._refresh_marks())
@@ -72,18 +73,22 @@ class NeighboursView(QWidget):
     def _build(self) -> None:
         self.title = QLabel("Select an image in the gallery to see its nearest neighbours.")
         self.title.setWordWrap(True)
+        self.query_image = QLabel()
+        self.query_image.setFixedSize(self.thumbs.size // 2, self.thumbs.size // 2)
+        self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.k = QSpinBox()
         self.k.setRange(1, 200)
         self.k.setValue(12)
         self.k.setPrefix("k = ")
         self.k.valueChanged.connect(lambda _v: self._selection_changed(self.session.selection))
         top = QHBoxLayout()
+        top.addWidget(self.query_image)
         top.addWidget(self.title, 1)
         top.addWidget(self.k)
         self.list = QListWidget()
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(QSize(self.thumbs.size, self.thumbs.size))
-        self.list.setGridSize(QSize(self.thumbs.size + 40, self.thumbs.size + 58))
+        self.list.setGridSize(QSize(self.thumbs.size + 40, self.thumbs.size + 74))
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
@@ -101,6 +106,7 @@ class NeighboursView(QWidget):
         self.list.clear()
         self.neighbours = []
         self._query = None
+        self._show_query_image("")
         if emb is None or not rows:
             self.title.setText("Select an image in the gallery to see its nearest neighbours.")
             self.stack.setCurrentWidget(self.list)
@@ -109,6 +115,7 @@ class NeighboursView(QWidget):
             self._show_heatmap(emb, rows[:MAX_HEATMAP])
             return
         self._query = rows[0]
+        self._show_query_image(str(emb.abs_path(rows[0])))
         search = search_of(emb)  # an index's own FAISS; exact for a folder (one query)
         idx, dist = search.search(emb.vectors[rows[:1]], self.k.value(), exclude_self=np.array(rows[:1]))
         pairs = [(int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True) if r >= 0]
@@ -126,8 +133,11 @@ class NeighboursView(QWidget):
         emb = self.session.embeddings
         if emb is None:
             return
+        # The gallery highlights the query when it is in the folder, and nothing when it is not.
+        self.session.select([] if answer.self_row is None else [answer.self_row])
         self.list.clear()
         self._query = answer.self_row
+        self._show_query_image(str(answer.query))
         pairs = zip(answer.rows, answer.distances, strict=True)
         self.neighbours = [self._mark(emb, row, dist) for row, dist in pairs]
         where = "in the folder" if answer.self_row is not None else "from outside the folder"
@@ -135,6 +145,14 @@ class NeighboursView(QWidget):
         for n in self.neighbours:
             self.list.addItem(self._item(emb, n))
         self.stack.setCurrentWidget(self.list)
+
+    def _show_query_image(self, path: str) -> None:
+        self._query_path = path
+        self.query_image.setToolTip(path)
+        pix = self.thumbs.pixmap(path) if path else None
+        self.query_image.setPixmap(
+            pix.scaled(self.query_image.size(), Qt.AspectRatioMode.KeepAspectRatio) if pix else QPixmap()
+        )
 
     def _show_heatmap(self, emb: FolderEmbeddings, rows: list[int]) -> None:
         names = [emb.paths[r].rsplit("/", 1)[-1] for r in rows]
@@ -172,7 +190,12 @@ class NeighboursView(QWidget):
         if n.marked is not None:
             verdict = "✓ marked match" if n.marked else "✗ marked not a match"
         extra = f"\n≠ {emb.labels[n.row]}" if n.other_class else ""
-        item.setText(f"{n.distance:.3f} · {verdict}{extra}")
+        name = self.list.fontMetrics().elidedText(
+            emb.paths[n.row].rsplit("/", 1)[-1],
+            Qt.TextElideMode.ElideMiddle,
+            self.list.gridSize().width() - 8,
+        )
+        item.setText(f"{name}\n{n.distance:.3f} · {verdict}{extra}")
         colour = OTHER_CLASS if n.other_class and n.match else (MATCH if n.match else NO_MATCH)
         item.setForeground(QBrush(QColor(colour)))
         item.setBackground(QBrush(QColor(0, 0, 0, 0) if n.match else QColor(NO_MATCH).lighter(190)))
@@ -189,6 +212,8 @@ class NeighboursView(QWidget):
             self._style(self.list.item(i), emb, n)
 
     def _thumbnail_ready(self, path: str) -> None:
+        if path == self._query_path:
+            self._show_query_image(path)
         emb = self.session.embeddings
         if emb is None:
             return
