@@ -74,8 +74,10 @@ class DuplicateMarksShown(QObject):
         tree = self.view.tree
         for g in range(tree.topLevelItemCount()):
             top = tree.topLevelItem(g)
-            for c in range(top.childCount()) if top is not None else ():
-                self._show(top.child(c))
+            children = [] if top is None else [top.child(c) for c in range(top.childCount())]
+            for child in children:
+                if child is not None:
+                    self._show(child)
 
     def _show(self, item: QTreeWidgetItem) -> None:
         pair = duplicate_pair(self.view, self.view.tree.indexFromItem(item))
