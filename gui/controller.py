@@ -28,6 +28,7 @@ PHASE_TITLES = {
     "pairs": "Pair statistics",
     "thresholds": "This folder's thresholds",
     "map": "t-SNE map",
+    "map-images": "Map images",
     "explain": "Explaining the match",
     "held-out": "Scoring the new model",
     "held-out-before": "Scoring the starting model",

@@ -5,6 +5,8 @@ Plain numbers and colours the app builds itself: the page receives nothing else 
 
 from __future__ import annotations
 
+import colorsys
+
 import numpy as np
 
 MATCH_COLOUR = "#1a9850"
@@ -24,3 +26,18 @@ def match_colours(vectors: np.ndarray, row: int, threshold: float) -> list[str]:
     colours = np.where(dist < threshold, MATCH_COLOUR, NO_MATCH_COLOUR).astype(object)
     colours[row] = QUERY_COLOUR
     return [str(c) for c in colours]
+
+
+GOLDEN = 0.6180339887498949  # hue step: consecutive classes land far apart on the colour wheel
+
+
+def class_colours(n: int) -> list[str]:
+    """n distinct colours for n classes: hues a golden-ratio step apart, in three lightness and
+    saturation bands, so even hundreds of classes do not repeat a colour (a 10-hue cycle would)."""
+    out = []
+    for i in range(n):
+        hue = (i * GOLDEN) % 1.0
+        light, sat = ((0.45, 0.75), (0.62, 0.85), (0.33, 0.65))[i % 3]
+        r, g, b = colorsys.hls_to_rgb(hue, light, sat)
+        out.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
+    return out

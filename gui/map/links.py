@@ -19,6 +19,7 @@ from lookalike.engine.map.export import selection_records, write_map_html, write
 from lookalike.gui.state.session import Session
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -57,9 +58,12 @@ class MapControls(QWidget):
         for key, text in COLOUR_MODES.items():
             self.colour.addItem(text, key)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Find a file on the map…")
+        self.search.setPlaceholderText("Find a file or class on the map…")
         self.search.setClearButtonEnabled(True)
         self.found = QLabel()
+        self.images = QCheckBox("Images")
+        self.images.setChecked(True)
+        self.images.setToolTip("Thumbnails at their places on the map; zoom in to see more of them")
         self.export = QToolButton()
         self.export.setText("Export")
         self.export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -67,7 +71,7 @@ class MapControls(QWidget):
         self.export.setMenu(self.export_menu)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.colour, self.search, self.found, self.export):
+        for w in (self.colour, self.images, self.search, self.found, self.export):
             layout.addWidget(w)
 
 

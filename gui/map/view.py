@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from functools import partial
 from pathlib import Path
 
 import shiboken6
@@ -12,6 +13,7 @@ from lookalike.engine.map.figure import WEBGL_ABOVE
 from lookalike.engine.map.projection import Projection, tsne_2d
 from lookalike.gui.controller import Controller
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
+from lookalike.gui.map.atlas import MapAtlas
 from lookalike.gui.map.bridge import MapBridge
 from lookalike.gui.map.links import MapControls, MapLinks
 from lookalike.gui.map.page import build_map_page, qwebchannel_js
@@ -97,6 +99,8 @@ class MapView(QWidget):
         events.ready.connect(self.page_ready)
         self.controls = MapControls()
         self.links = MapLinks(self, self.session, self.controls)
+        self.atlas = MapAtlas(self.bridge, self.controller, self)
+        self.controls.images.toggled.connect(self.atlas.set_enabled)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -141,12 +145,15 @@ class MapView(QWidget):
         self.info.setText(note + " · click a point to select it, lasso to send points to the gallery")
         url = QUrl.fromLocalFile(str(path))
         self.links.unload()
+        if emb is not None:
+            self.atlas.set_map(self.projection, partial(_abs_path, emb))
         self.page.allowed = url
         self.web.load(url)
 
     def _folder_changed(self, emb: FolderEmbeddings | None) -> None:
         self._stale = True
         self.projection = None
+        self.atlas.set_map(None, None)
         self.lassoed_rows = []
         self.bridge.n_rows = 0
         self.page.allowed = QUrl("about:blank")
@@ -191,3 +198,7 @@ class MapView(QWidget):
         if shiboken6.isValid(self.web):
             shiboken6.delete(self.web)
         self._tmp.cleanup()
+
+
+def _abs_path(emb: FolderEmbeddings, row: int) -> str:
+    return str(emb.abs_path(row))
