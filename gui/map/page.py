@@ -174,7 +174,11 @@ def build_map_page(
     fig = map_figure(projection, paths, labels)
     if dark:
         fig.update_layout(template="plotly_dark")
-    page = map_html(fig, PAGE_SCRIPT + LINK_SCRIPT)
+    return wrap_map_page(map_html(fig, PAGE_SCRIPT + LINK_SCRIPT), channel_js)
+
+
+def wrap_map_page(page: str, channel_js: str) -> str:
+    """The app's head for a map page made with PAGE_SCRIPT + LINK_SCRIPT: content policy, channel."""
     style = "<style>html,body{margin:0;padding:0;height:100%;overflow:hidden}</style>\n"
     head = (
         style

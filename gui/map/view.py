@@ -10,13 +10,14 @@ from pathlib import Path
 import shiboken6
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.map.figure import WEBGL_ABOVE
-from lookalike.engine.map.projection import Projection, tsne_2d
+from lookalike.engine.map.map_process import MapRequest, map_page_in_child
+from lookalike.engine.map.projection import Projection
 from lookalike.gui.controller import Controller
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
 from lookalike.gui.map.atlas import MapAtlas
 from lookalike.gui.map.bridge import MapBridge
 from lookalike.gui.map.links import MapControls, MapLinks
-from lookalike.gui.map.page import build_map_page, qwebchannel_js
+from lookalike.gui.map.page import LINK_SCRIPT, PAGE_SCRIPT, qwebchannel_js, wrap_map_page
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.palette import is_dark
 from lookalike.gui.widgets.workers import ProgressFn
@@ -125,9 +126,13 @@ class MapView(QWidget):
         target = Path(self._tmp.name) / f"map-{self._count}.html"
         dark, channel_js = is_dark(), self._channel_js
 
+        request = MapRequest(
+            emb.vectors, tuple(emb.paths), tuple(emb.labels), dark, PAGE_SCRIPT + LINK_SCRIPT
+        )
+
         def job(progress: ProgressFn, cancel: threading.Event) -> tuple[Projection, Path]:
-            proj = tsne_2d(emb.vectors, seed=0, progress=progress, cancel=cancel)
-            target.write_text(build_map_page(proj, emb.paths, emb.labels, dark, channel_js), encoding="utf-8")
+            proj, html = map_page_in_child(request, progress, cancel)  # the GIL stays free for the UI
+            target.write_text(wrap_map_page(html, channel_js), encoding="utf-8")
             return proj, target
 
         self.controller.run("map", job, self._show)
