@@ -29,6 +29,7 @@ PHASE_TITLES = {
     "thresholds": "This folder's thresholds",
     "map": "t-SNE map",
     "map-images": "Map images",
+    "map-clusters": "Map clusters",
     "explain": "Explaining the match",
     "held-out": "Scoring the new model",
     "held-out-before": "Scoring the starting model",

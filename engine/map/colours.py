@@ -41,3 +41,17 @@ def class_colours(n: int) -> list[str]:
         r, g, b = colorsys.hls_to_rgb(hue, light, sat)
         out.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
     return out
+
+
+def cluster_colours(vectors: np.ndarray, n_clusters: int | None = None, seed: int = 0) -> list[str]:
+    """One colour per row: its k-means cluster of the embeddings. Works the same at 5 or 755 classes,
+    and on folders without classes; k grows with the square root of the folder (at most 16)."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    n = len(vectors)
+    k = n_clusters or int(min(16, max(2, round(np.sqrt(n / 10)))))
+    k = max(1, min(k, n))
+    model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=1024)
+    assigned = model.fit_predict(np.asarray(vectors, np.float32))
+    palette = class_colours(k)
+    return [palette[int(c)] for c in assigned]

@@ -70,8 +70,11 @@ class MapAtlas(QObject):
 
     def _drawn(self, result: tuple[Atlas, str]) -> None:
         atlas, uri = result
-        if atlas.view.x0 != (self.view.x0 if self.view else None) or not self.enabled:
+        ranges = (atlas.view.x0, atlas.view.x1, atlas.view.y0, atlas.view.y1)
+        if self.view is None or ranges != (self.view.x0, self.view.x1, self.view.y0, self.view.y1):
             return  # the page moved on meanwhile
+        if not self.enabled:
+            return
         v = atlas.view
         self.bridge.atlasReady.emit(uri, v.x0, v.x1, v.y0, v.y1)
         self.drawn.emit(atlas)

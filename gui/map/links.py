@@ -13,8 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import shiboken6
-from lookalike.engine.map.colours import distances_to, match_colours
+from lookalike.engine.map.colours import cluster_colours, distances_to, match_colours
 from lookalike.engine.map.export import selection_records, write_map_html, write_selection
 from lookalike.gui.state.session import Session
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -46,6 +47,7 @@ COLOUR_MODES = {
     "class": "Colour: class",
     "distance": "Colour: distance to the selected image",
     "match": "Colour: match at the threshold",
+    "cluster": "Colour: cluster of similar images",
 }
 
 
@@ -86,6 +88,7 @@ class MapLinks(QObject):
         self.view, self.session, self.controls = view, session, controls
         self.ready = False
         self.search_rows: list[int] = []
+        self.clusters: list[str] | None = None  # one colour per row, computed once per folder
         self._png_tries = 0
         controls.colour.currentIndexChanged.connect(lambda _i: self._colour())
         controls.search.textChanged.connect(self._search)
@@ -117,6 +120,7 @@ class MapLinks(QObject):
     def _unload(self) -> None:
         self.unload()
         self.search_rows = []
+        self.clusters = None
         self.controls.found.setText("")
 
     def _page_ready(self) -> None:
@@ -135,7 +139,9 @@ class MapLinks(QObject):
 
     def _colour(self) -> None:
         emb, rows = self.session.embeddings, self.session.selection
-        if emb is None or self.mode == "class" or not rows:
+        if emb is not None and self.mode == "cluster":
+            self._colour_clusters(emb.vectors)
+        elif emb is None or self.mode == "class" or not rows:
             self._run("window.lookalikeColourClasses()")
         elif self.mode == "distance":
             dist = distances_to(emb.vectors, rows[0])
@@ -144,6 +150,21 @@ class MapLinks(QObject):
         else:
             colours = match_colours(emb.vectors, rows[0], self.session.threshold)
             self._run(f"window.lookalikeColourList({json.dumps(colours)})")
+
+    def _colour_clusters(self, vectors: np.ndarray) -> None:
+        if self.clusters is not None:
+            self._run(f"window.lookalikeColourList({json.dumps(self.clusters)})")
+            return
+        emb = self.session.embeddings
+        self.view.controller.run(
+            "map-clusters", lambda p, c: cluster_colours(vectors), partial(self._clustered, emb)
+        )
+
+    def _clustered(self, emb: object, colours: list[str]) -> None:
+        if emb is self.session.embeddings:
+            self.clusters = colours
+            if self.mode == "cluster":
+                self._colour()
 
     def _search(self, text: str) -> None:
         emb, needle = self.session.embeddings, text.strip().lower()

@@ -131,3 +131,15 @@ def test_hundreds_of_classes_get_distinct_colours_and_no_legend_wall() -> None:
     )
     assert all(t["showlegend"] is True for t in few)
     assert LEGEND_MAX < 60
+
+
+def test_cluster_colours_follow_the_embedding_not_the_labels() -> None:
+    from lookalike.engine.map.colours import cluster_colours
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=10, size=(3, 8))
+    x = np.concatenate([c + rng.normal(size=(40, 8)) for c in centres]).astype(np.float32)
+    colours = cluster_colours(x, n_clusters=3)
+    groups = [set(colours[i * 40 : (i + 1) * 40]) for i in range(3)]
+    assert all(len(g) == 1 for g in groups)  # each blob one colour
+    assert len(set().union(*groups)) == 3  # and three different ones
