@@ -2,8 +2,9 @@
 
 The map page shows the picture beneath its points (a plotly layout image in data coordinates).
 Each view, the whole map or a zoomed part, gets its own picture, so thumbnails stay readable at any
-zoom: a thumbnail is drawn only where it covers none drawn before it, in a fixed random order, so
-the whole map shows a fair sample of every region and zooming in shows the rest. Pictures are built
+zoom: thumbnails sit in a grid of boxes, one per box, each in its point's box or the nearest free
+one next to it, taken in a fixed random order, so the whole map shows a fair sample of every region
+and zooming in shows the rest. Pictures are built
 off the UI thread; the thumbnails they need are decoded a batch at a time, so the images appear
 progressively.
 """
@@ -68,24 +69,33 @@ def drawing_order(n: int, seed: int = 0) -> np.ndarray:
 
 
 def place_thumbnails(
-    points: np.ndarray, view: View, order: np.ndarray, box: int = THUMB_PX
+    points: np.ndarray, view: View, order: np.ndarray, box: int = THUMB_PX, reach: int = 1
 ) -> list[Placement]:
-    """Boxes that overlap none placed before them, for the points inside the view (greedy, in `order`)."""
+    """One thumbnail per grid cell of `box` pixels: each point in `order` takes its own cell, or the
+    free cell nearest to it within `reach` cells (a dense cluster shows several of its images
+    around it, none more than `reach` boxes from its point); points inside the view only."""
     sx = view.width / max(view.x1 - view.x0, 1e-12)
     sy = view.height / max(view.y1 - view.y0, 1e-12)
     cx = (points[order, 0] - view.x0) * sx
     cy = (view.y1 - points[order, 1]) * sy  # the picture's y grows downwards
     inside = (cx >= 0) & (cx < view.width) & (cy >= 0) & (cy < view.height)
-    taken: dict[tuple[int, int], tuple[float, float]] = {}
+    cols, rows = -(-view.width // box), -(-view.height // box)
+    steps = sorted(((i, j) for i in range(-reach, reach + 1) for j in range(-reach, reach + 1)), key=_length)
+    taken: set[tuple[int, int]] = set()
     placed: list[Placement] = []
     for pos, x, y in zip(order[inside], cx[inside], cy[inside], strict=True):
-        cell = (int(x // box), int(y // box))
-        near = (taken.get((cell[0] + i, cell[1] + j)) for i in (-1, 0, 1) for j in (-1, 0, 1))
-        if any(p is not None and abs(p[0] - x) < box and abs(p[1] - y) < box for p in near):
-            continue
-        taken[cell] = (float(x), float(y))
-        placed.append(Placement(int(pos), float(x), float(y)))
+        home = (int(x // box), int(y // box))
+        for i, j in steps:
+            cell = (home[0] + i, home[1] + j)
+            if cell not in taken and 0 <= cell[0] < cols and 0 <= cell[1] < rows:
+                taken.add(cell)
+                placed.append(Placement(int(pos), (cell[0] + 0.5) * box, (cell[1] + 0.5) * box))
+                break
     return placed
+
+
+def _length(step: tuple[int, int]) -> tuple[int, int, int]:
+    return (step[0] ** 2 + step[1] ** 2, step[1], step[0])  # nearest first, then a fixed order
 
 
 class ThumbnailCache:

@@ -80,6 +80,9 @@ PAGE_SCRIPT = r"""
         sizex: x1 - x0, sizey: y1 - y0, sizing: 'stretch', xanchor: 'left', yanchor: 'top',
         layer: 'below'}];
       Plotly.relayout(gd, {images: images});
+      if (window.lookalikeBaseTraces) {  // smaller points over the pictures, so the images show
+        Plotly.restyle(gd, {'marker.size': images.length ? 5 : 8}, window.lookalikeBaseTraces);
+      }
       window.lookalikeAtlas = window.lookalikeAtlas + 1;
     });
     sendView();
@@ -114,6 +117,7 @@ LINK_SCRIPT = r"""
       showlegend: false, hoverinfo: 'skip', marker: marks[name]});
   });
   var baseIdx = baseRows.map(function (_, i) { return i; });
+  window.lookalikeBaseTraces = baseIdx;
   window.lookalikeMark = function (name, rows) {
     var xs = [], ys = [], cd = [];
     rows.forEach(function (r) {

@@ -27,6 +27,11 @@ def test_placed_boxes_never_overlap_and_zoom_shows_more() -> None:
         for b in placed[i + 1 :]:
             assert abs(a.cx - b.cx) >= THUMB_PX or abs(a.cy - b.cy) >= THUMB_PX
     assert 0 < len(placed) < len(points)  # a sample: the whole map cannot show 3000 readable images
+    sx, sy = whole.width / (whole.x1 - whole.x0), whole.height / (whole.y1 - whole.y0)
+    for p in placed:  # each image at most one box from its own point (the next free box)
+        x, y = (points[p.pos, 0] - whole.x0) * sx, (whole.y1 - points[p.pos, 1]) * sy
+        assert abs(p.cx - x) <= 1.5 * THUMB_PX
+        assert abs(p.cy - y) <= 1.5 * THUMB_PX
     centre = View(-0.3, 0.3, -0.3, 0.3, 800, 600)
     inside = np.all(np.abs(points) < 0.3, axis=1)
     zoomed = place_thumbnails(points, centre, drawing_order(len(points)))

@@ -25,6 +25,7 @@ def test_thumbnails_appear_beneath_the_points_and_follow_the_zoom(
     qtbot.waitUntil(lambda: js(qtbot, window, f"({IMAGES}).length") == 1, timeout=LONG)
     assert js(qtbot, window, f"({IMAGES})[0].source.indexOf('data:image/png;base64,')") == 0
     assert js(qtbot, window, f"({IMAGES})[0].layer") == "below"
+    assert js(qtbot, window, "document.getElementById('map').data[0].marker.size") == 5  # images show
     assert window.map.projection is not None
     assert len(window.map.projection.indices) == len(embeddings_of(window))
 
@@ -40,4 +41,5 @@ def test_thumbnails_appear_beneath_the_points_and_follow_the_zoom(
 
     window.map.controls.images.setChecked(False)  # points only
     qtbot.waitUntil(lambda: js(qtbot, window, f"({IMAGES}).length") == 0, timeout=LONG)
+    assert js(qtbot, window, "document.getElementById('map').data[0].marker.size") == 8
     assert window.map.page.console_errors == []
