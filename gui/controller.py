@@ -27,10 +27,14 @@ PHASE_TITLES = {
     "model": "Loading model",
     "embed": "Embedding",
     "pairs": "Pair statistics",
+    "thresholds": "This folder's thresholds",
     "map": "t-SNE map",
     "map-export": "Exporting the map",
+    "map-images": "Map images",
+    "map-clusters": "Map clusters",
     "explain": "Explaining the match",
     "held-out": "Scoring the new model",
+    "held-out-before": "Scoring the starting model",
     "move": "Moving duplicates",
 }
 
@@ -40,6 +44,7 @@ class Controller(QObject):
 
     progress = Signal(str, int, int, float)  # phase, done, total, eta seconds (-1: unknown)
     busy_changed = Signal(bool)
+    phases_changed = Signal(list)  # the phases in flight now, oldest first
     notice = Signal(str)
     failed = Signal(str, str)  # title, message
     embedded = Signal(object)  # FolderEmbeddings, also when stopped early
@@ -78,7 +83,7 @@ class Controller(QObject):
         worker.signals.error.connect(lambda e, w=worker: self._on_error(w, e, on_error))
         worker.signals.finished.connect(lambda w=worker: self._on_finished(w))
         self.pool.start(worker)
-        self.busy_changed.emit(True)
+        self._jobs_changed()
         return worker
 
     def cancel(self, phase: str) -> None:
@@ -86,7 +91,11 @@ class Controller(QObject):
         worker = self.jobs.pop(phase, None)
         if worker is not None:
             worker.cancel()
-            self.busy_changed.emit(self.busy)
+            self._jobs_changed()
+
+    def _jobs_changed(self) -> None:
+        self.busy_changed.emit(self.busy)
+        self.phases_changed.emit(list(self.jobs))
 
     def stop(self) -> None:
         """Stop everything in flight (Esc / the Stop button)."""
@@ -179,4 +188,4 @@ class Controller(QObject):
     def _on_finished(self, worker: Worker) -> None:
         if self._current(worker):
             del self.jobs[worker.name]
-            self.busy_changed.emit(self.busy)
+            self._jobs_changed()

@@ -12,7 +12,7 @@ from lookalike.engine.model.embedder import Embedder
 from lookalike.gui.compare.drop_zone import dropped_files
 from lookalike.gui.compare.view import CompareView
 from lookalike.gui.controller import Controller
-from lookalike.gui.duplicates.marks import duplicate_mark_actions
+from lookalike.gui.duplicates.marks import DuplicateMarksShown, duplicate_mark_actions
 from lookalike.gui.duplicates.view import DuplicatesView, duplicate_paths
 from lookalike.gui.export_menu import ExportMenu
 from lookalike.gui.gallery.image_actions import ImageActions
@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         acts.register(
             self.duplicates.tree, duplicate_paths, duplicate_mark_actions(self.marks, self.duplicates)
         )
+        self.duplicate_marks = DuplicateMarksShown(self.marks, self.duplicates)
         acts.register_widget(self.map.web)
         acts.notice.connect(lambda text: self.status.showMessage(text, 8000))
         acts.find_similar_requested.connect(self._find_similar)

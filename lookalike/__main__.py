@@ -4,4 +4,5 @@ import sys
 
 from lookalike.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a spawned child process (the map's) re-imports this module
+    sys.exit(main())

@@ -4,6 +4,10 @@ Slide a patch of the image's mean colour over one image, re-embed every occluded
 and measure how much the distance to the other image grows; a region whose loss pushes the pair
 apart is one the match rests on (Zeiler & Fergus 2014). Runs on the ONNX model, so it explains
 exactly the model the app uses; progress and cancel as every long engine job.
+
+The pair's distance is compare's: both whole images are embedded at full resolution (load them with
+image_query.load_query_image) and measured with search.neighbours.distance. Only the occluded copies
+work at the smaller working resolution, each measured against the other image's full embedding.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from lookalike.engine.errors import CancelledError
 from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.search.neighbours import distance
 from PIL import Image
 
 Progress = Callable[[int, int], None]
@@ -48,9 +53,8 @@ def explain_pair(
     cancel: threading.Event | None = None,
 ) -> Explanation:
     """Occlusion heat maps for both images of a pair (A occluded against B, and B against A)."""
+    vec_a, vec_b = embedder.embed_image(img_a), embedder.embed_image(img_b)
     work_a, work_b = _working(img_a, settings), _working(img_b, settings)
-    vec_a, vec_b = embedder.embed_image(work_a), embedder.embed_image(work_b)
-    base = float(np.linalg.norm(vec_a - vec_b))
     total = 2 * len(_windows(work_a.size, settings)) if progress else 0
     done = [0]
 
@@ -61,9 +65,9 @@ def explain_pair(
         if progress is not None:
             progress(done[0], total)
 
-    heat_a = _heat(embedder, work_a, vec_b, base, settings, step)
-    heat_b = _heat(embedder, work_b, vec_a, base, settings, step)
-    return Explanation(base, heat_a, heat_b)
+    heat_a = _heat(embedder, work_a, vec_b, settings, step)
+    heat_b = _heat(embedder, work_b, vec_a, settings, step)
+    return Explanation(distance(vec_a, vec_b), heat_a, heat_b)
 
 
 def _working(img: Image.Image, settings: OcclusionSettings) -> Image.Image:
@@ -95,11 +99,11 @@ def _heat(
     embedder: Embedder,
     img: Image.Image,
     other: np.ndarray,
-    base: float,
     settings: OcclusionSettings,
     step: Callable[[int], None],
 ) -> np.ndarray:
     """Mean distance gained over the patches covering each pixel (negative: occluding helps)."""
+    base = float(np.linalg.norm(embedder.embed_image(img) - other))  # unoccluded, same working size
     pixels = np.asarray(img, dtype=np.uint8)
     fill = pixels.reshape(-1, 3).mean(axis=0).astype(np.uint8)
     boxes = _windows(img.size, settings)

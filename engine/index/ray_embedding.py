@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,15 +80,27 @@ def embed_rows(items: list[dict[str, Any]], job: RayJob) -> Iterator[dict[str, n
     ds = ds.map_batches(
         decode_batch, batch_size=job.batch_size, fn_kwargs={"prep": job.preprocessing}, batch_format="numpy"
     )
-    ds = ds.map_batches(
-        EmbedActor,
-        batch_size=job.batch_size,
-        batch_format="numpy",
-        fn_constructor_kwargs={"model_path": job.model_path, "model_sha256": job.model_sha256},
-        compute=ray.data.ActorPoolStrategy(size=min(job.workers, blocks)),
-        num_gpus=gpus,
-    )
+    with warnings.catch_warnings():  # max_restarts has no named parameter yet (Ray 2.60)
+        warnings.filterwarnings(
+            "ignore", message="`ray_remote_args` is deprecated", category=DeprecationWarning
+        )
+        ds = ds.map_batches(
+            EmbedActor,
+            batch_size=job.batch_size,
+            batch_format="numpy",
+            fn_constructor_kwargs={"model_path": job.model_path, "model_sha256": job.model_sha256},
+            compute=ray.data.ActorPoolStrategy(size=min(job.workers, blocks)),
+            num_gpus=gpus,
+            **restart_args(job.address),
+        )
     yield from ds.iter_batches(batch_size=None, batch_format="numpy")
+
+
+def restart_args(address: str) -> dict[str, Any]:
+    """Actor restarts only where a node can be lost: on a cluster. On the local one-machine cluster
+    a restart cannot help (the node is this process's machine), and Ray logs an error-level line for
+    every restartable actor whose constructor arguments sit in the object store (ray#53727)."""
+    return {"max_restarts": 0} if address == "local" else {}
 
 
 def decode_batch(batch: dict[str, np.ndarray], prep: Preprocessing) -> dict[str, np.ndarray]:

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 from lookalike.engine.io.output_paths import HTML_MARKER
+from lookalike.engine.map.colours import class_colours
 from lookalike.engine.map.projection import Projection
 
 WEBGL_ABOVE = 3000
+LEGEND_MAX = 40  # above this many classes a legend is a wall of names: find a class by name instead
 NO_CLASS = "(no class)"
 
 
@@ -38,7 +40,9 @@ def map_figure(
     by_class: dict[str, list[int]] = {}
     for pos, row in enumerate(projection.indices):
         by_class.setdefault(labels[row] or NO_CLASS, []).append(pos)
-    for name in sorted(by_class):
+    names = sorted(by_class)
+    legend = len(names) <= LEGEND_MAX
+    for name, colour in zip(names, class_colours(len(names)), strict=True):
         pos_arr = np.asarray(by_class[name])
         rows = projection.indices[pos_arr]
         fig.add_trace(
@@ -47,14 +51,15 @@ def map_figure(
                 y=projection.points[pos_arr, 1],
                 mode="markers",
                 name=escape(name),
-                marker={"size": 6 if webgl else 8, "opacity": 0.85},
+                marker={"size": 6 if webgl else 8, "opacity": 0.85, "color": colour},
+                showlegend=legend,
                 customdata=[[int(r), escape(paths[r])] for r in rows],
                 text=[escape(name)] * len(rows),
                 hovertemplate="%{customdata[1]}<br>class: %{text}<extra></extra>",
             )
         )
     fig.update_layout(
-        title=escape(_title(title, projection, webgl)),
+        title=escape(_title(title, projection, webgl) + ("" if legend else f" — {len(names)} classes")),
         dragmode="lasso",
         legend={"itemsizing": "constant"},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},

@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 from lookalike.engine.errors import ImageLoadError
 from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.images.loading import load_image
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.search.vector_search import search_of
+from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,15 @@ def embed_query(embedder: Embedder, image: Path) -> np.ndarray:
     """One named image's vector (a query, or either side of compare); a bad file's error names it."""
     try:
         return embedder.embed_file(image)
+    except ImageLoadError as exc:
+        raise ImageLoadError(f"{image}: {exc}") from exc
+
+
+def load_query_image(embedder: Embedder, image: Path) -> Image.Image:
+    """One named image decoded exactly as embed_query decodes it (a big JPEG at reduced size too),
+    so embedding the decoded image (explain) gives embed_query's vector to the last digit."""
+    try:
+        return load_image(image, min_side=embedder.manifest.preprocessing.input_size)
     except ImageLoadError as exc:
         raise ImageLoadError(f"{image}: {exc}") from exc
 

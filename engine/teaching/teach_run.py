@@ -98,6 +98,12 @@ def parse_event(line: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and "event" in event else None
 
 
+def stop_reason(message: str) -> str | None:
+    """The training log line that says why a run ended before its epochs ran out, or None."""
+    text = message.strip()
+    return text if text.startswith(("early stop", "time budget")) else None
+
+
 def teachable(emb: FolderEmbeddings, n_marks: int) -> str | None:
     """None when the folder can be taught, else why not (in words for the user)."""
     classes = {lab for lab in emb.labels if lab is not None}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lookalike.engine.explain.heat_overlay import overlay
 from lookalike.engine.explain.occlusion import Explanation, explain_pair
-from lookalike.engine.images.loading import load_image
+from lookalike.engine.search.image_query import load_query_image
 from lookalike.gui.compare.drop_zone import DropZone
 from lookalike.gui.controller import Controller
 from lookalike.gui.state.session import Session
@@ -140,7 +140,7 @@ class ComparePairBar(QWidget):
             return
 
         def job(progress: ProgressFn, cancel: threading.Event) -> Explained:
-            images = [load_image(p) for p in paths]
+            images = [load_query_image(embedder, p) for p in paths]  # compare's decode: its distance
             result = explain_pair(embedder, images[0], images[1], progress=progress, cancel=cancel)
             previews = (_preview(images[0]), _preview(images[1]))
             return Explained(paths, result, previews)

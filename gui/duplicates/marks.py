@@ -1,13 +1,18 @@
-"""Pair marks from the Duplicates view: mark an image against its group's kept image."""
+"""Pair marks from the Duplicates view: mark an image against its group's kept image, and see the marks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from lookalike.gui.duplicates.view import GROUP_ROLE, PATH_ROLE, DuplicatesView
+from lookalike.gui.duplicates.view import COLUMNS, GROUP_ROLE, PATH_ROLE, DuplicatesView
 from lookalike.gui.teaching.pair_marks_model import PairMarksModel
-from PySide6.QtCore import QModelIndex
-from PySide6.QtWidgets import QMenu
+from lookalike.gui.widgets.palette import MATCH, NO_MATCH
+from PySide6.QtCore import QModelIndex, QObject
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QMenu, QTreeWidgetItem
+
+MARK_COLUMN = COLUMNS.index("Your mark")
+MARK_TEXT = {True: "✓ is a match", False: "✗ not a match", None: ""}
 
 
 def duplicate_pair(view: DuplicatesView, index: QModelIndex) -> tuple[str, str] | None:
@@ -17,7 +22,7 @@ def duplicate_pair(view: DuplicatesView, index: QModelIndex) -> tuple[str, str] 
     if listing is None or item is None or item.data(0, PATH_ROLE) is None:
         return None
     group = listing.groups[int(item.data(0, GROUP_ROLE))]
-    rel = item.text(5)
+    rel = item.text(COLUMNS.index("Path"))
     kept = group.files[group.keep].rel_path
     return None if rel == kept else (kept, rel)
 
@@ -50,3 +55,33 @@ def _mark(marks: PairMarksModel, pair: tuple[str, str], verdict: bool | None) ->
         marks.unmark(*pair)
     else:
         marks.mark(*pair, verdict)
+
+
+class DuplicateMarksShown(QObject):
+    """Shows each image's mark against its group's kept image in the tree, kept current as marks change."""
+
+    def __init__(self, marks: PairMarksModel, view: DuplicatesView) -> None:
+        super().__init__(view)
+        self.marks, self.view = marks, view
+        header = view.tree.header()  # shown beside the proposal, where the eye already is
+        header.moveSection(header.visualIndex(MARK_COLUMN), COLUMNS.index("Proposal") + 1)
+        view.tree.setColumnWidth(MARK_COLUMN, view.fontMetrics().horizontalAdvance(MARK_TEXT[False]) + 24)
+        marks.changed.connect(self.refresh)
+        view.listed.connect(lambda _listing: self.refresh())
+
+    def refresh(self) -> None:
+        """Write every row's mark (a few thousand rows at most: one pass per mark or listing)."""
+        tree = self.view.tree
+        for g in range(tree.topLevelItemCount()):
+            top = tree.topLevelItem(g)
+            children = [] if top is None else [top.child(c) for c in range(top.childCount())]
+            for child in children:
+                if child is not None:
+                    self._show(child)
+
+    def _show(self, item: QTreeWidgetItem) -> None:
+        pair = duplicate_pair(self.view, self.view.tree.indexFromItem(item))
+        verdict = None if pair is None else self.marks.verdict(*pair)
+        item.setText(MARK_COLUMN, MARK_TEXT[verdict])
+        colour = QColor(MATCH if verdict else NO_MATCH if verdict is False else "#000000")
+        item.setForeground(MARK_COLUMN, QBrush(colour))

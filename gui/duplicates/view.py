@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
-COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path")
+COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path", "Your mark")
 CHUNK_ROWS = 60  # tree rows added per event-loop turn
 ICON = 48  # thumbnails in the tree (scaled from the gallery's)
 REFRESH_MS = 400  # threshold slider settles before regrouping

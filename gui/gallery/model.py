@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lookalike.engine.folder.captions import captions
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
 from PySide6.QtCore import (
@@ -42,6 +43,7 @@ class GalleryModel(QAbstractListModel):
         self.thumbs = thumbs
         self.embeddings: FolderEmbeddings | None = None
         self.abs_paths: list[str] = []
+        self.captions: list[str] = []
         self.lower_paths: list[str] = []
         self._row_of: dict[str, int] = {}
         self._generation = 0
@@ -53,6 +55,7 @@ class GalleryModel(QAbstractListModel):
         self.beginResetModel()
         self.embeddings = embeddings
         self.abs_paths, self.lower_paths, self._row_of = [], [], {}
+        self.captions = [] if embeddings is None else captions(embeddings.paths, embeddings.labels)
         self.endResetModel()
         self._insert_chunk(self._generation)
 
@@ -89,7 +92,7 @@ class GalleryModel(QAbstractListModel):
             return None
         row = index.row()
         if role == Qt.ItemDataRole.DisplayRole:
-            return emb.paths[row].rsplit("/", 1)[-1]
+            return self.captions[row]
         if role == Qt.ItemDataRole.DecorationRole:
             return self.thumbs.pixmap(self.abs_paths[row]) or self.thumbs.placeholder
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -5,11 +5,14 @@ Everything coming from the page is checked (integers, in range, bounded in numbe
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from lookalike.engine.map.atlas import View
 from PySide6.QtCore import QEvent, QObject, Signal, Slot
 
 MAX_ROWS = 200_000
+MAX_PIXELS = 10_000
 
 
 class MapEvents(QObject):
@@ -18,6 +21,7 @@ class MapEvents(QObject):
     clicked = Signal(int)
     lassoed = Signal(list)
     thumbnail_wanted = Signal(int)
+    view_changed = Signal(object)  # engine.map.atlas.View
     ready = Signal()
 
 
@@ -29,6 +33,7 @@ class MapBridge(QObject):
     """
 
     thumbnailReady = Signal(int, str)  # noqa: N815  (name seen by JavaScript)
+    atlasReady = Signal(str, float, float, float, float)  # noqa: N815  (picture URI, x0, x1, y0, y1)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +57,18 @@ class MapBridge(QObject):
         """The page hovers a point and wants its picture (answered by thumbnailReady)."""
         if self._valid(row):
             self.events.thumbnail_wanted.emit(int(row))
+
+    @Slot(float, float, float, float, int, int)
+    def viewChanged(self, x0: Any, x1: Any, y0: Any, y1: Any, width: Any, height: Any) -> None:  # noqa: N802
+        """The page shows another part of the map (zoom, pan, first draw): its ranges and pixel size."""
+        numbers = (x0, x1, y0, y1, width, height)
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in numbers):
+            return
+        if x1 <= x0 or y1 <= y0 or not (0 < width <= MAX_PIXELS and 0 < height <= MAX_PIXELS):
+            return
+        self.events.view_changed.emit(
+            View(float(x0), float(x1), float(y0), float(y1), int(width), int(height))
+        )
 
     @Slot()
     def pageReady(self) -> None:  # noqa: N802

@@ -19,13 +19,14 @@ import shiboken6
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.io.output_paths import check_output_path, write_output
-from lookalike.engine.map.colours import distances_to, match_colours
+from lookalike.engine.map.colours import cluster_colours, distances_to, match_colours
 from lookalike.engine.map.export import selection_records, write_map_html, write_selection
 from lookalike.engine.map.projection import Projection
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.workers import LatestOnly, ProgressFn
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -52,6 +53,7 @@ COLOUR_MODES = {
     "class": "Colour: class",
     "distance": "Colour: distance to the selected image",
     "match": "Colour: match at the threshold",
+    "cluster": "Colour: cluster of similar images",
 }
 
 
@@ -73,9 +75,12 @@ class MapControls(QWidget):
         for key, text in COLOUR_MODES.items():
             self.colour.addItem(text, key)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Find a file on the map…")
+        self.search.setPlaceholderText("Find a file or class on the map…")
         self.search.setClearButtonEnabled(True)
         self.found = QLabel()
+        self.images = QCheckBox("Images")
+        self.images.setChecked(True)
+        self.images.setToolTip("Thumbnails at their places on the map; zoom in to see more of them")
         self.export = QToolButton()
         self.export.setText("Export")
         self.export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -83,7 +88,7 @@ class MapControls(QWidget):
         self.export.setMenu(self.export_menu)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.colour, self.search, self.found, self.export):
+        for w in (self.colour, self.images, self.search, self.found, self.export):
             layout.addWidget(w)
 
 
@@ -99,6 +104,7 @@ class MapLinks(QObject):
         self.ready = False
         self.search_rows: list[int] = []
         self.colours = LatestOnly("map-colours", 1, self)
+        self.clusters: list[str] | None = None  # one colour per row, computed once per folder
         self._png_tries = 0
         controls.colour.currentIndexChanged.connect(lambda _i: self._colour())
         controls.search.textChanged.connect(self._search)
@@ -131,6 +137,7 @@ class MapLinks(QObject):
         self.colours.drop()
         self.unload()
         self.search_rows = []
+        self.clusters = None
         self.controls.found.setText("")
 
     def _page_ready(self) -> None:
@@ -151,6 +158,10 @@ class MapLinks(QObject):
         """Class colours at once; distance and match colours (a pass over every image and a list of
         them for the page) in a worker, the newest request only."""
         emb, rows = self.session.embeddings, self.session.selection
+        if emb is not None and self.mode == "cluster":
+            self.colours.drop()
+            self._colour_clusters(emb.vectors)
+            return
         if emb is None or self.mode == "class" or not rows:
             self.colours.drop()
             self._run("window.lookalikeColourClasses()")
@@ -161,6 +172,21 @@ class MapLinks(QObject):
             return colour_script(mode, vectors, row, threshold)
 
         self.colours.start(job, self._run, lambda exc: self.view.controller.failed.emit("Map", str(exc)))
+
+    def _colour_clusters(self, vectors: np.ndarray) -> None:
+        if self.clusters is not None:
+            self._run(f"window.lookalikeColourList({json.dumps(self.clusters)})")
+            return
+        emb = self.session.embeddings
+        self.view.controller.run(
+            "map-clusters", lambda p, c: cluster_colours(vectors), partial(self._clustered, emb)
+        )
+
+    def _clustered(self, emb: object, colours: list[str]) -> None:
+        if emb is self.session.embeddings:
+            self.clusters = colours
+            if self.mode == "cluster":
+                self._colour()
 
     def _search(self, text: str) -> None:
         emb, needle = self.session.embeddings, text.strip().lower()

@@ -60,6 +60,32 @@ PAGE_SCRIPT = r"""
       bridge.requestThumbnail(hoverRow);
     });
     gd.on('plotly_unhover', function () { hoverRow = -1; tip.style.display = 'none'; });
+    // Thumbnails: tell the app what part of the map is on screen; it answers with one picture of
+    // that part's thumbnails, laid beneath the points (an image URI and numbers, nothing else).
+    function sendView() {
+      var xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+      bridge.viewChanged(xa.range[0], xa.range[1], ya.range[0], ya.range[1],
+        Math.round(xa._length), Math.round(ya._length));
+    }
+    var viewTimer = null;
+    gd.on('plotly_relayout', function (ev) {
+      if (ev && Object.keys(ev).every(function (k) { return k.indexOf('images') === 0; })) { return; }
+      clearTimeout(viewTimer);
+      viewTimer = setTimeout(sendView, 150);
+    });
+    window.lookalikeAtlas = 0;
+    bridge.atlasReady.connect(function (uri, x0, x1, y0, y1) {
+      if (uri !== '' && uri.indexOf('data:image/png;base64,') !== 0) { return; }
+      var images = uri === '' ? [] : [{source: uri, xref: 'x', yref: 'y', x: x0, y: y1,
+        sizex: x1 - x0, sizey: y1 - y0, sizing: 'stretch', xanchor: 'left', yanchor: 'top',
+        layer: 'below'}];
+      Plotly.relayout(gd, {images: images});
+      if (window.lookalikeBaseTraces) {  // smaller points over the pictures, so the images show
+        Plotly.restyle(gd, {'marker.size': images.length ? 5 : 8}, window.lookalikeBaseTraces);
+      }
+      window.lookalikeAtlas = window.lookalikeAtlas + 1;
+    });
+    sendView();
     window.lookalikeReady = true;
     bridge.pageReady();
   });
@@ -91,6 +117,7 @@ LINK_SCRIPT = r"""
       showlegend: false, hoverinfo: 'skip', marker: marks[name]});
   });
   var baseIdx = baseRows.map(function (_, i) { return i; });
+  window.lookalikeBaseTraces = baseIdx;
   window.lookalikeMark = function (name, rows) {
     var xs = [], ys = [], cd = [];
     rows.forEach(function (r) {
@@ -151,7 +178,11 @@ def build_map_page(
     fig = map_figure(projection, paths, labels)
     if dark:
         fig.update_layout(template="plotly_dark")
-    page = map_html(fig, PAGE_SCRIPT + LINK_SCRIPT)
+    return wrap_map_page(map_html(fig, PAGE_SCRIPT + LINK_SCRIPT), channel_js)
+
+
+def wrap_map_page(page: str, channel_js: str) -> str:
+    """The app's head for a map page made with PAGE_SCRIPT + LINK_SCRIPT: content policy, channel."""
     style = "<style>html,body{margin:0;padding:0;height:100%;overflow:hidden}</style>\n"
     head = (
         style

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from functools import partial
 from pathlib import Path
 
 import shiboken6
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.map.figure import WEBGL_ABOVE
-from lookalike.engine.map.projection import Projection, tsne_2d
+from lookalike.engine.map.map_process import MapRequest, map_page_in_child
+from lookalike.engine.map.projection import Projection
 from lookalike.gui.controller import Controller
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
+from lookalike.gui.map.atlas import MapAtlas
 from lookalike.gui.map.bridge import MapBridge
 from lookalike.gui.map.links import MapControls, MapLinks
-from lookalike.gui.map.page import build_map_page, qwebchannel_js
+from lookalike.gui.map.page import LINK_SCRIPT, PAGE_SCRIPT, qwebchannel_js, wrap_map_page
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.palette import is_dark
 from lookalike.gui.widgets.workers import ProgressFn
@@ -97,6 +100,8 @@ class MapView(QWidget):
         events.ready.connect(self.page_ready)
         self.controls = MapControls()
         self.links = MapLinks(self, self.session, self.controls)
+        self.atlas = MapAtlas(self.bridge, self.controller, self)
+        self.controls.images.toggled.connect(self.atlas.set_enabled)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -121,9 +126,13 @@ class MapView(QWidget):
         target = Path(self._tmp.name) / f"map-{self._count}.html"
         dark, channel_js = is_dark(), self._channel_js
 
+        request = MapRequest(
+            emb.vectors, tuple(emb.paths), tuple(emb.labels), dark, PAGE_SCRIPT + LINK_SCRIPT
+        )
+
         def job(progress: ProgressFn, cancel: threading.Event) -> tuple[Projection, Path]:
-            proj = tsne_2d(emb.vectors, seed=0, progress=progress, cancel=cancel)
-            target.write_text(build_map_page(proj, emb.paths, emb.labels, dark, channel_js), encoding="utf-8")
+            proj, html = map_page_in_child(request, progress, cancel)  # the GIL stays free for the UI
+            target.write_text(wrap_map_page(html, channel_js), encoding="utf-8")
             return proj, target
 
         self.controller.run("map", job, self._show)
@@ -141,12 +150,15 @@ class MapView(QWidget):
         self.info.setText(note + " · click a point to select it, lasso to send points to the gallery")
         url = QUrl.fromLocalFile(str(path))
         self.links.unload()
+        if emb is not None:
+            self.atlas.set_map(self.projection, partial(_abs_path, emb))
         self.page.allowed = url
         self.web.load(url)
 
     def _folder_changed(self, emb: FolderEmbeddings | None) -> None:
         self._stale = True
         self.projection = None
+        self.atlas.set_map(None, None)
         self.lassoed_rows = []
         self.bridge.n_rows = 0
         self.page.allowed = QUrl("about:blank")
@@ -192,3 +204,7 @@ class MapView(QWidget):
         if shiboken6.isValid(self.web):
             shiboken6.delete(self.web)
         self._tmp.cleanup()
+
+
+def _abs_path(emb: FolderEmbeddings, row: int) -> str:
+    return str(emb.abs_path(row))

@@ -21,7 +21,7 @@ from lookalike.gui.teaching.pair_marks_model import PairMarksModel
 from lookalike.gui.widgets.palette import MATCH, NO_MATCH, OTHER_CLASS
 from lookalike.gui.widgets.workers import LatestOnly, ProgressFn
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -70,6 +70,7 @@ class NeighboursView(QWidget):
         self.neighbours: list[Neighbour] = []
         self._query: int | None = None
         self.jobs = LatestOnly("neighbours", 1, self)
+        self._query_path = ""  # the image whose neighbours are shown, in the folder or not
         self._build()
         session.selection_changed.connect(self._selection_changed)
         session.threshold_changed.connect(lambda _t: self._refresh_marks())
@@ -81,18 +82,22 @@ class NeighboursView(QWidget):
     def _build(self) -> None:
         self.title = QLabel("Select an image in the gallery to see its nearest neighbours.")
         self.title.setWordWrap(True)
+        self.query_image = QLabel()
+        self.query_image.setFixedSize(self.thumbs.size // 2, self.thumbs.size // 2)
+        self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.k = QSpinBox()
         self.k.setRange(1, 200)
         self.k.setValue(12)
         self.k.setPrefix("k = ")
         self.k.valueChanged.connect(lambda _v: self._selection_changed(self.session.selection))
         top = QHBoxLayout()
+        top.addWidget(self.query_image)
         top.addWidget(self.title, 1)
         top.addWidget(self.k)
         self.list = QListWidget()
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(QSize(self.thumbs.size, self.thumbs.size))
-        self.list.setGridSize(QSize(self.thumbs.size + 40, self.thumbs.size + 58))
+        self.list.setGridSize(QSize(self.thumbs.size + 40, self.thumbs.size + 74))
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
@@ -116,6 +121,7 @@ class NeighboursView(QWidget):
         self.list.clear()
         self.neighbours = []
         self._query = None
+        self._show_query_image("")
         if emb is None or not rows:
             self.title.setText("Select an image in the gallery to see its nearest neighbours.")
             self.stack.setCurrentWidget(self.list)
@@ -125,6 +131,7 @@ class NeighboursView(QWidget):
             return
         row, k = rows[0], self.k.value()
         self._query = row
+        self._show_query_image(str(emb.abs_path(row)))
         label = emb.labels[row]
         self.title.setText(f"Nearest neighbours of {emb.paths[row]}" + (f" (class {label})" if label else ""))
         self.stack.setCurrentWidget(self.list)
@@ -155,9 +162,12 @@ class NeighboursView(QWidget):
         emb = self.session.embeddings
         if emb is None:
             return
+        # The gallery highlights the query when it is in the folder, and nothing when it is not.
+        self.session.select([] if answer.self_row is None else [answer.self_row])
         self.jobs.drop()  # a selection's answer still in flight must not replace this one
         self.list.clear()
         self._query = answer.self_row
+        self._show_query_image(str(answer.query))
         pairs = zip(answer.rows, answer.distances, strict=True)
         self.neighbours = [self._mark(emb, row, dist) for row, dist in pairs]
         where = "in the folder" if answer.self_row is not None else "from outside the folder"
@@ -166,6 +176,14 @@ class NeighboursView(QWidget):
             self.list.addItem(self._item(emb, n))
         self.stack.setCurrentWidget(self.list)
         self.shown.emit()
+
+    def _show_query_image(self, path: str) -> None:
+        self._query_path = path
+        self.query_image.setToolTip(path)
+        pix = self.thumbs.pixmap(path) if path else None
+        self.query_image.setPixmap(
+            pix.scaled(self.query_image.size(), Qt.AspectRatioMode.KeepAspectRatio) if pix else QPixmap()
+        )
 
     def _show_heatmap(self, emb: FolderEmbeddings, rows: list[int]) -> None:
         names = [emb.paths[r].rsplit("/", 1)[-1] for r in rows]
@@ -203,7 +221,12 @@ class NeighboursView(QWidget):
         if n.marked is not None:
             verdict = "✓ marked match" if n.marked else "✗ marked not a match"
         extra = f"\n≠ {emb.labels[n.row]}" if n.other_class else ""
-        item.setText(f"{n.distance:.3f} · {verdict}{extra}")
+        name = self.list.fontMetrics().elidedText(
+            emb.paths[n.row].rsplit("/", 1)[-1],
+            Qt.TextElideMode.ElideMiddle,
+            self.list.gridSize().width() - 8,
+        )
+        item.setText(f"{name}\n{n.distance:.3f} · {verdict}{extra}")
         colour = OTHER_CLASS if n.other_class and n.match else (MATCH if n.match else NO_MATCH)
         item.setForeground(QBrush(QColor(colour)))
         item.setBackground(QBrush(QColor(0, 0, 0, 0) if n.match else QColor(NO_MATCH).lighter(190)))
@@ -220,6 +243,8 @@ class NeighboursView(QWidget):
             self._style(self.list.item(i), emb, n)
 
     def _thumbnail_ready(self, path: str) -> None:
+        if path == self._query_path:
+            self._show_query_image(path)
         emb = self.session.embeddings
         if emb is None:
             return

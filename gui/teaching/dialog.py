@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lookalike.engine.teaching.teach_run import HeldOutFigures, TeachPlan, new_run_paths
+from lookalike.engine.teaching.teach_verdict import TeachVerdict, compare_models
 from lookalike.gui.teaching.teacher import Teacher, TeachResult
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -66,6 +67,7 @@ class TeachDialog(QDialog):
         teacher.status.connect(self.status.setText)
         teacher.before.connect(self._show_before)
         teacher.epoch.connect(self._add_epoch)
+        teacher.ended_because.connect(lambda reason: self.ended.setText(f"Training ended: {reason}"))
         teacher.finished.connect(self._finished)
         teacher.failed.connect(self._failed)
         self.timer = QTimer(self)
@@ -98,16 +100,25 @@ class TeachDialog(QDialog):
         self.stop_button.setEnabled(False)
         self.switch_button = QPushButton("Switch to the new model")
         self.switch_button.setEnabled(False)
+        self.keep_button = QPushButton("Keep the starting model")
+        self.keep_button.setVisible(False)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.teacher.stop)
         self.switch_button.clicked.connect(self._switch)
+        self.keep_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.stop_button, self.switch_button):
+        for b in (self.start_button, self.stop_button, self.switch_button, self.keep_button):
+            b.setAutoDefault(False)  # Enter presses only the button _offer makes the default
             buttons.addWidget(b)
         self.elapsed = QProgressBar()
         self.elapsed.setFormat("%v / %m s")
         self.status = QLabel("Classes are split: some train the model, others are held out to judge it.")
         self.status.setWordWrap(True)
+        self.ended = QLabel()  # why training ended; stays when later steps change the status
+        self.ended.setWordWrap(True)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("font-size: 12pt; font-weight: bold;")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -122,7 +133,9 @@ class TeachDialog(QDialog):
         layout.addLayout(buttons)
         layout.addWidget(self.elapsed)
         layout.addWidget(self.status)
+        layout.addWidget(self.ended)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.verdict)
         layout.addWidget(self.outcome)
 
     def offer_backbones(self, train_help: str) -> None:
@@ -143,7 +156,9 @@ class TeachDialog(QDialog):
     def start(self) -> None:
         """Start the run."""
         self.table.setRowCount(0)
-        self.outcome.setText("")
+        for label in (self.outcome, self.verdict, self.ended):
+            label.setText("")
+        self.elapsed.setFormat("%v / %m s")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self._started_at = time.monotonic()
@@ -174,10 +189,29 @@ class TeachDialog(QDialog):
     def _finished(self, result: TeachResult) -> None:
         self.taught = result
         self.timer.stop()
-        self._tick()
+        ran = round(time.monotonic() - self._started_at)
+        budget = self.elapsed.maximum()
+        self.elapsed.setRange(0, max(ran, 1))  # the bar ends at what really ran, not at the budget
+        self.elapsed.setValue(max(ran, 1))
+        self.elapsed.setFormat(f"ran {ran} s of the {budget} s budget")
+        self.ended.setText(f"Training ended: {result.ended_because}")
         self.stop_button.setEnabled(False)
-        self.switch_button.setEnabled(True)
+        verdict = compare_models(result.before, result.after)
+        self.verdict.setText(verdict.text)
+        colour = {"better": "#1b7f3b", "worse": "#b3261e"}.get(verdict.kind, "#8a5a00")
+        self.verdict.setStyleSheet(f"font-size: 12pt; font-weight: bold; color: {colour};")
         self.outcome.setText(outcome_text(result))
+        self._offer(verdict)
+
+    def _offer(self, verdict: TeachVerdict) -> None:
+        """Switching is the default only for a better model; otherwise keeping the starting one is."""
+        better = verdict.switch_by_default
+        self.switch_button.setEnabled(True)
+        self.switch_button.setText("Switch to the new model" if better else "Use the taught model anyway")
+        self.keep_button.setVisible(not better)
+        self.switch_button.setDefault(better)
+        self.keep_button.setDefault(not better)
+        (self.switch_button if better else self.keep_button).setFocus()
 
     def _failed(self, message: str) -> None:
         self.timer.stop()
@@ -190,6 +224,7 @@ class TeachDialog(QDialog):
             self.switch_requested.emit(str(self.taught.model))
             self.switch_button.setEnabled(False)
             self.switch_button.setText("Switched (File → Previous model goes back)")
+            self.keep_button.setVisible(False)
 
     def _choose_output(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the taught model", self.save_to.text(), "*.onnx")

@@ -23,6 +23,7 @@ from lookalike.engine.teaching.teach_run import (
     before_figures,
     export_command,
     labels_with_marks,
+    stop_reason,
     teach_command,
 )
 from lookalike.gui.controller import Controller
@@ -42,6 +43,10 @@ class TeachResult:
     before: HeldOutFigures | None
     after: HeldOutFigures | None
     stopped: bool
+    ended_because: str = ""
+
+
+Scores = tuple[Embedder, HeldOutFigures | None, HeldOutFigures | None]  # new model, before, after
 
 
 class Teacher(QObject):
@@ -51,6 +56,7 @@ class Teacher(QObject):
     split = Signal(list)  # held-out class names
     before = Signal(object)  # HeldOutFigures | None
     epoch = Signal(dict)  # one epoch's metrics row
+    ended_because = Signal(str)  # why training ended before its epochs ran out (early stop, budget)
     finished = Signal(object)  # TeachResult
     failed = Signal(str)
 
@@ -62,7 +68,9 @@ class Teacher(QObject):
         self.save_to: Path | None = None
         self.held_out: list[str] = []
         self.before_figures: HeldOutFigures | None = None
+        self.before_shown = False
         self.stopping = False
+        self.reason = ""
         self.embeddings: FolderEmbeddings | None = None
         self.starting_model = ""
         self.labels: list[str | None] = []
@@ -82,7 +90,7 @@ class Teacher(QObject):
         self.labels = labels_with_marks(self.embeddings, marks) if self.embeddings is not None else []
         embedder = self.session.embedder
         self.starting_model = embedder.path.name if embedder is not None else "?"
-        self.held_out, self.before_figures = [], None
+        self.held_out, self.before_figures, self.before_shown, self.reason = [], None, False, ""
         plan.run_dir.mkdir(parents=True, exist_ok=True)
         self._run_child(teach_command(plan), self._training_ended)
         self.status.emit("Loading images…")
@@ -91,6 +99,7 @@ class Teacher(QObject):
         """Stop training now and keep the best model so far."""
         if self.child is not None and self.running and not self.stopping:
             self.stopping = True
+            self._ended("stopped by you; the best epoch so far is kept")
             self.status.emit("Stopping; keeping the best epoch so far…")
             self.child.stop()
 
@@ -111,16 +120,39 @@ class Teacher(QObject):
         if kind == "split":
             self.held_out = [str(c) for c in event.get("val", [])]
             self.split.emit(self.held_out)
-            if self.embeddings is not None:
-                self.before_figures = before_figures(self.embeddings, self.held_out, self.labels)
-            self.before.emit(self.before_figures)
+            self._score_before()
             self.status.emit("Training…")
         elif kind == "epoch":
             self.epoch.emit(event)
         elif kind == "log":
-            self.status.emit(str(event.get("message", ""))[:200])
+            message = str(event.get("message", ""))
+            reason = stop_reason(message)
+            if reason is not None and not self.stopping:
+                self._ended(reason)
+            self.status.emit(message[:200])
         elif kind == "error":
             self._fail(str(event.get("message")))
+
+    def _ended(self, reason: str) -> None:
+        self.reason = reason
+        self.ended_because.emit(reason)
+
+    def _score_before(self) -> None:
+        """The starting model on the held-out images, off the UI thread (a k-NN over them)."""
+        emb, classes, labels = self.embeddings, list(self.held_out), self.labels
+        if emb is None:
+            return
+
+        def job(progress: ProgressFn, cancel: threading.Event) -> HeldOutFigures | None:
+            return before_figures(emb, classes, labels)
+
+        self.controller.run("held-out-before", job, self._before_scored, lambda exc: self._fail(str(exc)))
+
+    def _before_scored(self, figures: HeldOutFigures | None) -> None:
+        if self.plan is None or self.before_shown:
+            return
+        self.before_figures, self.before_shown = figures, True
+        self.before.emit(figures)
 
     def _training_ended(self, code: int, tail: str) -> None:
         if self.plan is None:
@@ -151,18 +183,23 @@ class Teacher(QObject):
         shutil.copy2(model, self.save_to)
         self.status.emit("Scoring the new model on the held-out classes…")
         emb, classes, target, labels = self.embeddings, list(self.held_out), self.save_to, self.labels
+        known = self.before_shown
 
-        def job(progress: ProgressFn, cancel: threading.Event) -> tuple[Embedder, HeldOutFigures | None]:
+        def job(progress: ProgressFn, cancel: threading.Event) -> Scores:
             embedder = Embedder(target)
             if emb is None:
-                return embedder, None
-            return embedder, after_figures(embedder, emb, classes, labels, progress, cancel)
+                return embedder, None, None
+            before = None if known else before_figures(emb, classes, labels)  # not in yet: score it here
+            return embedder, before, after_figures(embedder, emb, classes, labels, progress, cancel)
 
         self.controller.run("held-out", job, self._scored, lambda exc: self._fail(str(exc)))
 
-    def _scored(self, value: tuple[Embedder, HeldOutFigures | None]) -> None:
-        embedder, after = value
+    def _scored(self, value: Scores) -> None:
+        embedder, before, after = value
         assert self.plan is not None
+        if not self.before_shown:
+            self.controller.cancel("held-out-before")
+            self._before_scored(before)
         marks = self.plan.marks_file
         n_marks = len(read_marks(marks)) if marks is not None and marks.is_file() else 0
         text = card_text(
@@ -176,8 +213,9 @@ class Teacher(QObject):
         )
         card = card_path(embedder.path)
         card.write_text(text, encoding="utf-8")
+        ended = self.reason or "every epoch asked for ran"
         result = TeachResult(
-            embedder.path, card, tuple(self.held_out), self.before_figures, after, self.stopping
+            embedder.path, card, tuple(self.held_out), self.before_figures, after, self.stopping, ended
         )
         self.plan = None
         self.status.emit("Done")

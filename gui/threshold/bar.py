@@ -8,7 +8,12 @@ from lookalike.engine.thresholds.summary import threshold_for_far
 from lookalike.engine.thresholds.table import MENU_FARS, SHORT_NAMES
 from lookalike.gui.state.session import MAX_DISTANCE, Session
 from lookalike.gui.threshold.marked_slider import MarkedSlider
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
+from lookalike.gui.widgets.fixed_label import FixedWidthLabel
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+# The widest texts the changing labels hold: their widths are fixed so the slider never moves.
+WIDEST_SUMMARY = "≈8,888,888 matching pairs · precision 0.88 · FAR 8.8e-88 · VAL 0.88"
+WIDEST_SOURCE = "(default: FAR 1e-2 (model calibration))"
 
 
 class ThresholdBar(QWidget):
@@ -28,27 +33,40 @@ class ThresholdBar(QWidget):
         self.far = QComboBox()
         self.far.setToolTip("Set the threshold from a calibrated value or a target false accept rate")
         self.far.activated.connect(self._far_chosen)
-        self.summary = QLabel()
-        self.source = QLabel()
+        self.far.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.far.setMinimumContentsLength(len("Set from…") + 1)
+        self.summary = FixedWidthLabel(WIDEST_SUMMARY)
+        self.source = FixedWidthLabel(WIDEST_SOURCE)
         self.source.setToolTip(
             "Where the current threshold comes from. The default is a false-accept-rate point of the "
             "model's calibration, not balanced accuracy: with many classes almost every pair is an "
             "impostor, so a balanced threshold would accept mostly wrong pairs."
         )
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
-        layout.addWidget(QLabel("Match threshold"))
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.spin)
-        layout.addWidget(self.far)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.source)
+        self._lay_out()
         session.threshold_changed.connect(self._show)
         session.model_changed.connect(lambda _m: self._fill_targets())
         session.pairs_changed.connect(lambda _p: self._pairs_changed())
         session.folder_thresholds_changed.connect(lambda _t: self._pairs_changed())
         self._fill_targets()
         self._show(session.threshold)
+
+    def _lay_out(self) -> None:
+        # Two lines: the slider's line holds only fixed-size controls, the changing texts sit below
+        # at fixed widths, so nothing a drag changes can take width from the slider.
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Match threshold"))
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.spin)
+        controls.addWidget(self.far)
+        texts = QHBoxLayout()
+        texts.addWidget(self.source)
+        texts.addWidget(self.summary)
+        texts.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(0)
+        layout.addLayout(controls)
+        layout.addLayout(texts)
 
     def _pairs_changed(self) -> None:
         self._fill_targets()
@@ -85,6 +103,8 @@ class ThresholdBar(QWidget):
                 st = threshold_stats(labelled, threshold_at_far(labelled, far))
                 self.far.addItem(f"this folder: FAR ≤ {far:g} ({_stats_text(st)})", ("far", far))
         self.slider.set_marks(self.session.calibrated_thresholds())
+        view = self.far.view()  # the closed box stays narrow; its list opens wide enough to read
+        view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width())
 
     def choose(self, text_start: str) -> None:
         """Pick the first entry of the 'Set from…' list whose text starts with `text_start`."""

@@ -7,7 +7,7 @@ from lookalike.engine.thresholds.summary import FolderPairs, ThresholdSummary
 from lookalike.gui.state.session import Session
 from lookalike.gui.threshold.roc_widget import RocWidget
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 
 class ThresholdView(QWidget):
@@ -31,20 +31,24 @@ class ThresholdView(QWidget):
         }
         for key, label in self.fields.items():
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)  # a longer count wraps; it never widens the column
             form.addRow(names[key], label)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.choices = QLabel()
         self.choices.setWordWrap(True)
         self.choices.setTextFormat(Qt.TextFormat.PlainText)
-        left = QVBoxLayout()
+        panel = QWidget()  # sized by the tab, not by its text, so the ROC stays put while dragging
+        panel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        left = QVBoxLayout(panel)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addLayout(form)
         left.addWidget(self.note)
         left.addWidget(self.choices)
         left.addStretch(1)
         self.roc = RocWidget()
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 1)
+        layout.addWidget(panel, 1)
         layout.addWidget(self.roc, 1)
         session.threshold_changed.connect(lambda _t: self._update())
         session.pairs_changed.connect(self._pairs_changed)

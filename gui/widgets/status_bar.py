@@ -15,6 +15,7 @@ class StatusBar(QStatusBar):
         self.model_label = QLabel("No model")
         self.provider_label = QLabel("")
         self.phase = QLabel("")
+        self.shown_phase = ""  # the phase whose progress the bar shows
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(220)
         self.bar.setTextVisible(True)
@@ -27,6 +28,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.provider_label)
         controller.progress.connect(self.show_progress)
         controller.busy_changed.connect(self.set_busy)
+        controller.phases_changed.connect(self.show_phases)
         controller.notice.connect(lambda text: self.showMessage(text, 8000))
         self.set_busy(False)
 
@@ -41,6 +43,7 @@ class StatusBar(QStatusBar):
         title = PHASE_TITLES.get(phase)
         if title is None:
             return
+        self.shown_phase = phase
         self.bar.setVisible(True)
         self.stop_button.setVisible(True)
         self.bar.setRange(0, max(total, 1))
@@ -49,12 +52,23 @@ class StatusBar(QStatusBar):
         unit = " images" if phase == "embed" else ""
         self.phase.setText(f"{title}: {done:,} / {total:,}{unit}{eta_text}")
 
+    def show_phases(self, phases: list[str]) -> None:
+        """When the phase on show has ended, say what still runs instead of its last progress."""
+        if self.shown_phase in phases:
+            return
+        self.shown_phase = ""
+        titles = [PHASE_TITLES[p] for p in phases if p in PHASE_TITLES]
+        if phases:
+            self.phase.setText(", ".join(titles) + "…" if titles else "Working…")
+            self.bar.setRange(0, 0)  # busy, no count known yet
+
     def set_busy(self, busy: bool) -> None:
         """Hide progress and Stop when nothing runs."""
         self.stop_button.setVisible(busy)
         self.bar.setVisible(busy)
         if not busy:
             self.phase.setText("")
+            self.shown_phase = ""
         elif not self.phase.text():
             self.phase.setText("Working…")
             self.bar.setRange(0, 0)

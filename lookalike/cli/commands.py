@@ -53,6 +53,9 @@ def register_engine_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path)
     p.add_argument("--query", type=Path, help="an image (inside the folder or not)")
     p.add_argument("-k", type=int, default=5, help="neighbours per image (default 5)")
+    p.add_argument(
+        "--threshold", type=distance_threshold, help="match below this distance, 0 to 2 (default: model's)"
+    )
     p = _add(sub, "evaluate", "retrieval and verification metrics of a labelled folder", _evaluate)
     p.add_argument("folder", type=Path)
     p = _add(sub, "map", "write a standalone interactive t-SNE page", _map)
@@ -188,17 +191,24 @@ def _neighbours(args: argparse.Namespace) -> int:
         every = np.arange(len(result))
         idx, dist = search_of(result).search(result.vectors, args.k, exclude_self=every)
         rows = {p: (idx[i], dist[i]) for i, p in enumerate(result.paths)}
+    t = args.threshold if args.threshold is not None else embedder.manifest.default_threshold
     answer = {
-        q: [{"path": result.paths[j], "distance": float(d)} for j, d in zip(i, ds, strict=True) if j >= 0]
+        q: [
+            {"path": result.paths[j], "distance": float(d), "match": bool(d < t)}
+            for j, d in zip(i, ds, strict=True)
+            if j >= 0
+        ]
         for q, (i, ds) in rows.items()
     }
     if args.json:
-        print_json(_base_json(result, embedder) | {"k": args.k, "neighbours": answer})
+        print_json(_base_json(result, embedder) | {"k": args.k, "threshold": t, "neighbours": answer})
     else:
+        info(f"threshold {t:.4f}: a distance below it is a match")
         for q, items in answer.items():
             print(shown(q))
             for item in items:
-                print(f"  {item['distance']:.4f}  {shown(item['path'])}")
+                verdict = "MATCH   " if item["match"] else "no match"
+                print(f"  {item['distance']:.4f}  {verdict}  {shown(item['path'])}")
     return 0
 
 

@@ -9,11 +9,10 @@ from typing import Any
 from PIL import Image, PngImagePlugin
 
 from lookalike.cli.output import info, print_json, progress_printer
-from lookalike.engine.errors import ImageLoadError
 from lookalike.engine.explain.heat_overlay import overlay, side_by_side
 from lookalike.engine.explain.occlusion import explain_pair, hot_box
-from lookalike.engine.images.loading import load_image
 from lookalike.engine.io.output_paths import check_output_path, write_output
+from lookalike.engine.search.image_query import load_query_image
 
 SOFTWARE = "lookalike explain"  # PNG text tag: lets --out replace our own earlier picture
 
@@ -39,8 +38,8 @@ def _explain(args: argparse.Namespace) -> int:
         force=args.force,
         is_ours=is_our_png,
     )
-    img_a, img_b = _load(args.a), _load(args.b)
     embedder = _open_model(args)
+    img_a, img_b = load_query_image(embedder, args.a), load_query_image(embedder, args.b)
     result = explain_pair(embedder, img_a, img_b, progress=progress_printer("explaining"))
     picture = side_by_side(
         overlay(img_a, result.heat_a, args.opacity), overlay(img_b, result.heat_b, args.opacity)
@@ -62,14 +61,6 @@ def _explain(args: argparse.Namespace) -> int:
     else:
         print(f"distance {result.distance:.4f}; overlay in {args.out}")
     return 0
-
-
-def _load(path: Path) -> Image.Image:
-    """Decode one named image; the error names the file, since the command takes two."""
-    try:
-        return load_image(path)
-    except ImageLoadError as exc:
-        raise ImageLoadError(f"{path}: {exc}") from exc
 
 
 def is_our_png(path: Path) -> bool:

@@ -55,17 +55,20 @@ def test_status_bar_shows_model_provider_and_progress(
     window = make_window()
     assert window.status.provider_label.text() == f"Provider: {embedder_of(window).provider}"
     assert "test-projection" in window.status.model_label.text()
-    with qtbot.waitSignal(
-        window.controller.progress, timeout=LONG, check_params_cb=lambda *a: a[0] == "embed"
-    ):
+    seen: list[tuple[str, bool]] = []  # the status bar as it was when embedding progress came in
+
+    def embedding(phase: str, *_: object) -> bool:
+        seen.append((window.status.phase.text(), window.status.stop_button.isVisibleTo(window)))
+        return phase == "embed"
+
+    with qtbot.waitSignal(window.controller.progress, timeout=LONG, check_params_cb=embedding):
         window.open_folder(cards_folder)
-    assert window.status.phase.text().startswith("Embedding:")
-    assert window.status.stop_button.isVisibleTo(window)
-    with qtbot.waitSignal(
-        window.controller.busy_changed, timeout=LONG, check_params_cb=lambda busy: not busy
-    ):
-        pass
+    text, stop_visible = seen[-1]
+    assert text.startswith("Embedding:")
+    assert stop_visible
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=LONG)
     assert not window.status.stop_button.isVisibleTo(window)
+    assert window.status.phase.text() == ""
 
 
 def test_stop_during_embedding_keeps_what_was_done(

@@ -62,7 +62,9 @@ def with_marks(
         f"{len(added)} image(s) joined a class"
     )
     paths = listing.paths + tuple(added)
-    return FolderListing(paths, listing.labels + tuple(added.values()), listing.skipped, listing.excluded)
+    joined = {os.path.normpath(p) for p in added}
+    skipped = tuple(s for s in listing.skipped if os.path.normpath(s.path) not in joined)  # now used
+    return FolderListing(paths, listing.labels + tuple(added.values()), skipped, listing.excluded)
 
 
 def marked_negatives(

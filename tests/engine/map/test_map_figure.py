@@ -115,3 +115,31 @@ def test_page_is_standalone_offline_and_escaped() -> None:
 def test_title_counts_images(title: str) -> None:
     fig = map_figure(_projection(5), [f"{i}" for i in range(5)], ["a"] * 5, title=title)
     assert "5 images" in fig.layout.title.text
+
+
+def test_hundreds_of_classes_get_distinct_colours_and_no_legend_wall() -> None:
+    from lookalike.engine.map.colours import class_colours
+    from lookalike.engine.map.figure import LEGEND_MAX
+
+    assert len(set(class_colours(755))) == 755  # a 10-hue cycle would repeat each colour 75 times
+    labels = [f"class{i % 60:02d}" for i in range(180)]
+    traces = _data(map_figure(_projection(len(labels)), [f"{lab}/x.png" for lab in labels], labels))
+    assert len({t["marker"]["color"] for t in traces}) == 60
+    assert all(t["showlegend"] is False for t in traces)  # 60 > LEGEND_MAX: find a class by name
+    few = _data(
+        map_figure(_projection(8), [f"c{i % 4}/x.png" for i in range(8)], [f"c{i % 4}" for i in range(8)])
+    )
+    assert all(t["showlegend"] is True for t in few)
+    assert LEGEND_MAX < 60
+
+
+def test_cluster_colours_follow_the_embedding_not_the_labels() -> None:
+    from lookalike.engine.map.colours import cluster_colours
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=10, size=(3, 8))
+    x = np.concatenate([c + rng.normal(size=(40, 8)) for c in centres]).astype(np.float32)
+    colours = cluster_colours(x, n_clusters=3)
+    groups = [set(colours[i * 40 : (i + 1) * 40]) for i in range(3)]
+    assert all(len(g) == 1 for g in groups)  # each blob one colour
+    assert len(set().union(*groups)) == 3  # and three different ones

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from lookalike.engine.model.bundled import sample_folder
 from lookalike.engine.teaching.pair_marks import read_marks
+from lookalike.gui.duplicates.view import COLUMNS
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
@@ -87,8 +88,10 @@ def test_compare_marks_and_explains_a_pair(
     assert "your mark" in compare.verdict.text()
     assert window.marks.verdict(f"flag_it/{a.name}", f"flag_it/{b.name}") is True
 
-    with qtbot.waitSignal(bar.explained, timeout=LONG):
+    with qtbot.waitSignal(bar.explained, timeout=LONG) as explained:
         bar.explain_button.click()
+    assert explained.args is not None
+    assert explained.args[0].result.distance == compare.distance  # the view's two numbers agree
     faint = bar.overlays()
     bar.opacity.setValue(100)
     strong = bar.overlays()
@@ -139,3 +142,13 @@ def test_duplicates_context_menu_marks_against_the_kept_image(
     menu.close()
     kept = group.files[group.keep].rel_path
     assert window.marks.verdict(kept, item.text(5)) is False
+    column = COLUMNS.index("Your mark")
+    assert item.text(column) == "✗ not a match"  # the view shows the mark it set
+    assert tree.header().visualIndex(column) == COLUMNS.index("Proposal") + 1  # on screen, not past Path
+    window.marks.mark(kept, item.text(5), True)
+    assert item.text(column) == "✓ is a match"
+    window.marks.unmark(kept, item.text(5))
+    assert item.text(column) == ""
+    kept_item = top.child(group.keep)
+    assert kept_item is not None
+    assert kept_item.text(column) == ""

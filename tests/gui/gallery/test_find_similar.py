@@ -111,3 +111,28 @@ def test_heic_and_avif_photos_open_in_the_gallery_and_as_queries(
     shown = [emb.paths[n.row] for n in window.neighbours.neighbours]
     assert shown == [e["path"] for e in cli_neighbours(folder, tmp_path / "query.heic", len(shown), capsys)]
     assert shown[0].startswith("flag_kr/")
+
+
+def test_outside_query_shows_its_image_and_clears_the_old_selection(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    folder = copy_samples(tmp_path / "samples")
+    outside = tmp_path / "elsewhere" / "my_flag.png"
+    outside.parent.mkdir()
+    shutil.move(sorted((folder / "flag_it").iterdir())[0], outside)
+    window = make_window(model=default_model_path())
+    open_folder(qtbot, window, folder)
+    window.session.select([3])  # an earlier pick stays highlighted unless the query clears it
+    assert window.gallery.list.selectionModel().selectedIndexes()
+    with qtbot.waitSignal(window.outside.answered, timeout=LONG):
+        assert drop_files(window.gallery.list.viewport(), [outside])
+    assert window.session.selection == []
+    assert not window.gallery.list.selectionModel().selectedIndexes()
+    view = window.neighbours
+    qtbot.waitUntil(lambda: not view.query_image.pixmap().isNull(), timeout=LONG)  # the query itself
+    assert view.query_image.toolTip() == str(outside)
+    emb = embeddings_of(window)
+    for i, n in enumerate(view.neighbours):  # each tile names its file (a long name elided mid-way)
+        name, line = emb.paths[n.row].rsplit("/", 1)[-1], view.list.item(i).text().split("\n")[0]
+        head, _, tail = line.partition("…")
+        assert line == name or (name.startswith(head) and name.endswith(tail) and len(head) > 3)

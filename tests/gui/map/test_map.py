@@ -105,7 +105,15 @@ def test_map_click_lasso_and_hover(
     qtbot.waitUntil(lambda: js(qtbot, window, "typeof window.__members") == "string")
     members = set(js(qtbot, window, "window.__members").split(","))
     assert js(qtbot, window, "window.__objects") == "bridge"
-    page_calls = {"pointClicked", "pointsSelected", "requestThumbnail", "pageReady", "thumbnailReady"}
+    page_calls = {
+        "pointClicked",
+        "pointsSelected",
+        "requestThumbnail",
+        "viewChanged",
+        "pageReady",
+        "thumbnailReady",
+        "atlasReady",
+    }
     qobject_builtins = {
         "deleteLater",
         "destroyed",

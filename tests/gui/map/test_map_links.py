@@ -84,6 +84,12 @@ def test_gallery_selection_colours_and_search_show_on_the_map(
     assert threading.main_thread() not in colourers  # a pass over every image, off the UI thread
     far = int(dist.argmax())
     assert js(qtbot, window, f"window.lookalikeColourOf({far})") == pytest.approx(dist[far], abs=1e-4)
+    links.set_mode("cluster")  # computed in a worker, once per folder, without any selection needed
+    qtbot.waitUntil(lambda: links.clusters is not None, timeout=LONG)
+    assert links.clusters is not None
+    qtbot.waitUntil(lambda: js(qtbot, window, "window.lookalikeColouring") == "list", timeout=LONG)
+    for row in (0, 12, len(emb) - 1):
+        assert js(qtbot, window, f"window.lookalikeColourOf({row})") == links.clusters[row]
     links.set_mode("class")
     assert js(qtbot, window, "window.lookalikeColouring") == "class"
 

@@ -70,6 +70,8 @@ def test_mark_against_the_class_folders_is_left_out(tmp_path: Path) -> None:
     assert dict(zip(listing.paths, listing.labels, strict=True))[str(loose)] == "flag_it"
     assert sorted(set(listing.labels)) == ["flag_de", "flag_it"]
     assert any("contradict" in line for line in said)
+    assert [s.path for s in list_dataset([str(folder)]).skipped] == [str(loose)]
+    assert listing.skipped == ()  # it joined a class: the log must not call it skipped
 
 
 def test_marked_pairs_share_batches() -> None:

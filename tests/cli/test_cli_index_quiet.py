@@ -1,0 +1,42 @@
+"""A normal `lookalike index` run on this machine prints its own lines only: no Ray error-level line."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ray")
+pytest.importorskip("faiss")
+
+pytestmark = pytest.mark.timeout(240)
+REPO = Path(__file__).resolve().parents[2]
+RAY_LOG_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+ [EWF] \d+ \d+\]")  # Ray's C++ logger
+
+
+def test_a_local_index_run_logs_no_ray_errors(tmp_path: Path, image_data: Path) -> None:
+    source = tmp_path / "cards"
+    for name in ("1_of_spades", "2_of_hearts"):
+        shutil.copytree(image_data / "cards" / name, source / name)
+    env = dict(os.environ, LOOKALIKE_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(REPO))
+    command = [
+        sys.executable,
+        "-m",
+        "lookalike.cli.main",
+        "index",
+        str(source),
+        "--out",
+        str(tmp_path / "ix"),
+    ]
+    proc = subprocess.run(
+        [*command, "--workers", "1"], cwd=REPO, env=env, capture_output=True, text=True, timeout=230
+    )
+    assert proc.returncode == 0, proc.stderr
+    noise = [line for line in proc.stderr.splitlines() if RAY_LOG_LINE.match(line) or "Warning" in line]
+    assert noise == []
+    assert "embedded" in proc.stdout + proc.stderr
