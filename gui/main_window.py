@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from lookalike.engine.folder.embedding import FolderEmbeddings
@@ -37,8 +35,9 @@ from lookalike.gui.threshold.view import ThresholdView
 from lookalike.gui.widgets.skipped_panel import SkippedPanel
 from lookalike.gui.widgets.status_bar import StatusBar
 from lookalike.gui.widgets.workers import WorkerPool
+from lookalike.gui.window_menus import build_menus
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -53,6 +52,9 @@ from PySide6.QtWidgets import (
 
 class MainWindow(QMainWindow):
     """Gallery on the left; neighbours, compare, map, threshold and skipped files as tabs on the right."""
+
+    recent_menu: QMenu  # File → Recent folders (built by window_menus)
+    models_menu: QMenu  # File → Recent models
 
     error_shown = Signal(str, str)
 
@@ -114,36 +116,9 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "Open &folder…", QKeySequence.StandardKey.Open, self.choose_folder)
-        self._action(file_menu, "Open &index…", QKeySequence("Ctrl+Alt+O"), self.choose_index)
-        self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"), self.choose_model)
-        self._action(file_menu, "Find &similar…", QKeySequence("Ctrl+F"), self.choose_similar)
-        self.recent_menu = file_menu.addMenu("Recent folders")
-        self._action(file_menu, "&Previous model", QKeySequence("Ctrl+Shift+P"), self.teaching.previous_model)
-        self.models_menu = file_menu.addMenu("Recent models")
-        self._build_image_tools(file_menu.addMenu("&Export"))
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-        work = self.menuBar().addMenu("&Work")
-        self._action(work, "&Stop", QKeySequence(Qt.Key.Key_Escape), self.controller.stop)
-        self._action(work, "Compute &map", QKeySequence("Ctrl+M"), self._show_map)
-        work.addSeparator()
-        self._action(work, "&Teach the model on this folder…", QKeySequence("Ctrl+T"), self.teaching.teach)
-        self._action(work, "Marked &pairs…", QKeySequence("Ctrl+Alt+M"), self.teaching.show_marks)
-        self._action(work, "&Undo last mark", QKeySequence.StandardKey.Undo, self.marks.undo)
-        view = self.menuBar().addMenu("&View")
-        for i in range(self.tabs.count()):
-            self._action(
-                view,
-                self.tabs.tabText(i),
-                QKeySequence(f"Ctrl+{i + 1}"),
-                partial(self.tabs.setCurrentIndex, i),
-            )
-        self._fill_recent()
-        self.teaching.fill_models()
+        build_menus(self)
 
-    def _build_image_tools(self, export_menu: QMenu) -> None:
+    def build_image_tools(self, export_menu: QMenu) -> None:
         """Per-image actions (Image menu, context menus) and File → Export."""
         self.image_actions = ImageActions(self.session, self)
         self.image_actions.fill_menu(self.menuBar().addMenu("&Image"))
@@ -159,15 +134,6 @@ class MainWindow(QMainWindow):
         export_menu.addAction("Marked pairs (is / is not a match)…").triggered.connect(
             lambda: ask_marks_export(self, self.marks)
         )
-
-    def _action(
-        self, menu: QMenu, text: str, key: QKeySequence | QKeySequence.StandardKey, slot: Callable[[], object]
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(key)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
 
     def _wire(self) -> None:
         self.controller.failed.connect(self.show_error)
@@ -236,7 +202,7 @@ class MainWindow(QMainWindow):
         path = Path(folder).expanduser().resolve()
         self.thumbs.clear()
         self.settings.add_recent_folder(str(path))
-        self._fill_recent()
+        self.fill_recent()
         self.setWindowTitle(f"Lookalike — {path.name}")
         self.skipped.show_result(None)
         self.controller.open_folder(path)
@@ -321,11 +287,11 @@ class MainWindow(QMainWindow):
         if self.session.embedder is not None:
             self.settings.set_threshold(self.session.embedder.sha256, value)
 
-    def _show_map(self) -> None:
+    def show_map(self) -> None:
         self.tabs.setCurrentWidget(self.map)
         self.map.compute()
 
-    def _fill_recent(self) -> None:
+    def fill_recent(self) -> None:
         self.recent_menu.clear()
         for folder in self.settings.recent_folders():
             action = self.recent_menu.addAction(folder)

@@ -117,7 +117,7 @@ def embed_folder(
     mark_used(cpath)
     prune_cache(cpath.parent, keep=cpath)
     notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
-    return _result(root, entries, vectors, skipped, embedder, n_cached, cancelled, notice)
+    return _result(root, entries, vectors, skipped, embedder, _Tally(n_cached, cancelled, notice))
 
 
 class _Checkpointer:
@@ -212,15 +212,22 @@ def _run_batch(
     return [ok[i] for i in keep], vectors[keep], skips
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """How a scan went, beside its vectors: reused from the cache, stopped early, what to tell."""
+
+    n_cached: int
+    cancelled: bool
+    notice: str | None
+
+
 def _result(
     root: Path,
     entries: list[ImageEntry],
     vectors: dict[str, np.ndarray],
     skipped: list[SkippedFile],
     embedder: Embedder,
-    n_cached: int,
-    cancelled: bool,
-    notice: str | None,
+    tally: _Tally,
 ) -> FolderEmbeddings:
     kept = [e for e in entries if e.rel_path in vectors]
     stack = (
@@ -235,8 +242,8 @@ def _result(
         vectors=stack.astype(np.float32, copy=False),
         skipped=sorted(skipped, key=lambda s: s.path),
         provider=embedder.provider,
-        n_embedded=len(kept) - n_cached,
-        n_cached=n_cached,
-        cancelled=cancelled,
-        notices=[notice] if notice else [],
+        n_embedded=len(kept) - tally.n_cached,
+        n_cached=tally.n_cached,
+        cancelled=tally.cancelled,
+        notices=[tally.notice] if tally.notice else [],
     )

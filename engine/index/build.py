@@ -92,7 +92,8 @@ def build_index(
         progress(before, total)
     try:
         if plan.todo:
-            _run_ray(settings, embedder, listing.root, plan.todo, writer, cancel, progress, before, total)
+            tracker = _Tracker(progress, cancel, before, total)
+            _run_ray(settings, embedder, listing.root, plan.todo, writer, tracker)
     finally:
         manifest = writer.flush()  # also on Ctrl+C: every row that came back is kept
     cancelled = bool(cancel is not None and cancel.is_set() and writer.returned < len(plan.todo))
@@ -111,16 +112,32 @@ def build_index(
     )
 
 
+@dataclass(frozen=True)
+class _Tracker:
+    """Progress and cancel of one build: rows done before the Ray stream, and the total to reach."""
+
+    progress: Callable[[int, int], None] | None
+    cancel: CancelFlag | None
+    before: int
+    total: int
+
+    def report(self, returned: int) -> None:
+        """`returned` files came back from the workers so far."""
+        if self.progress:
+            self.progress(self.before + returned, self.total)
+
+    def cancelled(self) -> bool:
+        """The user asked to stop (Ctrl+C, SIGTERM, the app's Stop)."""
+        return self.cancel is not None and self.cancel.is_set()
+
+
 def _run_ray(
     settings: IndexSettings,
     embedder: Embedder,
     root: Path,
     todo: list[ImageEntry],
     writer: ShardWriter,
-    cancel: CancelFlag | None,
-    progress: Callable[[int, int], None] | None,
-    before: int,
-    total: int,
+    tracker: _Tracker,
 ) -> None:
     """Stream the new files through the Ray pipeline into the writer; every file must come back."""
     workers = settings.workers or cpu_cores()
@@ -130,9 +147,8 @@ def _run_ray(
     job = RayJob(settings.address, workers, model, embedder.sha256, prep, embedder.dim, settings.batch_size)
     for block in embed_rows([_item(root, e) for e in todo], job):
         writer.add_block(block)
-        if progress:
-            progress(before + writer.returned, total)
-        if cancel is not None and cancel.is_set():
+        tracker.report(writer.returned)
+        if tracker.cancelled():
             return
     if writer.returned < len(todo):
         raise IndexFolderError(f"{len(todo) - writer.returned} file(s) came back from no worker")

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.teaching.teach_run import HeldOutFigures
 
 
+@dataclass(frozen=True)
+class BeforeAfter:
+    """The starting and the taught model's figures on the same held-out images (None: not scored)."""
+
+    before: HeldOutFigures | None
+    after: HeldOutFigures | None
+
+
 def card_text(
     model: Embedder,
     folder: Path,
     held_out: list[str],
-    before: HeldOutFigures | None,
-    after: HeldOutFigures | None,
+    figures: BeforeAfter,
     starting_model: str,
     n_marks: int = 0,
 ) -> str:
@@ -37,8 +45,8 @@ def card_text(
         "",
         "| model | precision@1 | MAP@R | images | classes |",
         "|---|---|---|---|---|",
-        _row("starting model", before),
-        _row("taught model", after),
+        _row("starting model", figures.before),
+        _row("taught model", figures.after),
         "",
         "Thresholds (calibrated on the held-out classes): "
         + ", ".join(f"`{k}` {v:.4f}" for k, v in sorted(model.manifest.thresholds.items())),

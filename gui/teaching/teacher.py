@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.io.atomic_file import write_atomically
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.teaching.pair_marks import read_marks
-from lookalike.engine.teaching.taught_card import card_path, card_text
+from lookalike.engine.teaching.taught_card import BeforeAfter, card_path, card_text
 from lookalike.engine.teaching.teach_run import (
     HeldOutFigures,
     TeachPlan,
@@ -202,17 +203,11 @@ class Teacher(QObject):
             self._before_scored(before)
         marks = self.plan.marks_file
         n_marks = len(read_marks(marks)) if marks is not None and marks.is_file() else 0
-        text = card_text(
-            embedder,
-            self.plan.folder,
-            self.held_out,
-            self.before_figures,
-            after,
-            self.starting_model,
-            n_marks,
-        )
+        figures = BeforeAfter(self.before_figures, after)
+        text = card_text(embedder, self.plan.folder, self.held_out, figures, self.starting_model, n_marks)
         card = card_path(embedder.path)
-        card.write_text(text, encoding="utf-8")
+        data = text.encode("utf-8")
+        write_atomically(card, lambda fh: fh.write(data))  # a card is whole or the previous one
         ended = self.reason or "every epoch asked for ran"
         result = TeachResult(
             embedder.path, card, tuple(self.held_out), self.before_figures, after, self.stopping, ended

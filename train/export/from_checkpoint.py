@@ -30,4 +30,4 @@ def export_checkpoint(checkpoint: Path, out: Path, int8: bool = False) -> Export
     model.load_state_dict(payload["model"])
     state = state_from(payload)
     training = training_summary(data, cfg, state, model)
-    return export_trained(model, cfg, data.val, training, out, data.train.images if int8 else None)
+    return export_trained(model, with_changes(cfg, int8=int8), data, training, out)

@@ -61,17 +61,18 @@ def training_summary(
 def export_trained(
     model: torch.nn.Module,
     cfg: TrainConfig,
-    val: ImageSet,
+    data: PreparedData,
     training: dict[str, Any],
     out: Path,
-    int8_from: np.ndarray | None = None,
     forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> ExportReport:
     """Embed held-out images, calibrate, compare with raw pixels, export and parity-check.
 
-    With int8_from (training images for activation ranges), also write the int8 model beside
-    `out` and score it on the same held-out images through ONNX Runtime.
+    With cfg.int8, also write the int8 model beside `out` (activation ranges from the training
+    images) and score it on the same held-out images through ONNX Runtime.
     """
+    val = data.val
+    int8_from = data.train.images if cfg.int8 else None
     prep = preprocessing_for(cfg)
     model = model.cpu().eval()
     vectors = embed_images(model, val.images, prep, torch.device("cpu"), forward)

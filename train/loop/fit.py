@@ -129,9 +129,8 @@ class Trainer:
             best = Path(cfg.resume).parent / "best.pt"
         self.model.load_state_dict(load_checkpoint(best, "cpu")["model"])
         training = training_summary(self.data, cfg, self.state, self.model)
-        int8_from = self.data.train.images if cfg.int8 else None
         out = Path(cfg.out) / "model.onnx"
-        report = export_trained(self.model, cfg, self.data.val, training, out, int8_from, self.forward)
+        report = export_trained(self.model, cfg, self.data, training, out, self.forward)
         self.log(f"exported {report.path} (ONNX parity max |diff| {report.parity_diff:.1e})")
         if report.int8 is not None:
             held = report.int8["mean_average_precision_at_r"]
