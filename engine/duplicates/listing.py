@@ -17,14 +17,16 @@ from lookalike.engine.duplicates.groups import (
     ClosePairs,
     DuplicateGroups,
     GroupMethod,
-    close_pairs,
     duplicate_groups,
     groups_of_verified_pairs,
 )
 from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, file_facts, keep_index
 from lookalike.engine.duplicates.picture_check import file_descriptors, picture_distances
 from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.search.vector_search import search_of
 
+CANDIDATES = 10  # nearest neighbours per image that may be its duplicates
+CHUNK_PAIRS = 100_000  # picture distances a chunk: ~150 MB of float64 descriptors at most
 GROUP_COLUMNS = ("group", "path", "keep", "bytes", "width", "height", "modified")
 Role = Literal["keep", "move", "link", "linked"]
 ROLE_NAMES: dict[Role, str] = {
@@ -108,16 +110,40 @@ def list_duplicates(
 def _picture_checked_groups(
     emb: FolderEmbeddings, threshold: float, picture_threshold: float
 ) -> DuplicateGroups:
-    """Close pairs by embedding, kept when the files' pictures agree too; files read only for them."""
-    pairs = close_pairs(emb.vectors, threshold)
+    """Candidates by embedding (each image's nearest neighbours within the threshold: bounded at
+    CANDIDATES per image, however loose the threshold), kept when the files' pictures agree too;
+    files are read only for candidates, and picture distances are computed in bounded chunks."""
+    pairs = candidate_pairs(emb, threshold)
     rows = np.unique(np.concatenate([pairs.i, pairs.j]))
     desc, ok = file_descriptors([emb.folder / emb.paths[r] for r in rows])
-    where = np.searchsorted(rows, pairs.i), np.searchsorted(rows, pairs.j)
-    same = (
-        (picture_distances(desc[where[0]], desc[where[1]]) < picture_threshold) & ok[where[0]] & ok[where[1]]
-    )
+    a, b = np.searchsorted(rows, pairs.i), np.searchsorted(rows, pairs.j)
+    same = np.zeros(len(a), bool)
+    for start in range(0, len(a), CHUNK_PAIRS):
+        part = slice(start, start + CHUNK_PAIRS)
+        close = picture_distances(desc[a[part]], desc[b[part]]) < picture_threshold
+        same[part] = close & ok[a[part]] & ok[b[part]]
     kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
     return groups_of_verified_pairs(len(emb.vectors), kept)
+
+
+def candidate_pairs(emb: FolderEmbeddings, threshold: float) -> ClosePairs:
+    """Pairs (i < j) where one is among the other's CANDIDATES nearest and closer than `threshold`.
+
+    A near-copy is among its original's nearest few in any folder; the cap keeps the pair count
+    (and the files to read) proportional to the folder, not to its square.
+    """
+    n = len(emb.vectors)
+    k = min(CANDIDATES, n - 1)
+    if k <= 0:
+        empty = np.zeros(0, np.int64)
+        return ClosePairs(empty, empty, np.zeros(0), float(threshold))
+    idx, dist = search_of(emb).search(emb.vectors, k, exclude_self=np.arange(n))
+    rows = np.repeat(np.arange(n), k)
+    cols, d = idx.ravel(), dist.ravel()
+    keep = (cols >= 0) & (d < threshold)
+    i, j = np.minimum(rows[keep], cols[keep]), np.maximum(rows[keep], cols[keep])
+    pair_ids, first = np.unique(i.astype(np.int64) * n + j, return_index=True)
+    return ClosePairs(pair_ids // n, pair_ids % n, d[keep][first].astype(np.float64), float(threshold))
 
 
 def listing_document(listing: DuplicateListing) -> dict[str, Any]:
