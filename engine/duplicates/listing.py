@@ -17,6 +17,8 @@ from lookalike.engine.duplicates.groups import (
     ClosePairs,
     DuplicateGroups,
     GroupMethod,
+    TooManyPairsError,
+    close_pairs,
     duplicate_groups,
     groups_of_verified_pairs,
 )
@@ -25,7 +27,8 @@ from lookalike.engine.duplicates.picture_check import file_descriptors, picture_
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.search.vector_search import search_of
 
-CANDIDATES = 10  # nearest neighbours per image that may be its duplicates
+CANDIDATES = 10  # nearest neighbours per image that may be its duplicates (in a big folder)
+MAX_ALL_CANDIDATES = 1_000_000  # close pairs checked one by one up to this many
 CHUNK_PAIRS = 100_000  # picture distances a chunk: ~150 MB of float64 descriptors at most
 GROUP_COLUMNS = ("group", "path", "keep", "bytes", "width", "height", "modified")
 Role = Literal["keep", "move", "link", "linked"]
@@ -113,7 +116,7 @@ def _picture_checked_groups(
     """Candidates by embedding (each image's nearest neighbours within the threshold: bounded at
     CANDIDATES per image, however loose the threshold), kept when the files' pictures agree too;
     files are read only for candidates, and picture distances are computed in bounded chunks."""
-    pairs = candidate_pairs(emb, threshold)
+    pairs = _candidates(emb, threshold)
     rows = np.unique(np.concatenate([pairs.i, pairs.j]))
     desc, ok = file_descriptors([emb.folder / emb.paths[r] for r in rows])
     a, b = np.searchsorted(rows, pairs.i), np.searchsorted(rows, pairs.j)
@@ -124,6 +127,16 @@ def _picture_checked_groups(
         same[part] = close & ok[a[part]] & ok[b[part]]
     kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
     return groups_of_verified_pairs(len(emb.vectors), kept)
+
+
+def _candidates(emb: FolderEmbeddings, threshold: float) -> ClosePairs:
+    """Every close pair while they are few enough to check (a group of a thousand identical copies
+    stays one group); past MAX_ALL_CANDIDATES, each image's nearest CANDIDATES only."""
+    try:
+        pairs = close_pairs(emb.vectors, threshold)
+    except TooManyPairsError:
+        return candidate_pairs(emb, threshold)
+    return pairs if len(pairs.i) <= MAX_ALL_CANDIDATES else candidate_pairs(emb, threshold)
 
 
 def candidate_pairs(emb: FolderEmbeddings, threshold: float) -> ClosePairs:
