@@ -16,7 +16,7 @@ from lookalike.engine.model.manifest import Histograms
 from lookalike.engine.thresholds.default import ThresholdChoice, histogram_precision
 from lookalike.engine.thresholds.folder import FolderThreshold
 from lookalike.engine.thresholds.summary import FolderPairs, ThresholdSummary, summarize
-from lookalike.engine.thresholds.table import name
+from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, name
 from PySide6.QtCore import QObject, Signal
 
 MAX_DISTANCE = 2.0  # embeddings are unit vectors, so no Euclidean distance exceeds 2
@@ -104,8 +104,12 @@ class Session(QObject):
         return None, ""
 
     def calibrated_thresholds(self) -> dict[str, float]:
-        """The model's calibrated thresholds (best accuracy, FAR 1e-3, FAR 1e-2)."""
-        return dict(self.embedder.manifest.thresholds) if self.embedder is not None else {}
+        """The model's calibrated *match* thresholds (best accuracy, FAR points): what the slider
+        marks and offers; the duplicate ("same picture") thresholds are the Duplicates tab's."""
+        if self.embedder is None:
+            return {}
+        duplicate = (DUPLICATE_KEY, DUPLICATE_PICTURE_KEY)
+        return {k: v for k, v in self.embedder.manifest.thresholds.items() if k not in duplicate}
 
     def default_choice(self) -> ThresholdChoice | None:
         """The model's default threshold and the rule that picked it."""

@@ -24,6 +24,9 @@ def test_default_is_a_far_point_and_folder_thresholds_come_with_precision(
     assert choice.key.startswith("far_")
     assert window.session.threshold == pytest.approx(choice.value)
     bar = window.threshold_bar
+    assert "duplicate" in manifest.thresholds  # the bundled model has "same picture" thresholds…
+    assert set(bar.slider.marks) == {k for k in manifest.thresholds if not k.startswith("duplicate")}
+    assert not any("duplicate" in bar.far.itemText(i) for i in range(bar.far.count()))  # …not here
     assert "default: FAR" in bar.source.text()
     assert "calibration precision" in bar.summary.text()  # no folder yet: the model's own figure
     default_item = next(
