@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from lookalike.engine.duplicates.near_copies import near_copy
 from lookalike.engine.duplicates.picture_check import picture_descriptor
+from lookalike.engine.search.neighbours import pairwise_distances
 from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY
 from PIL import Image
 
@@ -66,8 +67,8 @@ def calibrate_duplicates(
     copy_e = np.linalg.norm(emb - emb_copy, axis=1)
     copy_p = np.linalg.norm(pic - pic_copy, axis=1)
     iu = np.triu_indices(len(originals), 1)
-    pair_e = _pair_distances(emb)[iu]
-    pair_p = _pair_distances(pic)[iu]
+    pair_e = pairwise_distances(emb)[iu]
+    pair_p = pairwise_distances(pic)[iu]
     same = lab[iu[0]] == lab[iu[1]]
     distinct = (pair_e > IDENTICAL) | (pair_p > IDENTICAL)  # a set may hold one picture twice
     pair_e, pair_p, same = pair_e[distinct], pair_p[distinct], same[distinct]
@@ -83,11 +84,6 @@ def calibrate_duplicates(
         n_copies=len(copies),
         n_distinct_pairs=len(pair_e),
     )
-
-
-def _pair_distances(v: np.ndarray) -> np.ndarray:
-    sq = np.einsum("ij,ij->i", v, v)
-    return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * v @ v.T, 0.0))
 
 
 def _loosest_picture_threshold(embedding_close: np.ndarray, pair_p: np.ndarray, n_pairs: int) -> float:
