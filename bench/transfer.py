@@ -84,18 +84,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--image-size", type=int, default=TrainConfig(data=("x",), out="x").image_size)
     p.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--report", default="transfer", help="saved as bench/results/REPORT.md")
+    p.add_argument("--learned-weight", type=float, default=TrainConfig(data=("x",), out="x").learned_weight)
     args = p.parse_args(argv)
     from lookalike.train.loop.trainer import log_stderr
 
     from bench.common import Report
 
+    from lookalike.train.command import BUDGET_EPOCHS
+
     cfg = TrainConfig(
-        data=("x",), out="x", seed=args.seed, max_minutes=args.minutes, image_size=args.image_size
+        data=("x",),
+        out="x",
+        seed=args.seed,
+        max_minutes=args.minutes,
+        image_size=args.image_size,
+        epochs=BUDGET_EPOCHS,  # as `lookalike train --max-minutes`: the budget or a plateau stops it
+        learned_weight=args.learned_weight,
     )
-    rep = Report("transfer", "Leave one kind out: trained without a kind, scored on it")
+    rep = Report(args.report, "Leave one kind out: trained without a kind, scored on it")
     rep.add(
-        f"Default recipe, {args.minutes:g} min per left-out kind, input {args.image_size} px, "
-        f"seed {args.seed}.",
+        f"Default recipe ({cfg.backbone}, learned weight {cfg.learned_weight:g}), {args.minutes:g} min "
+        f"per left-out kind, input {args.image_size} px, seed {args.seed}.",
         "",
         "| left-out kind | method | precision@1 | MAP@R | note |",
         "|---|---|---|---|---|",

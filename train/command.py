@@ -42,7 +42,11 @@ def register_train(sub: argparse._SubParsersAction) -> None:
         "--backbone",
         choices=BACKBONES,
         default=d.backbone,
-        help="ImageNet-pretrained EfficientNet-Lite0 (default) or the compact network from scratch",
+        help="hybrid (default): frozen ImageNet EfficientNet-Lite0 parts and pixels plus a trained "
+        "part; efficientnet_lite0: the same backbone fine-tuned; compact: a small network from scratch",
+    )
+    p.add_argument(
+        "--learned-weight", type=float, default=d.learned_weight, help="hybrid: weight of the trained part"
     )
     p.add_argument("--tune-blocks", type=int, default=d.tune_blocks, help="top backbone blocks to fine-tune")
     p.add_argument("--width", type=int, default=d.width, help="compact backbone: first-stage channels")
@@ -113,6 +117,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         dim=args.dim,
         backbone=args.backbone,
         tune_blocks=args.tune_blocks,
+        learned_weight=args.learned_weight,
         width=args.width,
         image_size=args.image_size,
         batch_classes=args.batch_classes,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 MINERS = ("batch-all", "batch-hard", "semi-hard", "random")
-BACKBONES = ("efficientnet_lite0", "compact")
+BACKBONES = ("hybrid", "efficientnet_lite0", "compact")
 # Emoji artwork is reserved for independent evaluation: it never trains or validates a model
 # (in the shared flags set, files named emoji_* come from emoji fonts).
 DEFAULT_EXCLUDE = ("emoji_*",)
@@ -62,7 +62,8 @@ class TrainConfig:
     margin: float = 0.2
     distance: str = "euclidean"
     dim: int = 128
-    backbone: str = "efficientnet_lite0"
+    backbone: str = "hybrid"
+    learned_weight: float = 0.5  # hybrid: how much the trained part counts beside the fixed ones
     tune_blocks: int = 0
     cache_trunk: bool = True
     trunk_views: int = 2
@@ -131,6 +132,9 @@ def _problems(cfg: TrainConfig) -> list[str]:
         (cfg.batch_images >= 2, "--batch-images must be >= 2 (triplets need a positive)"),
         (cfg.lr > 0, "--lr must be > 0"),
         (cfg.tune_blocks >= 0, "--tune-blocks must be >= 0"),
+        (math.isfinite(cfg.learned_weight) and cfg.learned_weight > 0, "--learned-weight must be > 0"),
+        (cfg.backbone != "hybrid" or cfg.tune_blocks == 0, "--tune-blocks needs --backbone efficientnet_lite0 (the hybrid keeps the backbone frozen)"),
+        (cfg.backbone != "hybrid" or cfg.image_size % 32 == 0, "--image-size must be a multiple of 32 for the hybrid backbone"),
         (cfg.trunk_views >= 1, "--trunk-views must be >= 1"),
         (0 <= cfg.backbone_lr_scale <= 1, "backbone_lr_scale must be in [0, 1]"),
         (cfg.warmup_steps >= 0, "warmup_steps must be >= 0"),

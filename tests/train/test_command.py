@@ -99,7 +99,7 @@ def test_backbone_choice_and_its_recipe(tmp_path: Path) -> None:
     compact = config_from_args(
         parser.parse_args(["train", str(tmp_path), "--out", str(tmp_path / "r"), "--backbone", "compact"])
     )
-    assert default.backbone == "efficientnet_lite0"
+    assert default.backbone == "hybrid"
     assert default.exclude == ("emoji_*",)
     assert compact.backbone == "compact"
     assert compact.lr == COMPACT_LR

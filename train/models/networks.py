@@ -53,6 +53,10 @@ def build_model(cfg: TrainConfig, pretrained: bool = True) -> nn.Module:
     """The configured network; pretrained=False when weights come from a checkpoint anyway."""
     if cfg.backbone == "compact":
         return EmbeddingNet(cfg.dim, cfg.width)
+    if cfg.backbone == "hybrid":
+        from lookalike.train.models.hybrid import HybridEmbedder
+
+        return HybridEmbedder(cfg.dim, cfg.learned_weight, cfg.image_size, pretrained)
     from lookalike.train.models.pretrained import PretrainedEmbedder
 
     return PretrainedEmbedder(cfg.dim, cfg.tune_blocks, pretrained)

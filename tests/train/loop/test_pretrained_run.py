@@ -39,7 +39,7 @@ def test_the_default_recipe_trains_exports_and_the_engine_loads_it(pretrained_ru
     assert [r["epoch"] for r in pretrained_run.state.history] == [1, 2]
     embedder = Embedder(report.path, device="cpu")
     assert embedder.manifest.preprocessing.input_size == 32
-    assert embedder.manifest.training["config"]["backbone"] == "efficientnet_lite0"
+    assert embedder.manifest.training["config"]["backbone"] == "hybrid"
     image = Path(sample_folder()) / "flag_de" / "iso_png320.png"
     assert np.linalg.norm(embedder.embed_file(image)) == pytest.approx(1.0, abs=1e-5)
 

@@ -1,0 +1,162 @@
+"""The default embedder: what the frozen ImageNet backbone and the pixels already know, plus a
+learned part, each unit-length and weighted, concatenated and normalised again.
+
+Why: fine-tuning on a handful of image kinds made the embedding *worse* on the next kind than
+the untuned backbone, and the untuned backbone's globally pooled features lose to raw pixels on
+kinds where layout and colour decide (flags, cards): global pooling throws the layout away.
+Measured leaving one kind out (bench/transfer.py, bench/results/transfer.md), four fixed parts
+carry almost all of what transfers:
+
+- pixels: the 16×16 colour thumbnail with each channel's mean removed (layout and colour,
+  brightness-invariant);
+- blocks 5 and 10 of EfficientNet-Lite0 (stride 16) pooled over a 2×2 grid (mid-level shape
+  with coarse layout), and the head's 1280 globally pooled features (ImageNet semantics);
+
+and a learned part (triplet loss on the user's classes) adds what the training set teaches,
+at `learned_weight`. Squared distances add over parts, so each weight is how much that part
+counts. The backbone parts are projected on their principal components, fitted on the run's
+own training images (`fit_projections`): 2,816 numbers would cost 2× the memory of 1,536 for
+no measured gain. Nothing in the backbone trains; batch norm keeps ImageNet statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F  # noqa: N812 - the conventional name
+from lookalike.train.models.efficientnet_lite import EfficientNetLite0, load_pretrained
+from lookalike.train.models.pretrained import TAP_BLOCK
+from torch import nn
+
+PIXEL_GRID = 16
+MID_BLOCK = 5  # last block read below the tap block (80 channels, stride 16)
+# Part weights, chosen leaving one kind out (bench/transfer.py); pixels count 1.
+WEIGHTS = {"pixels": 1.0, "mid": 0.3, "tap": 0.7, "head": 0.85}
+# Principal components kept per backbone part (channels × grid cells → this many).
+COMPONENTS = {"mid": 128, "tap": 256, "head": 256}
+GRID = 2  # backbone maps are pooled over GRID × GRID cells
+STRIDE = 16  # of the mid and tap blocks
+CHANNELS = {"mid": 80, "tap": 112, "head": 1280}
+CELLS = {"mid": GRID * GRID, "tap": GRID * GRID, "head": 1}
+EPS = 1e-12
+
+
+def unit(x: torch.Tensor) -> torch.Tensor:
+    """Rows to unit length; explicit ops so the exported graph stays plain."""
+    return x / x.pow(2).sum(dim=1, keepdim=True).clamp_min(EPS).sqrt()
+
+
+def grid_pool(x: torch.Tensor, kernel: int) -> torch.Tensor:
+    """Average over kernel × kernel cells, flattened channel-major. The kernel is a constant of
+    the input size (the exported graph cannot read sizes: SameConv's padding hides them)."""
+    return F.avg_pool2d(x, kernel).flatten(1)
+
+
+def pixel_part(x: torch.Tensor, kernel: int) -> torch.Tensor:
+    """16×16 thumbnail of the normalised input, each channel's mean removed, flattened."""
+    small = F.avg_pool2d(x, kernel)
+    return (small - small.mean(dim=(2, 3), keepdim=True)).flatten(1)
+
+
+class HybridEmbedder(nn.Module):
+    """Frozen EfficientNet-Lite0 parts + pixels + a learned linear part → unit embedding."""
+
+    def __init__(
+        self, dim: int = 128, learned_weight: float = 0.5, image_size: int = 64, pretrained: bool = True
+    ) -> None:
+        super().__init__()
+        if image_size % (STRIDE * GRID):
+            raise ValueError(f"the hybrid embedder needs an input size divisible by {STRIDE * GRID}")
+        self.pixel_kernel = image_size // PIXEL_GRID
+        self.grid_kernel = image_size // STRIDE // GRID
+        net = EfficientNetLite0()
+        if pretrained:
+            load_pretrained(net)
+        net._fc = nn.Identity()  # type: ignore[assignment]  # the ImageNet classifier is not used
+        self.backbone = net
+        for p in net.parameters():
+            p.requires_grad_(False)
+        self.head = nn.Linear(CHANNELS["tap"] + CHANNELS["head"], dim)
+        self.learned_weight = learned_weight
+        for name, k in COMPONENTS.items():
+            d = CHANNELS[name] * CELLS[name]
+            self.register_buffer(f"{name}_mean", torch.zeros(d))
+            self.register_buffer(f"{name}_basis", torch.eye(d, k))
+
+    # The trainer's interface (shared with PretrainedEmbedder): trunk runs frozen, top trains.
+    tune_blocks = 0
+
+    @property
+    def first_tuned(self) -> int:
+        """Every block is frozen: the whole backbone is the trunk."""
+        return len(self.backbone._blocks)
+
+    def backbone_parameters(self) -> list[nn.Parameter]:
+        """Nothing in the backbone trains."""
+        return []
+
+    def train(self, mode: bool = True) -> HybridEmbedder:
+        """Only the learned part has a train mode; the backbone stays in eval (ImageNet BN)."""
+        super().train(mode)
+        self.backbone.eval()
+        return self
+
+    def raw_parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every fixed part before projection, and the tap block's global pool (learned input)."""
+        net = self.backbone
+        parts = {"pixels": pixel_part(x, self.pixel_kernel)}
+        h = F.relu6(net._bn0(net._conv_stem(x)))
+        for i, block in enumerate(net._blocks):
+            h = block(h)
+            if i == MID_BLOCK:
+                parts["mid"] = grid_pool(h, self.grid_kernel)
+            elif i == TAP_BLOCK:
+                parts["tap"] = grid_pool(h, self.grid_kernel)
+                parts["tap_global"] = h.mean(dim=(2, 3))
+        parts["head"] = F.relu6(net._bn1(net._conv_head(h))).mean(dim=(2, 3))
+        return parts
+
+    def trunk(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Frozen part → (weighted fixed embedding parts, the learned part's input)."""
+        parts = self.raw_parts(x)
+        fixed = [WEIGHTS["pixels"] * unit(parts["pixels"])]
+        for name in COMPONENTS:
+            mean, basis = getattr(self, f"{name}_mean"), getattr(self, f"{name}_basis")
+            fixed.append(WEIGHTS[name] * unit((unit(parts[name]) - mean) @ basis))
+        return torch.cat(fixed, dim=1), torch.cat([parts["tap_global"], parts["head"]], dim=1)
+
+    def top(self, fixed: torch.Tensor, learned_input: torch.Tensor) -> torch.Tensor:
+        """Trained part: the learned projection joins the fixed parts; the whole is unit length."""
+        learned = self.learned_weight * unit(self.head(learned_input))
+        return unit(torch.cat([fixed, learned], dim=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """NCHW images normalised to [-1, 1] → unit-length embeddings."""
+        return self.top(*self.trunk(x))
+
+    def part_outputs(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The projected parts' inputs (unit rows), in COMPONENTS order: what the fit reads."""
+        parts = self.raw_parts(x)
+        return tuple(unit(parts[name]) for name in COMPONENTS)
+
+    @torch.no_grad()
+    def fit_projections(self, parts: Sequence[torch.Tensor]) -> None:
+        """Principal components of each backbone part (`part_outputs` of the run's training
+        images, one tensor per part): centred, then the top COMPONENTS[name] directions."""
+        for (name, k), feats in zip(COMPONENTS.items(), parts, strict=True):
+            feats = feats.double()
+            mean = feats.mean(dim=0)
+            _, _, vt = torch.linalg.svd(feats - mean, full_matrices=False)
+            basis = torch.zeros_like(getattr(self, f"{name}_basis"), dtype=torch.float64)
+            keep = min(k, vt.shape[0])
+            basis[:, :keep] = vt[:keep].T
+            getattr(self, f"{name}_mean").copy_(mean.float())
+            getattr(self, f"{name}_basis").copy_(basis.float())
+
+
+def embedding_size(model: nn.Module, dim: int) -> int:
+    """Output length: the fixed parts plus the learned `dim`, or `dim` for other networks."""
+    if isinstance(model, HybridEmbedder):
+        return PIXEL_GRID * PIXEL_GRID * 3 + sum(COMPONENTS.values()) + dim
+    return dim
