@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from lookalike.train.config import TrainConfig
 from lookalike.train.data.prepared import PreparedData, prepare, preprocessing_for
+from lookalike.train.default_model import LEARNED_WEIGHT
 from lookalike.train.export.baseline import raw_pixel_vectors
 from lookalike.train.loop.checkpoint import load_checkpoint
 from lookalike.train.loop.embed import embed_images
@@ -85,13 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--report", default="transfer", help="saved as bench/results/REPORT.md")
-    p.add_argument("--learned-weight", type=float, default=TrainConfig(data=("x",), out="x").learned_weight)
+    p.add_argument("--learned-weight", type=float, default=LEARNED_WEIGHT, help="the default model's")
     args = p.parse_args(argv)
+    from lookalike.train.command import BUDGET_EPOCHS
     from lookalike.train.loop.trainer import log_stderr
 
     from bench.common import Report
-
-    from lookalike.train.command import BUDGET_EPOCHS
 
     cfg = TrainConfig(
         data=("x",),

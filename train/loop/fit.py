@@ -16,12 +16,12 @@ import torch
 from lookalike.train.config import TrainConfig
 from lookalike.train.data.marked_data import marked_negatives
 from lookalike.train.data.marked_sampler import make_sampler
+from lookalike.train.data.normalization import normalize_torch
 from lookalike.train.data.preload import ImageSet
 from lookalike.train.data.prepared import Log, PreparedData, preprocessing_for, validation_subset
 from lookalike.train.data.provenance import provenance
 from lookalike.train.export.package_run import ExportReport, export_trained, training_summary
 from lookalike.train.loop.checkpoint import RunState, load_checkpoint, save_checkpoint
-from lookalike.train.data.normalization import normalize_torch
 from lookalike.train.loop.embed import embed_images
 from lookalike.train.loop.epoch import (
     BatchEmbedder,

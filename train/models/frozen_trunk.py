@@ -102,6 +102,10 @@ def ort_session(path: Path, threads: int) -> Any:
 
 def trunk_runner(model: torch.nn.Module, size: int, device: torch.device, folder: Path) -> FrozenTrunk | None:
     """A FrozenTrunk for a pretrained model on the CPU with a non-empty trunk, else None."""
-    if not isinstance(model, (PretrainedEmbedder, HybridEmbedder)) or device.type != "cpu" or model.first_tuned == 0:
+    if (
+        not isinstance(model, (PretrainedEmbedder, HybridEmbedder))
+        or device.type != "cpu"
+        or model.first_tuned == 0
+    ):
         return None
     return FrozenTrunk(model, size, torch.get_num_threads(), folder)

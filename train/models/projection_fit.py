@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from lookalike.train.data.normalization import normalize_torch
-from lookalike.train.data.prepared import PreparedData, preprocessing_for
-from lookalike.train.data.preload import dataset_of
 from lookalike.train.config import TrainConfig
+from lookalike.train.data.normalization import normalize_torch
+from lookalike.train.data.preload import dataset_of
+from lookalike.train.data.prepared import PreparedData, preprocessing_for
 from lookalike.train.models.frozen_trunk import export_module, ort_session
 from lookalike.train.models.hybrid import HybridEmbedder
 

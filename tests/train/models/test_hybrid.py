@@ -63,7 +63,9 @@ def test_pixel_part_ignores_a_brightness_shift(model: HybridEmbedder, images: to
     np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
 
 
-def test_projections_are_orthonormal_and_centred_on_the_sample(model: HybridEmbedder, images: torch.Tensor) -> None:
+def test_projections_are_orthonormal_and_centred_on_the_sample(
+    model: HybridEmbedder, images: torch.Tensor
+) -> None:
     parts = model.part_outputs(images)
     for (name, k), feats in zip(COMPONENTS.items(), parts, strict=True):
         basis = getattr(model, f"{name}_basis")
