@@ -1,8 +1,8 @@
 """The network the benchmarks run: the bundled ONNX model and the same network in torch eager.
 
 The bundled model (assets/model.onnx) is used when it exists; its torch twin is the network the
-manifest's training config names (train.models.networks's EmbeddingNet, or the pretrained backbone's
-PretrainedEmbedder) built with the sizes it records, with the ONNX weights copied in
+manifest's training config names (train.models.networks's EmbeddingNet, the pretrained backbone's
+PretrainedEmbedder or the HybridEmbedder) built with the sizes it records, with the ONNX weights copied in
 where name and shape match (speed does not depend on the weights; every convolution matching by
 name and shape shows it is the same network). Without a bundled model, a seeded EmbeddingNet is
 exported to ONNX here instead.
@@ -49,8 +49,11 @@ def _from_bundled(path: Path) -> BenchModel:
     manifest = Embedder(path, device="cpu").manifest
     config = (manifest.training or {}).get("config", {})
     dim = int(config.get("dim", manifest.embedding_dim))
-    if config.get("backbone", "compact") == "compact":
+    backbone = config.get("backbone", "compact")
+    if backbone == "compact":
         net = _net(dim, int(config.get("width", DEFAULT_WIDTH)))
+    elif backbone == "hybrid":
+        net = _hybrid_net(dim, manifest.preprocessing.input_size)
     else:
         net = _pretrained_net(dim, int(config.get("tune_blocks", 1)))
     return BenchModel(path, net, f"bundled {path.name}", _copy_onnx_weights(path, net))
@@ -60,6 +63,12 @@ def _pretrained_net(dim: int, tune_blocks: int) -> Any:
     from lookalike.train.models.pretrained import PretrainedEmbedder
 
     return PretrainedEmbedder(dim, tune_blocks, pretrained=False).eval()
+
+
+def _hybrid_net(dim: int, size: int) -> Any:
+    from lookalike.train.models.hybrid import HybridEmbedder
+
+    return HybridEmbedder(dim, image_size=size, pretrained=False).eval()
 
 
 def _net(dim: int, width: int) -> Any:

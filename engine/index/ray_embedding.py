@@ -22,6 +22,7 @@ from lookalike.engine.errors import ImageLoadError, ModelError
 from lookalike.engine.images.loading import load_image
 from lookalike.engine.images.preprocessing import Preprocessing, fit_to_input
 from lookalike.engine.index.cluster_extra import require
+from lookalike.engine.index.ray_watchdog import guard_local_cluster
 
 BLOCK_ROWS = 256  # rows per Ray block: small enough to spread 1k images over 2 workers
 
@@ -51,6 +52,7 @@ def connect(address: str, cpus: int) -> None:
     }
     if address == "local":
         ray.init(num_cpus=cpus, include_dashboard=False, **options)
+        guard_local_cluster()  # its processes die with this one, even on kill -9
     else:
         ray.init(address=address, **options)
 
