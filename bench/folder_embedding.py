@@ -53,6 +53,10 @@ class TorchTwin:
         """Same normalisation, torch forward."""
         return torch_embed(self.net, batch, self.manifest.preprocessing)
 
+    def embed_rows(self, batch: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """What embed_folder calls since bad rows are skipped one by one (every row is good here)."""
+        return self.embed_batch(batch), [""] * len(batch)
+
 
 def decode_only(folder: Path, embedder: Embedder) -> int:
     """Load + resize every image with the pipeline's loader and worker count, no model."""
@@ -179,7 +183,8 @@ def _describe(rep: Report, n: int, mp: float, mb: float, bm: BenchModel, embedde
     rep.add(
         f"Folder: {n} JPEGs, {mp:.2f} MP and {mb:.2f} MB on average (made by bench/photo_folder.py).",
         f"Model: {bm.origin}; input {prep.input_size} px {prep.resize}, dim {embedder.dim}, "
-        f"ONNX Runtime provider {embedder.provider}; torch twin (EmbeddingNet): {bm.weights}.",
+        f"ONNX Runtime provider {embedder.provider}; "
+        f"torch twin ({type(bm.torch_model).__name__}): {bm.weights}.",
         f"Decode workers: {decode_workers()}, ONNX Runtime threads: {inference_threads()}; "
         "cold cache each time; model loading not timed.",
         "",

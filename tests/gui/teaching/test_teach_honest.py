@@ -77,7 +77,8 @@ def test_a_worse_model_is_called_worse_and_the_starting_model_stays(
     assert result.after.n_images == result.before.n_images  # the same held-out images
     assert result.after.map_at_r < result.before.map_at_r  # the premise of this test
 
-    assert "WORSE" in dialog.verdict.text()
+    verdict = dialog.verdict.text()  # worse on both figures, or worse on MAP@R and not on p@1
+    assert "WORSE" in verdict or "better on one figure and worse on the other" in verdict
     assert "starting model stays in use" in dialog.verdict.text()
     assert f"{result.before.map_at_r:.3f} → {result.after.map_at_r:.3f}" in dialog.verdict.text()
     assert dialog.keep_button.isVisible()

@@ -45,7 +45,9 @@ def test_an_empty_exclude_list_keeps_every_file(tmp_path: Path) -> None:
 
 def test_training_and_held_out_sets_hold_no_emoji(tmp_path: Path) -> None:
     root = _folder(tmp_path / "flags", classes=6)
-    cfg = TrainConfig(data=(str(root),), out=str(tmp_path / "run"), val_classes=2, image_size=16, backbone="compact")
+    cfg = TrainConfig(
+        data=(str(root),), out=str(tmp_path / "run"), val_classes=2, image_size=16, backbone="compact"
+    )
     lines: list[str] = []
     data = prepare(cfg, lines.append)
     paths = data.train.paths + data.val.paths

@@ -1,0 +1,95 @@
+"""Duplicates mean "the same picture", measured on the suite's own images (issue 18's goal).
+
+80 different pictures (the carried cards, fashion-mnist and flags images, one class after another
+so many share a class) and 20 near-copies of them (engine.duplicates.near_copies: resized 50-90 %,
+JPEG 60-90, up to 5 % cropped, slight colour change). `list_duplicates` with the bundled model's
+duplicate thresholds, as `lookalike duplicates` runs by default, must group each copy with its
+original and keep the other originals out of every group.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lookalike.engine.duplicates.listing import list_duplicates
+from lookalike.engine.duplicates.near_copies import near_copy
+from lookalike.engine.folder.embedding import embed_folder
+from lookalike.engine.images.loading import load_image
+from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.model.embedder import Embedder
+
+from tests.real_data import DATA
+
+N_ORIGINALS, N_COPIES = 80, 20
+FOUND_GOAL, PULLED_GOAL = 0.95, 0.02
+
+
+def _plant(out: Path) -> list[tuple[str, str]]:
+    """Originals round-robin over the carried classes, copies of the first 20; (copy, original)."""
+    pick = random.Random(0)
+    classes = sorted(p for p in DATA.glob("*/*") if p.is_dir())
+    pools = [pick.sample(sorted(c.glob("*.*")), len(list(c.glob("*.*")))) for c in classes]
+    chosen: list[Path] = []
+    while len(chosen) < N_ORIGINALS:
+        chosen += [pool.pop() for pool in pools if pool][: N_ORIGINALS - len(chosen)]
+    rng = np.random.default_rng(0)
+    pairs = []
+    for k, path in enumerate(chosen):
+        img = load_image(path)
+        img.save(out / f"orig_{k:03d}.png")
+        if k < N_COPIES:
+            near_copy(img, rng).save(out / f"copy_{k:03d}.jpg", quality=90)
+            pairs.append((f"copy_{k:03d}.jpg", f"orig_{k:03d}.png"))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> tuple[float, float]:
+    """(share of copies grouped with their original, share of originals pulled into a group)."""
+    folder = tmp_path_factory.mktemp("truth")
+    pairs = _plant(folder)
+    embedder = Embedder(default_model_path(), device="cpu")
+    emb = embed_folder(folder, embedder, cache_dir=tmp_path_factory.mktemp("cache"))
+    choice = embedder.manifest.duplicate_choice
+    listing = list_duplicates(emb, choice.embedding, picture_threshold=choice.picture)
+    assert listing is not None
+    groups = [{f.rel_path for f in g.files} for g in listing.groups]
+    found = sum(any(c in g and o in g for g in groups) for c, o in pairs) / len(pairs)
+    copy_of = {o: c for c, o in pairs}
+    pulled = {
+        name
+        for g in groups
+        for name in g
+        if name.startswith("orig_") and any(n not in (name, copy_of.get(name)) for n in g)
+    }
+    return found, len(pulled) / N_ORIGINALS
+
+
+def test_the_planted_folder_is_what_the_goal_is_measured_on(outcome: tuple[float, float]) -> None:
+    """The measurement itself works: some copies are found, and the shares are shares."""
+    found, pulled = outcome
+    assert 0.0 < found <= 1.0
+    assert 0.0 <= pulled <= 1.0
+
+
+GOAL_NOT_MET = pytest.mark.xfail(
+    strict=True,
+    reason="issue 18 goal not met: with the hybrid bundled model, 0.45 of the copies are found and "
+    "0.075 of the originals pulled in on these images (bench/results/duplicate_truth.md: shared sets "
+    "0.25-0.95 / 0.000-0.237). Strict: this fails as soon as the goal is met; then drop the marker.",
+)
+
+
+@GOAL_NOT_MET
+def test_distinct_pictures_stay_out_of_duplicate_groups(outcome: tuple[float, float]) -> None:
+    _, pulled = outcome
+    assert pulled <= PULLED_GOAL, f"{pulled:.3f} of the originals were grouped with another picture"
+
+
+@GOAL_NOT_MET
+def test_near_copies_are_grouped_with_their_original(outcome: tuple[float, float]) -> None:
+    found, _ = outcome
+    assert found >= FOUND_GOAL, f"only {found:.2f} of the near-copies were grouped with their original"
