@@ -141,7 +141,9 @@ def _run_ray(
 ) -> None:
     """Stream the new files through the Ray pipeline into the writer; every file must come back."""
     workers = settings.workers or cpu_cores()
-    connect(settings.address, max(cpu_cores(), workers))
+    # A local cluster gets one logical CPU beyond the actors, for the decode tasks: with every CPU
+    # held by an embedding actor (the default, one per core) the pipeline waited forever.
+    connect(settings.address, max(cpu_cores(), workers) + 1)
     prep = embedder.manifest.preprocessing
     model = str(settings.model_path.resolve())
     job = RayJob(settings.address, workers, model, embedder.sha256, prep, embedder.dim, settings.batch_size)

@@ -40,3 +40,23 @@ def test_a_local_index_run_logs_no_ray_errors(tmp_path: Path, image_data: Path) 
     noise = [line for line in proc.stderr.splitlines() if RAY_LOG_LINE.match(line) or "Warning" in line]
     assert noise == []
     assert "embedded" in proc.stdout + proc.stderr
+
+
+def test_the_default_one_actor_per_core_finishes(tmp_path: Path, image_data: Path) -> None:
+    """Every logical CPU of the local cluster held by an embedding actor left none for the decode
+    tasks: the run waited forever (it needs one CPU beyond the actors)."""
+    source = tmp_path / "cards"
+    shutil.copytree(image_data / "cards" / "1_of_spades", source / "1_of_spades")
+    env = dict(os.environ, LOOKALIKE_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(REPO))
+    command = [
+        sys.executable,
+        "-m",
+        "lookalike.cli.main",
+        "index",
+        str(source),
+        "--out",
+        str(tmp_path / "ix"),
+    ]
+    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "10 embedded" in proc.stdout + proc.stderr
