@@ -30,14 +30,19 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and PROC.is_dir()
 
 
-def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks (field 22 of /proc/PID/stat); None when it is gone
-    or a zombie (dead, waiting to be reaped)."""
+def _stat(pid: int | str) -> list[str]:
+    """/proc/PID/stat after the name (state first), or [] when the process is gone."""
     try:
         stat = (PROC / str(pid) / "stat").read_text()
     except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()  # the name may hold spaces and parentheses
+        return []
+    return stat.rsplit(")", 1)[-1].split()  # the name may hold spaces and parentheses
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks (field 22 of /proc/PID/stat); None when it is gone
+    or a zombie (dead, waiting to be reaped)."""
+    fields = _stat(pid)
     if len(fields) <= 19 or fields[0] == "Z":
         return None
     return int(fields[19])
@@ -46,11 +51,7 @@ def start_time(pid: int) -> int | None:
 def _parents() -> dict[int, int]:
     out: dict[int, int] = {}
     for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
-            except OSError:
-                continue
+        if entry.name.isdigit() and (fields := _stat(entry.name)):
             out[int(entry.name)] = int(fields[1])
     return out
 

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the conventional name
 from lookalike.train.models.efficientnet_lite import EfficientNetLite0, load_pretrained
 from lookalike.train.models.pretrained import TAP_BLOCK
+from lookalike.train.models.unit_length import unit
 from torch import nn
 
 PIXEL_GRID = 16
@@ -39,12 +40,6 @@ GRID = 2  # backbone maps are pooled over GRID × GRID cells
 STRIDE = 16  # of the mid and tap blocks
 CHANNELS = {"mid": 80, "tap": 112, "head": 1280}
 CELLS = {"mid": GRID * GRID, "tap": GRID * GRID, "head": 1}
-EPS = 1e-12
-
-
-def unit(x: torch.Tensor) -> torch.Tensor:
-    """Rows to unit length; explicit ops so the exported graph stays plain."""
-    return x / x.pow(2).sum(dim=1, keepdim=True).clamp_min(EPS).sqrt()
 
 
 def grid_pool(x: torch.Tensor, kernel: int) -> torch.Tensor:
@@ -153,10 +148,3 @@ class HybridEmbedder(nn.Module):
             basis[:, :keep] = vt[:keep].T
             getattr(self, f"{name}_mean").copy_(mean.float())
             getattr(self, f"{name}_basis").copy_(basis.float())
-
-
-def embedding_size(model: nn.Module, dim: int) -> int:
-    """Output length: the fixed parts plus the learned `dim`, or `dim` for other networks."""
-    if isinstance(model, HybridEmbedder):
-        return PIXEL_GRID * PIXEL_GRID * 3 + sum(COMPONENTS.values()) + dim
-    return dim

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from lookalike.train.config import TrainConfig
+from lookalike.train.models.unit_length import unit
 from torch import nn
 
 
@@ -44,9 +45,7 @@ class EmbeddingNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """NCHW float images → unit-length (N, dim) embeddings."""
         feats = self.stages(self.stem(x)).mean(dim=(2, 3))
-        emb = self.head(feats)
-        # Explicit norm (not F.normalize) keeps the exported ONNX graph to plain ops.
-        return emb / emb.pow(2).sum(dim=1, keepdim=True).clamp_min(1e-12).sqrt()
+        return unit(self.head(feats))
 
 
 def build_model(cfg: TrainConfig, pretrained: bool = True) -> nn.Module:

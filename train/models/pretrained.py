@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F  # noqa: N812 - the conventional name
 from lookalike.train.models.efficientnet_lite import EfficientNetLite0, MBConv, load_pretrained
+from lookalike.train.models.unit_length import unit
 from torch import nn
 
 # Last block of the stride-16 stage (112 channels). Its pooled output transfers better to glyphs
@@ -75,9 +76,7 @@ class PretrainedEmbedder(nn.Module):
 
     def top(self, x: torch.Tensor, tap: torch.Tensor) -> torch.Tensor:
         """Trained part: remaining blocks, head convolution, pooled features → unit embedding."""
-        emb = self.head(self.pooled_top(x, tap))
-        # Explicit norm (not F.normalize) keeps the exported ONNX graph to plain ops.
-        return emb / emb.pow(2).sum(dim=1, keepdim=True).clamp_min(1e-12).sqrt()
+        return unit(self.head(self.pooled_top(x, tap)))
 
     def pooled_top(self, x: torch.Tensor, tap: torch.Tensor) -> torch.Tensor:
         """Remaining blocks and head convolution → the pooled features the embedding layer reads."""

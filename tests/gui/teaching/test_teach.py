@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from lookalike.engine.model.bundled import default_model_path, sample_folder
+from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.teaching.pair_marks import PairMarks
 from lookalike.gui.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import MakeWindow, open_folder, select_and_wait
-
-TINY = (
-    "--epochs 1 --val-classes 3 --image-size 32 --width 8 --dim 16 "
-    "--batch-classes 4 --batch-images 2 --device cpu --threads 1"
-)
-TEACH_TIMEOUT = 240_000
-
-
-@pytest.fixture
-def samples(tmp_path: Path) -> Path:
-    """The bundled samples (8 classes × 7 real images) copied, so nothing is written beside them."""
-    folder = tmp_path / "samples"
-    shutil.copytree(sample_folder(), folder, ignore=shutil.ignore_patterns("*.md"))
-    return folder
+from tests.gui.teaching.conftest import TEACH_TIMEOUT, TINY, open_dialog
 
 
 def _neighbour_distances(qtbot: QtBot, window: MainWindow) -> list[tuple[int, float]]:
@@ -45,13 +30,8 @@ def test_teach_switch_and_back(qtbot: QtBot, make_window: MakeWindow, samples: P
     window.neighbours.mark_neighbour(0, is_match=False)  # the teach run gets a marks file
     before_neighbours = _neighbour_distances(qtbot, window)
 
-    dialog = window.teaching.teach()
-    assert dialog is not None
+    dialog = open_dialog(qtbot, window)
     assert dialog.marks_file == PairMarks(samples).path
-    with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
-        pass
-    if "compact" in read.args[0]:  # the small network where the pretrained backbone exists (issue 14)
-        dialog.backbone.setCurrentText("compact")
     dialog.minutes.setValue(0.5)
     dialog.extra.setText(TINY)
     dialog.save_to.setText(str(tmp_path / "mine" / "taught.onnx"))
@@ -97,12 +77,7 @@ def test_stop_keeps_the_best_epoch_so_far(
 ) -> None:
     window = make_window()
     open_folder(qtbot, window, samples)
-    dialog = window.teaching.teach()
-    assert dialog is not None
-    with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
-        pass
-    if "compact" in read.args[0]:
-        dialog.backbone.setCurrentText("compact")
+    dialog = open_dialog(qtbot, window)
     dialog.minutes.setValue(30.0)
     dialog.extra.setText(TINY.replace("--epochs 1", "--epochs 500 --patience 500"))
     dialog.save_to.setText(str(tmp_path / "stopped.onnx"))

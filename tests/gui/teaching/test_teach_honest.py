@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lookalike.engine.model.bundled import default_model_path, sample_folder
+from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.teaching.teach_run import TeachPlan
-from lookalike.gui.main_window import MainWindow
-from lookalike.gui.teaching.dialog import TeachDialog
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import MakeWindow, open_folder
-from tests.gui.teaching.test_teach import TEACH_TIMEOUT, TINY
+from tests.gui.teaching.conftest import TEACH_TIMEOUT, TINY, open_dialog
 
 HELD_OUT = ("flag_de", "8_of_spades", "1_of_clubs")
 
@@ -38,25 +35,6 @@ shutil.copy(model, run_dir + "/model.onnx")
 say(event="log", message="exported " + run_dir + "/model.onnx")
 say(event="done", model=run_dir + "/model.onnx", best_epoch=1, images_per_s=90.0)
 """
-
-
-@pytest.fixture
-def samples(tmp_path: Path) -> Path:
-    """The bundled samples (8 classes x 7 real images) copied, so nothing is written beside them."""
-    folder = tmp_path / "samples"
-    shutil.copytree(sample_folder(), folder, ignore=shutil.ignore_patterns("*.md"))
-    return folder
-
-
-def open_dialog(qtbot: QtBot, window: MainWindow) -> TeachDialog:
-    """Work → Teach, once the dialog has read the train options."""
-    dialog = window.teaching.teach()
-    assert dialog is not None
-    with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
-        pass
-    if "compact" in read.args[0]:
-        dialog.backbone.setCurrentText("compact")
-    return dialog
 
 
 def test_a_worse_model_is_called_worse_and_the_starting_model_stays(
