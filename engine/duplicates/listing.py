@@ -23,13 +23,12 @@ from lookalike.engine.duplicates.groups import (
     groups_of_verified_pairs,
 )
 from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, file_facts, keep_index
-from lookalike.engine.duplicates.picture_check import file_descriptors, picture_distances
+from lookalike.engine.duplicates.picture_check import file_thumbnails, pair_picture_distances
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.search.vector_search import search_of
 
 CANDIDATES = 10  # nearest neighbours per image that may be its duplicates (in a big folder)
 MAX_ALL_CANDIDATES = 1_000_000  # close pairs checked one by one up to this many
-CHUNK_PAIRS = 100_000  # picture distances a chunk: ~150 MB of float64 descriptors at most
 GROUP_COLUMNS = ("group", "path", "keep", "bytes", "width", "height", "modified")
 Role = Literal["keep", "move", "link", "linked"]
 ROLE_NAMES: dict[Role, str] = {
@@ -115,16 +114,12 @@ def _picture_checked_groups(
 ) -> DuplicateGroups:
     """Candidates by embedding (each image's nearest neighbours within the threshold: bounded at
     CANDIDATES per image, however loose the threshold), kept when the files' pictures agree too;
-    files are read only for candidates, and picture distances are computed in bounded chunks."""
+    files are read only for candidates (as thumbnails of THUMB_SIDE)."""
     pairs = _candidates(emb, threshold)
     rows = np.unique(np.concatenate([pairs.i, pairs.j]))
-    desc, ok = file_descriptors([emb.folder / emb.paths[r] for r in rows])
+    thumbs = file_thumbnails([emb.folder / emb.paths[r] for r in rows])
     a, b = np.searchsorted(rows, pairs.i), np.searchsorted(rows, pairs.j)
-    same = np.zeros(len(a), bool)
-    for start in range(0, len(a), CHUNK_PAIRS):
-        part = slice(start, start + CHUNK_PAIRS)
-        close = picture_distances(desc[a[part]], desc[b[part]]) < picture_threshold
-        same[part] = close & ok[a[part]] & ok[b[part]]
+    same = pair_picture_distances(thumbs, a, b) < picture_threshold
     kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
     return groups_of_verified_pairs(len(emb.vectors), kept)
 

@@ -79,7 +79,7 @@ def _count_below(edges: np.ndarray, counts: np.ndarray, threshold: float) -> flo
 # For a model calibrated before duplicate calibration existed: the picture threshold the bundled
 # model's calibration chose (assets/MODEL.md), with the model's strictest FAR point as the
 # embedding stage. Said as uncalibrated wherever it is shown.
-FALLBACK_PICTURE = 0.25
+FALLBACK_PICTURE = 0.45
 
 
 @dataclass(frozen=True)

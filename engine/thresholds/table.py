@@ -13,7 +13,9 @@ FAR_TARGETS = {"far_1e-4": 1e-4, "far_1e-3": 1e-3, "far_1e-2": 1e-2}
 MENU_FARS = (1e-4, 1e-3, 1e-2, 1e-1)
 # The duplicate ("same picture") thresholds: embedding distance, then the picture check.
 DUPLICATE_KEY = "duplicate"
-DUPLICATE_PICTURE_KEY = "duplicate_picture"
+# The picture check's key names its method: a model calibrated for an earlier check (an 8×8
+# thumbnail distance, key "duplicate_picture") falls back to the uncalibrated defaults.
+DUPLICATE_PICTURE_KEY = "duplicate_picture_local"
 
 NAMES = {
     "best_accuracy": "best balanced accuracy",

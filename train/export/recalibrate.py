@@ -67,7 +67,8 @@ def recalibrated(embedder: Embedder, files: list[tuple[Path, str]], photos: Path
     extra_images, extra_labels = photo_crops(photos) if photos else ([], [])
     duplicates = calibrate_duplicates(embedder.embed_image, images + extra_images, labels + extra_labels)
     m = embedder.manifest
-    thresholds = {**m.thresholds, **calibration.thresholds, **duplicates.thresholds()}
+    kept = {k: v for k, v in m.thresholds.items() if not k.startswith("duplicate")}  # an earlier check's too
+    thresholds = {**kept, **calibration.thresholds, **duplicates.thresholds()}
     metrics = {**m.metrics, "duplicates": duplicates.figures(), "eer": calibration.eer}
     return replace(m, thresholds=thresholds, histograms=calibration.histograms, metrics=metrics)
 

@@ -54,4 +54,33 @@ def test_real_calibration_keeps_its_false_rate_and_reports_its_recall() -> None:
     cal = calibrate_duplicates(embedder.embed_image, images, labels)
     assert cal.false_rate <= FALSE_RATE
     assert cal.n_copies == len(images)
-    assert 0.3 <= cal.copy_recall <= 1.0  # 0.45 with the hybrid bundled model (no false pair allowed)
+    assert 0.3 <= cal.copy_recall <= 1.0
+
+
+def test_every_kind_keeps_the_false_rate_not_only_all_kinds_pooled() -> None:
+    """A folder holds one kind: a kind whose different pictures look alike (few pairs, all close)
+    must hold the picture threshold down even when the easy kind's many pairs would dilute them."""
+    rng = np.random.default_rng(2)
+    copy_e, copy_p = rng.uniform(0.0, 0.3, 1000), rng.uniform(0.0, 0.5, 1000)
+    easy_e, easy_p = rng.uniform(0.0, 2.0, 400_000), rng.uniform(0.6, 2.0, 400_000)
+    hard_e, hard_p = rng.uniform(0.0, 2.0, 20_000), rng.uniform(0.2, 2.0, 20_000)
+    pair_e, pair_p = np.r_[easy_e, hard_e], np.r_[easy_p, hard_p]
+    kind = np.r_[np.zeros(len(easy_e), int), np.ones(len(hard_e), int)]
+    pooled = _best_pair(copy_e, copy_p, pair_e, pair_p)
+    per_kind = _best_pair(copy_e, copy_p, pair_e, pair_p, kind)
+    hard = kind == 1
+    assert _false_rate(*pooled, pair_e[hard], pair_p[hard]) > FALSE_RATE  # pooling hides the hard kind
+    assert _false_rate(*per_kind, pair_e[hard], pair_p[hard]) <= FALSE_RATE
+    assert _false_rate(*per_kind, pair_e[~hard], pair_p[~hard]) <= FALSE_RATE
+
+
+def test_the_calibration_counts_pairs_within_a_kind_only() -> None:
+    """Kinds are the label's part before "/"; pairs across kinds are easy and would dilute the rate."""
+    paths = sorted(DATA.glob("*/*/*.*"))
+    images = [load_image(p) for p in paths[:60]] + [load_image(p) for p in paths[-6:]]
+    labels = [f"big/{p.parent.name}" for p in paths[:60]] + [f"small/{p.parent.name}" for p in paths[-6:]]
+    embedder = Embedder(default_model_path(), device="cpu")
+    cal = calibrate_duplicates(embedder.embed_image, images, labels)
+    assert cal.n_copies == len(images)  # both kinds fit under the cap, so every image is used
+    assert cal.n_distinct_pairs <= 60 * 59 // 2 + 6 * 5 // 2  # pairs within a kind only
+    assert cal.false_rate <= FALSE_RATE

@@ -1,0 +1,89 @@
+"""The picture check on the suite's real images: near-copies stay close, a small local change in a
+different picture does not hide in the average, and a crop is undone by the alignment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lookalike.engine.duplicates.near_copies import near_copy
+from lookalike.engine.duplicates.picture_check import (
+    CAP,
+    LEVELS,
+    MISSING,
+    file_thumbnails,
+    level,
+    pair_picture_distances,
+    picture_distance,
+    thumbnail,
+)
+from lookalike.engine.images.loading import load_image
+from PIL import Image, ImageDraw
+
+from tests.real_data import CARDS, DATA
+
+
+def _cards(n: int) -> list[Image.Image]:
+    return [load_image(p) for p in sorted(CARDS.glob("*/*.jpg"))[:n]]
+
+
+def test_each_near_copy_is_closer_to_its_original_than_any_other_picture() -> None:
+    paths = sorted(DATA.glob("*/*/*.*"))[::4][:40]
+    originals = [load_image(p) for p in paths]
+    rng = np.random.default_rng(0)
+    thumbs = [thumbnail(i) for i in originals] + [thumbnail(near_copy(i, rng)) for i in originals]
+    n = len(originals)
+    a, b = np.meshgrid(np.arange(n), n + np.arange(n), indexing="ij")
+    d = pair_picture_distances(thumbs, a.ravel(), b.ravel()).reshape(n, n)  # original × copy
+    assert (d.argmin(axis=0) == np.arange(n)).all()
+    assert np.median(np.diag(d)) < 0.5 * np.median(d[~np.eye(n, dtype=bool)])
+
+
+def test_a_small_local_change_counts_more_than_copy_noise() -> None:
+    """Two cards that differ only in a corner (the '8' and the '3' of one deck) are not one picture."""
+    rng = np.random.default_rng(1)
+    for img in _cards(6):
+        changed = img.copy()
+        w, h = img.size
+        ImageDraw.Draw(changed).rectangle((w * 0.1, h * 0.1, w * 0.25, h * 0.22), fill=(20, 20, 20))
+        copy = near_copy(img, rng)
+        assert picture_distance(thumbnail(img), thumbnail(changed)) > picture_distance(
+            thumbnail(img), thumbnail(copy)
+        )
+
+
+def test_the_alignment_undoes_a_crop() -> None:
+    img = _cards(1)[0]
+    w, h = img.size
+    cropped = img.crop((round(w * 0.025), round(h * 0.025), w, h))  # 5 % of the area, top-left
+    shifted = Image.new("RGB", img.size, "white")
+    shifted.paste(img.crop((round(w * 0.1), 0, w, h)), (0, 0))  # a different framing: not a crop
+    assert picture_distance(thumbnail(img), thumbnail(cropped)) < 0.5 * picture_distance(
+        thumbnail(img), thumbnail(shifted)
+    )
+
+
+def test_one_picture_is_at_distance_zero_and_distances_stop_at_the_cap() -> None:
+    img, other = _cards(2)
+    assert picture_distance(thumbnail(img), thumbnail(img)) == pytest.approx(0.0, abs=1e-6)
+    noise = Image.fromarray(np.random.default_rng(2).integers(0, 256, (64, 64, 3), np.uint8))
+    assert 0.0 < picture_distance(thumbnail(other), thumbnail(noise)) <= CAP
+
+
+def test_an_unreadable_file_matches_nothing(tmp_path: Path) -> None:
+    good = tmp_path / "good.png"
+    _cards(1)[0].save(good)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    thumbs = file_thumbnails([good, bad, good])
+    assert thumbs[1] is None
+    d = pair_picture_distances(thumbs, np.array([0, 0]), np.array([1, 2]))
+    assert d[0] == MISSING
+    assert d[1] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_comparison_size_follows_the_smaller_picture() -> None:
+    assert level(28, 1000) < level(1000, 1000) == LEVELS[-1]
+    assert level(14, 28) == LEVELS[0]
+    assert level(3, 3) == LEVELS[0]  # tiny pictures are still compared
