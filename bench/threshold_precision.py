@@ -17,13 +17,16 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from lookalike.engine.folder.embedding import FolderEmbeddings, embed_folder
-from lookalike.engine.metrics.pair_distances import PairDistances, pair_distances
+from lookalike.engine.metrics.pair_distances import PairDistances, pair_distances, triangle_blocks
 from lookalike.engine.metrics.verification import threshold_stats
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.thresholds.default import MIN_PRECISION
 from lookalike.engine.thresholds.folder import best_f1_threshold, f1_score
+from lookalike.engine.thresholds.summary import folder_pairs, summarize
+from lookalike.engine.thresholds.table import DUPLICATE_KEY
 
 from bench.common import Report, verdict
 
@@ -87,7 +90,10 @@ def run(model: Path, datasets: Path) -> Report:
         emb = embed_folder(folder, embedder)
     everything = pair_distances(emb.vectors, emb.labels)
     header = ("threshold", "value", "FAR", "VAL (recall)", "precision", "F1", "genuine / impostor accepted")
-    thresholds = dict(manifest.thresholds) | {"folder best F1": best_f1_threshold(everything)}
+    match = {
+        k: v for k, v in manifest.thresholds.items() if not k.startswith(DUPLICATE_KEY)
+    }  # not "same class"
+    thresholds = match | {"folder best F1": best_f1_threshold(everything)}
     rep.add(
         f"Model `{model.name}` ({manifest.name}, sha256 {embedder.sha256[:16]}…): {len(emb)} images in "
         f"{len(set(emb.labels))} held-out classes, {len(everything.genuine):,} genuine and "
@@ -103,14 +109,61 @@ def run(model: Path, datasets: Path) -> Report:
     for dataset in sorted({c.split("/", 1)[0] for c in classes}):
         pairs = subset(emb, dataset)
         rep.add(f"## {dataset} only", "")
-        rep.table(header, rows_for(pairs, dict(manifest.thresholds), choice.key))
+        rep.table(header, rows_for(pairs, match, choice.key))
     measured = threshold_stats(everything, choice.value).precision
     rep.add(
         f"Default threshold precision on all held-out classes: {measured:.3f} "
         f"(goal ≥ {MIN_PRECISION}): {verdict(measured >= MIN_PRECISION)}",
         "",
     )
+    displayed_table(rep, emb, choice.value, choice.precision)
     return rep
+
+
+def exact_precision(vectors: np.ndarray, labels: list[str], threshold: float) -> float:
+    """Share of same-class pairs among *all* pairs closer than `threshold` (no sampling)."""
+    codes = np.unique(labels, return_inverse=True)[1]
+    genuine = accepted = 0
+    for start, upper, dist in triangle_blocks(np.asarray(vectors, np.float64)):
+        close = upper & (dist < threshold)
+        rows, cols = np.nonzero(close)
+        accepted += len(rows)
+        genuine += int((codes[start + rows] == codes[start + cols]).sum())
+    return genuine / accepted if accepted else float("nan")
+
+
+def displayed_table(rep: Report, emb: FolderEmbeddings, threshold: float, calibration: float | None) -> None:
+    """Is the precision the app shows the precision a user gets? Each set opened as its own folder
+    (the app shows the folder's figure: engine.thresholds.summary, as the threshold bar calls it),
+    against the precision over all of the set's pairs; and the model's calibration figure (what the
+    app shows on a folder without classes) against all held-out classes as one folder."""
+    rows = []
+    for dataset in [None, *sorted({lab.split("__", 1)[0] for lab in emb.labels if lab})]:
+        keep = [
+            i
+            for i, lab in enumerate(emb.labels)
+            if lab and (dataset is None or lab.startswith(dataset + "__"))
+        ]
+        vectors, labels = emb.vectors[keep], [str(emb.labels[i]) for i in keep]
+        measured = exact_precision(vectors, labels, threshold)
+        stats = summarize(folder_pairs(vectors, labels), threshold).stats
+        shown = stats.precision if stats is not None else calibration
+        if dataset is None:
+            rows.append(("all held-out (calibration figure)", calibration, measured))
+        rows.append((dataset or "all held-out (folder figure)", shown, measured))
+    rep.add("## What the app displays at the default threshold, against what it measures", "")
+    rep.table(
+        ("folder", "app displays", "measured on all pairs", "within 0.05"),
+        [
+            (
+                name,
+                "n/a" if shown is None else f"{shown:.3f}",
+                f"{measured:.3f}",
+                verdict(shown is not None and abs(shown - measured) <= 0.05),
+            )
+            for name, shown, measured in rows
+        ],
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
