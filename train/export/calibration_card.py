@@ -61,8 +61,9 @@ def _duplicate_lines(manifest: ModelManifest) -> list[str]:
         f"distance is below {d['embedding']:.4f} and its picture check below {d['picture']:.4f}. "
         f"Calibrated on {d['n_copies']:,} planted near-copies (resized 50–90 %, JPEG 60–90, up to 5 % "
         f"cropped, slight colour change) against {d['n_distinct_pairs']:,} pairs of different "
-        f"pictures: copies found {d['copy_recall']:.3f}, different pictures taken for duplicates "
-        f"{d['false_rate']:.1e} of pairs ({d['same_class_false_rate']:.3f} of same-class pairs).",
+        f"pictures of one kind: copies found {d['copy_recall']:.3f}, different pictures taken for "
+        f"duplicates {d['false_rate']:.1e} of pairs in the worst kind ({d['same_class_false_rate']:.3f} "
+        "of same-class pairs).",
     ]
 
 
