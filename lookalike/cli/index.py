@@ -10,7 +10,7 @@ from pathlib import Path
 from lookalike.cli.output import info, print_json, progress_printer
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.folder.interrupts import JobInterruptedError, signals_set
-from lookalike.engine.index.build import IndexSettings, build_index
+from lookalike.engine.index.build import HERE_MAX, IndexSettings, build_index
 from lookalike.engine.index.reader import IndexEmbeddings, describe, open_index
 from lookalike.engine.io.output_paths import check_output_folder
 from lookalike.engine.model.bundled import default_model_path
@@ -28,7 +28,13 @@ def register_index_command(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("source", type=Path)
     p.add_argument("--out", type=Path, required=True, help="index folder (created; reused on re-runs)")
-    p.add_argument("--ray", default="local", help="cluster address (ray://host:10001, host:6379) or local")
+    p.add_argument(
+        "--ray",
+        default="auto",
+        help="cluster address (ray://host:10001, host:6379), local (a Ray cluster on this machine) or "
+        f"auto (default: local, but up to {HERE_MAX:,} new files are embedded in this process, where "
+        "starting Ray would take longer than the work)",
+    )
     p.add_argument("--workers", type=int, default=0, help="embedding actors (default: one per core here)")
     p.add_argument("--model", type=Path, default=None, help="ONNX model (default: bundled)")
     p.add_argument("--shard-rows", type=int, default=50_000, help="rows per Parquet shard")

@@ -40,7 +40,7 @@ def test_a_local_index_run_logs_no_ray_errors(tmp_path: Path, image_data: Path) 
     source = tmp_path / "cards"
     for name in ("1_of_spades", "2_of_hearts"):
         shutil.copytree(image_data / "cards" / name, source / name)
-    proc = _index(tmp_path, source, "--workers", "1", timeout=230)
+    proc = _index(tmp_path, source, "--ray", "local", "--workers", "1", timeout=230)
     assert proc.returncode == 0, proc.stderr
     noise = [line for line in proc.stderr.splitlines() if RAY_LOG_LINE.match(line) or "Warning" in line]
     assert noise == []
@@ -52,6 +52,6 @@ def test_the_default_one_actor_per_core_finishes(tmp_path: Path, image_data: Pat
     tasks: the run waited forever (it needs one CPU beyond the actors)."""
     source = tmp_path / "cards"
     shutil.copytree(image_data / "cards" / "1_of_spades", source / "1_of_spades")
-    proc = _index(tmp_path, source, timeout=180)
+    proc = _index(tmp_path, source, "--ray", "local", timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert "10 embedded" in proc.stdout + proc.stderr

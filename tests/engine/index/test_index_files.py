@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -20,9 +21,10 @@ from lookalike.engine.index.shards import read_keys, read_vectors
 from lookalike.engine.index.source import list_source
 from lookalike.engine.index.sync import sync_plan
 from lookalike.engine.index.writer import ShardWriter
-from lookalike.engine.model.bundled import sample_folder
+from lookalike.engine.model.bundled import default_model_path, sample_folder
 from lookalike.engine.model.embedder import Embedder
 
+from lookalike.cli.main import main
 from tests.real_data import count_sample_images
 
 
@@ -182,3 +184,30 @@ def test_a_damaged_index_file_is_one_line_naming_it(
         open_index(ix, cpu_embedder)
     assert victim.name in str(caught.value)
     assert len(str(caught.value).splitlines()) == 1
+
+
+def test_a_few_files_with_no_cluster_named_are_embedded_here_as_ray_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lookalike index` with the default --ray auto on a small source: no Ray start (seconds saved),
+    the same rows, vectors, skipped files and finished index as the cluster path gives."""
+    ray = pytest.importorskip("ray")
+    src = tmp_path / "src"
+    shutil.copytree(sample_folder(), src, ignore=shutil.ignore_patterns("*.md"))
+    (src / "flag_de" / "broken.jpg").write_bytes(b"not an image")
+    out = tmp_path / "ix"
+    assert main(["index", str(src), "--out", str(out), "--shard-rows", "20", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert not ray.is_initialized()
+    assert (report["n_embedded"], report["n_skipped"]) == (count_sample_images(), 1)
+    manifest = read_manifest(out)
+    assert manifest.complete
+    assert manifest.ann is not None
+    single = embed_folder(src, Embedder(default_model_path(), device="cpu"))  # the command's model
+    keys, vectors = read_keys(out, manifest), read_vectors(out, manifest)
+    assert sorted(keys["path"]) == sorted(single.paths)
+    ours = dict(zip(keys["path"], vectors, strict=True))
+    assert (
+        max(float(np.abs(ours[p] - v).max()) for p, v in zip(single.paths, single.vectors, strict=True))
+        <= 1e-5
+    )
