@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 from lookalike.engine.folder.embedding import FolderEmbeddings, embed_folder
-from lookalike.engine.metrics.pair_distances import PairDistances, pair_distances, triangle_blocks
+from lookalike.engine.metrics.pair_distances import PairDistances, pair_distances
 from lookalike.engine.metrics.verification import threshold_stats
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.search.distances import triangle_blocks
 from lookalike.engine.thresholds.default import MIN_PRECISION
 from lookalike.engine.thresholds.folder import best_f1_threshold, f1_score
 from lookalike.engine.thresholds.summary import folder_pairs, summarize

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from lookalike.engine.duplicates.near_copies import near_copy
 from lookalike.engine.duplicates.picture_check import CAP, pair_picture_distances, thumbnail
-from lookalike.engine.search.neighbours import pairwise_distances
+from lookalike.engine.search.distances import index_distances, triangle_distances
 from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY
 from PIL import Image
 
@@ -81,13 +81,13 @@ def calibrate_duplicates(
     emb_copy = np.stack([embed(i) for i in copies]).astype(np.float64)
     n = len(originals)
     thumbs = [thumbnail(i) for i in originals + copies]
-    copy_e = np.linalg.norm(emb - emb_copy, axis=1)
+    copy_e = index_distances(emb, np.arange(n), np.arange(n), emb_copy)  # each image to its copy
     copy_p = pair_picture_distances(thumbs, np.arange(n), n + np.arange(n))
     kind = every_kind[keep]
     iu = np.triu_indices(n, 1)
     within = kind[iu[0]] == kind[iu[1]]  # a folder holds one kind: its hard pairs are its own
     iu = (iu[0][within], iu[1][within])
-    pair_e = pairwise_distances(emb)[iu]
+    pair_e = triangle_distances(emb)[within]  # counted, not shown: blocked, in float64
     pair_p = np.full(len(pair_e), CAP)  # far by embedding: only 'no picture check' may accept them
     near = np.flatnonzero(pair_e <= copy_e.max() * (1.0 + 1e-9))
     pair_p[near] = pair_picture_distances(thumbs, iu[0][near], iu[1][near])

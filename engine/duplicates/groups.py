@@ -16,12 +16,16 @@ from typing import Literal
 
 import numpy as np
 from lookalike.engine.errors import LookalikeError
-from lookalike.engine.metrics.pair_distances import triangle_blocks
+from lookalike.engine.search.distances import (
+    condensed_distances,
+    gram_reach,
+    index_distances,
+    triangle_blocks,
+)
 
 GroupMethod = Literal["complete", "components"]
 METHODS: tuple[GroupMethod, ...] = ("complete", "components")
 DEFAULT_METHOD: GroupMethod = "complete"
-GEMM_SLACK = 1e-3  # the block distances cancel for near-duplicates: candidates get this margin
 MAX_CLOSE_PAIRS = 5_000_000  # ~120 MB of pairs; a threshold accepting more groups nothing useful
 MAX_LINKAGE = 6000  # above this a component is split by its own close pairs only (memory)
 
@@ -59,10 +63,11 @@ def close_pairs(vectors: np.ndarray, threshold: float) -> ClosePairs:
     v = np.ascontiguousarray(vectors, dtype=np.float32)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     count = 0
+    reach = gram_reach(threshold, v)  # blocked distances err; candidates are then measured exactly
     for start, upper, d in triangle_blocks(v):
-        r, c = np.nonzero(upper & (d < threshold + GEMM_SLACK))
+        r, c = np.nonzero(upper & (d < reach))
         i, j = r + start, c + start
-        exact = _exact(v, i, j)
+        exact = index_distances(v, i, j)
         keep = exact < threshold
         found.append((i[keep], j[keep], exact[keep]))
         count += int(keep.sum())
@@ -75,13 +80,6 @@ def close_pairs(vectors: np.ndarray, threshold: float) -> ClosePairs:
         return ClosePairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), float(threshold))
     i, j, dist = (np.concatenate(parts) for parts in zip(*found, strict=True))
     return ClosePairs(i.astype(np.int64), j.astype(np.int64), dist, float(threshold))
-
-
-def _exact(v: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Distances from differences in float64 (the GEMM form loses ~1e-3 for near-duplicates)."""
-    if len(i) == 0:
-        return np.zeros(0, np.float64)
-    return np.linalg.norm(v[i].astype(np.float64) - v[j].astype(np.float64), axis=1)
 
 
 def duplicate_groups(
@@ -136,12 +134,10 @@ def _complete(vectors: np.ndarray, rows: np.ndarray, pairs: ClosePairs) -> list[
     if len(rows) == 2:
         return [rows]
     from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import pdist
 
     if len(rows) > MAX_LINKAGE:
         return _greedy_cliques(rows, pairs)
-    v = np.asarray(vectors, np.float64)[rows]
-    merge = linkage(pdist(v), method="complete")
+    merge = linkage(condensed_distances(np.asarray(vectors)[rows]), method="complete")
     # fcluster keeps merges whose height is <= t; a match is strictly below the threshold.
     labels = fcluster(merge, t=np.nextafter(pairs.threshold, 0.0), criterion="distance")
     order = np.argsort(labels, kind="stable")

@@ -6,7 +6,7 @@ apart is one the match rests on (Zeiler & Fergus 2014). Runs on the ONNX model, 
 exactly the model the app uses; progress and cancel as every long engine job.
 
 The pair's distance is compare's: both whole images are embedded at full resolution (load them with
-image_query.load_query_image) and measured with search.neighbours.distance. Only the occluded copies
+image_query.load_query_image) and measured with search.distances.distance. Only the occluded copies
 work at the smaller working resolution, each measured against the other image's full embedding.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from lookalike.engine.errors import CancelledError
 from lookalike.engine.model.embedder import Embedder
-from lookalike.engine.search.neighbours import distance
+from lookalike.engine.search.distances import distance, distances_to
 from PIL import Image
 
 Progress = Callable[[int, int], None]
@@ -103,7 +103,7 @@ def _heat(
     step: Callable[[int], None],
 ) -> np.ndarray:
     """Mean distance gained over the patches covering each pixel (negative: occluding helps)."""
-    base = float(np.linalg.norm(embedder.embed_image(img) - other))  # unoccluded, same working size
+    base = distance(embedder.embed_image(img), other)  # unoccluded, same working size
     pixels = np.asarray(img, dtype=np.uint8)
     fill = pixels.reshape(-1, 3).mean(axis=0).astype(np.uint8)
     boxes = _windows(img.size, settings)
@@ -111,7 +111,7 @@ def _heat(
     count = np.zeros(pixels.shape[:2], dtype=np.float64)
     for chunk in _chunks(boxes, settings.batch):
         batch = np.stack([embedder.prepare(Image.fromarray(_occlude(pixels, b, fill))) for b in chunk])
-        gains = np.linalg.norm(embedder.embed_batch(batch) - other, axis=1) - base
+        gains = distances_to(embedder.embed_batch(batch), other) - base
         for (x0, y0, x1, y1), gain in zip(chunk, gains, strict=True):
             total[y0:y1, x0:x1] += gain
             count[y0:y1, x0:x1] += 1

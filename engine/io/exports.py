@@ -23,7 +23,8 @@ from lookalike.engine.duplicates.listing import (
 )
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.io.tabular import FORMATS, write_table
-from lookalike.engine.search.neighbours import knn, pairwise_distances
+from lookalike.engine.search.distances import distance_matrix
+from lookalike.engine.search.neighbours import knn
 
 __all__ = ["FORMATS", "ExportTable", "write_export"]
 
@@ -91,7 +92,7 @@ def duplicate_groups_table(listing: DuplicateListing) -> ExportTable:
 def distance_matrix_table(emb: FolderEmbeddings, rows: Sequence[int], threshold: float) -> ExportTable:
     """The heat map's matrix: pairwise distances of the selected images."""
     paths = [emb.paths[r] for r in rows]
-    matrix = pairwise_distances(emb.vectors[list(rows)])
+    matrix = distance_matrix(emb.vectors[list(rows)])
     values = [[_num(x) for x in line] for line in matrix.tolist()]
     return ExportTable(
         ("path", *paths),

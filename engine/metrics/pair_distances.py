@@ -1,22 +1,22 @@
 """Pair distances of a folder: every pair's, and the genuine (same class) / impostor (different
 class) split of its labelled pairs, measured in one pass. The one sampling policy lives here:
 all pairs when that is affordable, else a seeded sample, so calibration stays bounded at 100k.
-Work goes in small blocks: the GUI runs this in a worker thread, and a numpy call over millions
-of elements can hold the GIL long enough to stall the UI thread; small blocks let it run between them.
+All pairs are measured by the blocked (Gram) path and sampled pairs exactly, both from
+engine.search.distances, a small block per numpy call: the GUI runs this in a worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.metrics.retrieval import encode_labels
+from lookalike.engine.search.distances import index_distances, triangle_blocks
 
 MAX_ALL_PAIRS = 8_000_000
 SAMPLE_PAIRS = 2_000_000
-BLOCK_ELEMENTS = 262_144  # ~1 MB of float32 per numpy call: a millisecond or so, GIL or not
 
 
 @dataclass(frozen=True)
@@ -81,31 +81,6 @@ def pair_distances(vectors: np.ndarray, labels: Sequence[str | None], seed: int 
     return measured.labelled
 
 
-def triangle_blocks(v: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """Upper-triangle distances (i < j) a few rows at a time, so no numpy call is long.
-
-    Yields (first row, mask of the i < j cells, distances of rows first.. to columns first..);
-    `dist[mask]` lists the block's pairs in row-major order, as np.triu_indices would.
-    """
-    n = len(v)
-    sq = (v * v).sum(1)
-    rows = max(1, BLOCK_ELEMENTS // max(n, 1))
-    for start in range(0, n - 1, rows):
-        stop = min(start + rows, n - 1)
-        d2 = sq[start:stop, None] + sq[None, start:] - 2.0 * (v[start:stop] @ v[start:].T)
-        upper = np.arange(start, n)[None, :] > np.arange(start, stop)[:, None]
-        yield start, upper, np.sqrt(np.maximum(d2, 0.0))
-
-
-def pair_norms(v: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """|v[i] - v[j]| for index pairs, in chunks: no (pairs x dim) temporary of a gigabyte."""
-    out = np.empty(len(i), np.float32)
-    step = max(1, BLOCK_ELEMENTS // max(v.shape[1], 1))
-    for a in range(0, len(i), step):
-        out[a : a + step] = np.linalg.norm(v[i[a : a + step]] - v[j[a : a + step]], axis=1)
-    return out
-
-
 def _all_pairs(v: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(all, genuine, impostor) distances; unlabelled images (code -1) are in `all` only."""
     every: list[np.ndarray] = []
@@ -134,10 +109,10 @@ def _sampled_pairs(
     j = rng.integers(0, len(v), SAMPLE_PAIRS)
     ok = i != j
     i, j = i[ok], j[ok]
-    dist = pair_norms(v, i, j)
+    dist = index_distances(v, i, j).astype(np.float32)
     impostor = dist[(c[i] >= 0) & (c[j] >= 0) & (c[i] != c[j])]
     gi, gj = _sample_same_class(c, rng)
-    return dist, pair_norms(v, gi, gj), impostor
+    return dist, index_distances(v, gi, gj).astype(np.float32), impostor
 
 
 def _sample_same_class(c: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

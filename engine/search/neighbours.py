@@ -7,24 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from lookalike.engine.folder.cpu_split import cpu_cores
+from lookalike.engine.search.distances import index_distances
 
 BLOCK_BYTES = 32 * 1024 * 1024  # key block per thread (~2.3x that at peak): N=100k stays far below 1 GB
 SAMPLE_COLUMNS = 2048  # columns sampled per row to bound its k-th smallest key
-DIFF_ELEMENTS = 1 << 20  # float64 differences per step of row_distances (8 MB)
-
-
-def distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Euclidean distance between two embeddings (the manifest's distance)."""
-    return float(np.linalg.norm(np.asarray(a, np.float64) - np.asarray(b, np.float64)))
-
-
-def pairwise_distances(vectors: np.ndarray) -> np.ndarray:
-    """Full distance matrix for a small selection (the GUI's heat map); not for large N."""
-    v = np.asarray(vectors, dtype=np.float64)
-    sq = (v * v).sum(1)
-    d2 = sq[:, None] + sq[None, :] - 2.0 * v @ v.T
-    np.fill_diagonal(d2, 0.0)
-    return np.sqrt(np.maximum(d2, 0.0))
 
 
 def knn(
@@ -109,7 +95,7 @@ def _block(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One block of queries: a ranking key via one GEMM, the k smallest, then exact distances."""
     part = _smallest_k(_key(q, base, base_sq, selfs), k)
-    exact = row_distances(q, base, part)
+    exact = index_distances(q, np.arange(len(q))[:, None], part, base)  # not the key: it cancels
     order = np.lexsort((part, exact), axis=1)  # by distance, ties by row: a stable answer
     idx = np.take_along_axis(part, order, axis=1)
     dist = np.take_along_axis(exact, order, axis=1)
@@ -129,7 +115,8 @@ def _ranked_block(
 
 def _key(q: np.ndarray, base: np.ndarray, base_sq: np.ndarray, selfs: np.ndarray | None) -> np.ndarray:
     """The key |b|² − 2 q·b orders each row like the squared distance (|q|² is constant per row);
-    a query's own row gets +inf."""
+    a query's own row gets +inf. It is the blocked (Gram) form of engine.search.distances, with its
+    error bound: rows tied within it may trade places at the k-th; shown distances are exact."""
     key = (q * q.dtype.type(-2.0)) @ base.T
     key += base_sq
     if selfs is not None:
@@ -160,16 +147,3 @@ def _smallest_k(key: np.ndarray, k: int) -> np.ndarray:
     cand_cols[rows, offset] = cols
     pick = np.argpartition(cand, k - 1, axis=1)[:, :k] if k < cand.shape[1] else np.argsort(cand, axis=1)
     return np.take_along_axis(cand_cols, pick[:, :k], axis=1)
-
-
-def row_distances(q: np.ndarray, base: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """Distances of query i to rows part[i], from differences (float64): the GEMM form cancels
-    catastrophically for near-duplicates (an identical image came out at ~1e-3 instead of 0).
-    A few columns at a time: one per call cost a Python turn per neighbour when k is thousands."""
-    out = np.empty(part.shape, dtype=np.float64)
-    q64 = q.astype(np.float64)[:, None, :]
-    step = max(1, DIFF_ELEMENTS // max(1, part.shape[0] * base.shape[1]))
-    for j in range(0, part.shape[1], step):
-        diff = base[part[:, j : j + step]].astype(np.float64) - q64
-        out[:, j : j + step] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
-    return out

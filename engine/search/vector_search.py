@@ -16,7 +16,8 @@ from types import ModuleType
 from typing import Any, Protocol
 
 import numpy as np
-from lookalike.engine.search.neighbours import knn, row_distances
+from lookalike.engine.search.distances import index_distances
+from lookalike.engine.search.neighbours import knn
 
 # `python -m bench.faiss_switch --sizes 2500 5000 10000 20000 40000 --synthetic 0.12` (2 cores,
 # bench/results/faiss_switch_synthetic.md): exact all-rows k=10 0.14 / 0.39 / 0.30 / 0.81 / 10.4 s,
@@ -99,7 +100,7 @@ class AnnSearch:
 
     def _exact(self, q: np.ndarray, idx: np.ndarray) -> np.ndarray:
         assert self.vectors is not None
-        return row_distances(q, self.vectors, np.maximum(idx, 0))
+        return index_distances(q, np.arange(len(q))[:, None], np.maximum(idx, 0), self.vectors)
 
 
 def faiss_module() -> ModuleType | None:

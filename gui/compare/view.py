@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from lookalike.engine.errors import LookalikeError
-from lookalike.engine.search.neighbours import distance
+from lookalike.engine.search.distances import distance
 from lookalike.gui.compare.drop_zone import DropZone
 from lookalike.gui.compare.pair_bar import ComparePairBar
 from lookalike.gui.controller import Controller

@@ -19,9 +19,10 @@ import shiboken6
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.io.output_paths import check_output_path, write_output
-from lookalike.engine.map.colours import cluster_colours, distances_to, match_colours
+from lookalike.engine.map.colours import cluster_colours, match_colours
 from lookalike.engine.map.export import selection_records, write_map_html, write_selection
 from lookalike.engine.map.projection import Projection
+from lookalike.engine.search.distances import distances_to
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.workers import LatestOnly, ProgressFn
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -60,7 +61,7 @@ COLOUR_MODES = {
 def colour_script(mode: str, vectors: np.ndarray, row: int, threshold: float) -> str:
     """The page call that colours every point by distance to `row` or by match at `threshold`."""
     if mode == "distance":
-        dist = distances_to(vectors, row)
+        dist = distances_to(vectors, vectors[row])
         values = json.dumps([round(float(d), 5) for d in dist])
         return f"window.lookalikeColourValues({values}, 0, {float(dist.max()) or 1.0})"
     return f"window.lookalikeColourList({json.dumps(match_colours(vectors, row, threshold))})"

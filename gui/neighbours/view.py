@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.search.distances import distance_matrix
 from lookalike.engine.search.image_query import QueryAnswer
-from lookalike.engine.search.neighbours import pairwise_distances
 from lookalike.engine.search.vector_search import FAISS_ABOVE, search_of
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
 from lookalike.gui.neighbours.heatmap_widget import HeatmapWidget
@@ -187,7 +187,7 @@ class NeighboursView(QWidget):
 
     def _show_heatmap(self, emb: FolderEmbeddings, rows: list[int]) -> None:
         names = [emb.paths[r].rsplit("/", 1)[-1] for r in rows]
-        self.heatmap.set_matrix(pairwise_distances(emb.vectors[rows]), names, self.session.threshold)
+        self.heatmap.set_matrix(distance_matrix(emb.vectors[rows]), names, self.session.threshold)
         self.title.setText(f"Pairwise distances of {len(rows)} selected images (below the threshold = match)")
         self.stack.setCurrentWidget(self.heatmap)
 

@@ -32,8 +32,8 @@ from lookalike.engine.io.output_paths import (
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.model.manifest import MAX_DISTANCE
+from lookalike.engine.search.distances import distance
 from lookalike.engine.search.image_query import answer_for, embed_query
-from lookalike.engine.search.neighbours import distance
 from lookalike.engine.search.vector_search import search_of
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from lookalike.engine.model.embedder import Embedder
-from lookalike.engine.search.neighbours import distance
+from lookalike.engine.search.distances import distance
 
 from tests.real_data import card_classes
 

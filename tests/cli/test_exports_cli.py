@@ -23,7 +23,8 @@ from lookalike.engine.io.exports import (
 )
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
-from lookalike.engine.search.neighbours import knn, pairwise_distances
+from lookalike.engine.search.distances import distance_matrix
+from lookalike.engine.search.neighbours import knn
 
 from tests.duplicate_samples import EXACT, samples_with_duplicates
 
@@ -61,7 +62,7 @@ def test_neighbours_export_round_trips(samples: FolderEmbeddings, tmp_path: Path
 def test_pairs_and_matrix_exports(samples: FolderEmbeddings, tmp_path: Path) -> None:
     t = 0.2
     doc = json.loads(write_export(matching_pairs_table(samples, t), tmp_path / "p.json").read_text())
-    d = pairwise_distances(samples.vectors)
+    d = distance_matrix(samples.vectors)
     expected = {
         (samples.paths[i], samples.paths[j]) for i, j in zip(*np.nonzero(np.triu(d < t, 1)), strict=True)
     }

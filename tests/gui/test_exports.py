@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from lookalike.engine.duplicates.listing import listing_document
 from lookalike.engine.model.bundled import default_model_path
-from lookalike.engine.search.neighbours import knn, pairwise_distances
+from lookalike.engine.search.distances import distance_matrix
+from lookalike.engine.search.neighbours import knn
 from lookalike.gui.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
@@ -66,13 +67,13 @@ def test_neighbours_and_matrix_of_the_selection(qtbot: QtBot, window: MainWindow
     assert rows_csv[0] == ["path", *(emb.paths[r] for r in rows)]
     matrix = np.array([[float(x) for x in line[1:]] for line in rows_csv[1:]])
     np.testing.assert_allclose(matrix, window.neighbours.heatmap.matrix, atol=1e-5)
-    np.testing.assert_allclose(matrix, pairwise_distances(emb.vectors[rows]), atol=1e-5)
+    np.testing.assert_allclose(matrix, distance_matrix(emb.vectors[rows]), atol=1e-5)
 
 
 def test_matching_pairs_and_duplicate_groups(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     emb = embeddings_of(window)
     pairs = _csv(_export(qtbot, window, "pairs", tmp_path / "pairs.csv"))
-    d = pairwise_distances(emb.vectors)
+    d = distance_matrix(emb.vectors)
     ii, jj = np.nonzero(np.triu(d < THRESHOLD, 1))
     assert pairs[0] == ["a", "b", "distance"]
     assert {(a, b) for a, b, _ in pairs[1:]} == {

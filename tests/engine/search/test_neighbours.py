@@ -1,4 +1,4 @@
-"""knn against a brute-force numpy argsort, block boundaries included; distance and the pair matrix."""
+"""knn against a brute-force numpy argsort, block boundaries included."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lookalike.engine.search.neighbours import distance, knn, pairwise_distances
+from lookalike.engine.search.neighbours import knn
 
 from tests.engine.card_embeddings import embed_cards
 
@@ -132,21 +132,3 @@ def test_external_query_identical_to_a_row_finds_it_at_distance_zero(cards: np.n
     assert dist[0, 0] == pytest.approx(0.0, abs=1e-3)
     idx, _ = knn(cards, 3, queries=cards[[17]], exclude_self=np.array([17]))
     assert 17 not in idx[0]
-
-
-def test_distance_is_euclidean() -> None:
-    a = np.array([0.6, 0.8, 0.0], np.float32)
-    b = np.array([0.0, 0.0, 1.0], np.float32)
-    assert distance(a, b) == pytest.approx(np.sqrt(2.0))
-    assert distance(a, a) == 0.0
-    assert isinstance(distance(a, b), float)
-
-
-def test_pairwise_distances_match_a_loop(cards: np.ndarray) -> None:
-    sel = cards[:25]
-    d = pairwise_distances(sel)
-    assert d.shape == (25, 25)
-    for i in range(25):
-        for j in range(25):
-            assert d[i, j] == pytest.approx(distance(sel[i], sel[j]), abs=1e-6)
-    assert (np.diag(d) == 0).all()

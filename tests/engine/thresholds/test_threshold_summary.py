@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.metrics import pair_distances as pair_module
+from lookalike.engine.search import distances
 from lookalike.engine.thresholds import summary as ts
 
 from tests.engine.card_embeddings import embed_cards
@@ -120,16 +121,8 @@ def test_all_pairs_in_small_blocks_equal_the_full_matrix_on_real_embeddings(
     projection_model_path: Path, image_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     v, _ = embed_cards(projection_model_path, image_data, n_classes=6)
-    monkeypatch.setattr(pair_module, "BLOCK_ELEMENTS", 7 * len(v))  # 7 rows a block: many blocks
+    monkeypatch.setattr(distances, "BLOCK_ELEMENTS", 7 * len(v))  # 7 rows a block: many blocks
     got = pair_module.measure_pairs(v, [None] * len(v)).distances
     want = _triu_reference(v)
     assert len(got) == len(v) * (len(v) - 1) // 2
     np.testing.assert_allclose(got, want, atol=5e-5)  # same pairs, same order; float32 GEMM rounding
-
-
-def test_sampled_distances_are_the_pairs_norms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pair_module, "BLOCK_ELEMENTS", 64)  # chunks of 8 pairs at dim 8
-    v = _unit(np.random.default_rng(5), 40)
-    i, j = np.random.default_rng(6).integers(0, 40, (2, 1001))
-    want = np.linalg.norm(v[i] - v[j], axis=1)
-    np.testing.assert_array_equal(pair_module.pair_norms(v, i, j), want)

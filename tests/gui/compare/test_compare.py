@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from lookalike.engine.model.embedder import Embedder
-from lookalike.engine.search.neighbours import distance
+from lookalike.engine.search.distances import distance
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import LONG, MakeWindow

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lookalike.engine.map.colours import MATCH_COLOUR, NO_MATCH_COLOUR, QUERY_COLOUR, distances_to
+from lookalike.engine.map.colours import MATCH_COLOUR, NO_MATCH_COLOUR, QUERY_COLOUR
 from lookalike.engine.map.export import write_map_html
 from lookalike.engine.model.bundled import default_model_path
+from lookalike.engine.search.distances import distances_to
 from lookalike.gui.main_window import MainWindow
 from lookalike.gui.map import links as map_links
 from PySide6.QtGui import QImage
@@ -74,7 +75,7 @@ def test_gallery_selection_colours_and_search_show_on_the_map(
     with qtbot.waitSignal(links.applied, timeout=LONG):  # colours come from a worker
         links.set_mode("match")
     threshold = window.session.threshold
-    dist = distances_to(emb.vectors, 12)
+    dist = distances_to(emb.vectors, emb.vectors[12])
     for row in (12, int(dist.argsort()[1]), int(dist.argmax())):
         want = QUERY_COLOUR if row == 12 else (MATCH_COLOUR if dist[row] < threshold else NO_MATCH_COLOUR)
         assert js(qtbot, window, f"window.lookalikeColourOf({row})") == want

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lookalike.engine.search.neighbours import knn, pairwise_distances
+from lookalike.engine.search.distances import distance_matrix
+from lookalike.engine.search.neighbours import knn
 from lookalike.engine.search.vector_search import VectorSearch, search_of
 from lookalike.gui.main_window import MainWindow
 from lookalike.gui.neighbours import view as neighbours_view
@@ -106,7 +107,7 @@ def test_several_selected_show_a_distance_heat_map(
     assert sorted(window.session.selection) == rows
     heat = window.neighbours.heatmap
     assert window.neighbours.stack.currentWidget() is heat
-    expected = pairwise_distances(embeddings_of(window).vectors[sorted(window.session.selection)])
+    expected = distance_matrix(embeddings_of(window).vectors[sorted(window.session.selection)])
     order = np.argsort(window.session.selection)
     np.testing.assert_allclose(heat.matrix[np.ix_(order, order)], expected, atol=1e-5)
     before = heat.matches()
