@@ -35,6 +35,7 @@ from lookalike.engine.map.atlas import (
 from bench.common import Report, timed, verdict
 
 GOAL_STALL_MS = 50.0
+GOAL_READY_S = 10.0  # the map interactive (its page ready) after the tab opens
 
 
 def placement(report: Report, n: int) -> None:
@@ -102,23 +103,25 @@ def gui_stall(report: Report, folder: Path) -> None:
     wait(window.session.model_changed)
     window.open_folder(folder)
     wait(window.session.pairs_changed, lambda p: p is not None)
-    late = [0.0]
-    last = [time.perf_counter()]
+    late, cpu = [0.0], [0.0]
+    last = [time.perf_counter(), time.thread_time()]
 
     stalls: list[tuple[float, float]] = []  # (seconds since the tab opened, ms late)
 
     def tick() -> None:
-        now = time.perf_counter()
+        now, used = time.perf_counter(), time.thread_time()
         lateness = (now - last[0]) * 1000 - 5
         late[0] = max(late[0], lateness)
+        cpu[0] = max(cpu[0], (used - last[1]) * 1000)  # the UI thread's own work, not its waits
         if lateness > GOAL_STALL_MS:
             stalls.append((now - start, lateness))
-        last[0] = now
+        last[0], last[1] = now, used
 
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
     start = time.perf_counter()
+    last[0], last[1] = start, time.thread_time()
     timer.start()
     window.tabs.setCurrentWidget(window.map)
     wait(window.map.page_ready)
@@ -133,9 +136,27 @@ def gui_stall(report: Report, folder: Path) -> None:
             "map page ready (s)",
             "pictures complete (s)",
             "worst UI stall (ms)",
+            "busiest UI turn, CPU (ms)",
             f"goal ≤ {GOAL_STALL_MS:.0f} ms",
+            f"ready ≤ {GOAL_READY_S:.0f} s",
         ),
-        [(f"{n:,}", f"{ready:.1f}", f"{done:.1f}", f"{late[0]:.0f}", verdict(late[0] <= GOAL_STALL_MS))],
+        [
+            (
+                f"{n:,}",
+                f"{ready:.1f}",
+                f"{done:.1f}",
+                f"{late[0]:.0f}",
+                f"{cpu[0]:.0f}",
+                verdict(late[0] <= GOAL_STALL_MS),
+                verdict(ready <= GOAL_READY_S),
+            )
+        ],
+    )
+    report.add(
+        "Worst UI stall: the 5 ms timer's worst lateness from the tab's opening until the pictures are "
+        "complete; busiest UI turn: the UI thread's most CPU time between two ticks (its own work: load on "
+        "other cores does not inflate it).",
+        "",
     )
     report.add(
         "Stalls over the goal (s after the tab opened: ms): "

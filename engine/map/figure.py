@@ -1,4 +1,5 @@
-"""The plotly figure of a t-SNE map: one trace per class (the legend toggles classes), offline.
+"""The plotly figure of a t-SNE map: one trace per class (the legend toggles classes), or one
+trace coloured by class when there are too many classes for a legend; offline.
 
 Every file and class name is HTML-escaped before it reaches plotly, whose labels accept markup:
 a file named `<img src=x onerror=alert(1)>.png` is shown as text, never run.
@@ -31,30 +32,39 @@ def map_figure(
     labels: Sequence[str | None],
     title: str = "t-SNE map",
 ) -> Any:
-    """A plotly Figure: points coloured by class, hover with file name and class; customdata=row."""
+    """A plotly Figure: points coloured by class, hover with file name and class; customdata=row.
+
+    Up to LEGEND_MAX classes, one trace per class (the legend toggles them). Above, one trace with
+    a colour per point: the legend is hidden anyway, and plotly's cost grows with the number of
+    traces (2,700 points in 755 classes: 0.7 s to build, 2.5 s from the file to a ready page with a
+    trace per class; 0.1 s and 0.9 s with one)."""
     import plotly.graph_objects as go
 
     webgl = len(projection.indices) > WEBGL_ABOVE
     scatter = go.Scattergl if webgl else go.Scatter
-    fig = go.Figure()
     by_class: dict[str, list[int]] = {}
     for pos, row in enumerate(projection.indices):
         by_class.setdefault(labels[row] or NO_CLASS, []).append(pos)
     names = sorted(by_class)
+    colour_of = dict(zip(names, class_colours(len(names)), strict=True))
     legend = len(names) <= LEGEND_MAX
-    for name, colour in zip(names, class_colours(len(names)), strict=True):
-        pos_arr = np.asarray(by_class[name])
+    groups = [[name] for name in names] if legend else [names]
+    fig = go.Figure()
+    for group in groups:
+        pos_arr = np.asarray([pos for name in group for pos in by_class[name]])
         rows = projection.indices[pos_arr]
+        classes = [labels[r] or NO_CLASS for r in rows]
+        colour: str | list[str] = colour_of[group[0]] if legend else [colour_of[c] for c in classes]
         fig.add_trace(
             scatter(
                 x=projection.points[pos_arr, 0],
                 y=projection.points[pos_arr, 1],
                 mode="markers",
-                name=escape(name),
+                name=escape(group[0]) if legend else f"{len(names)} classes",
                 marker={"size": 6 if webgl else 8, "opacity": 0.85, "color": colour},
                 showlegend=legend,
                 customdata=[[int(r), escape(paths[r])] for r in rows],
-                text=[escape(name)] * len(rows),
+                text=[escape(c) for c in classes],
                 hovertemplate="%{customdata[1]}<br>class: %{text}<extra></extra>",
             )
         )

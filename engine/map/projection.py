@@ -16,7 +16,8 @@ from lookalike.engine.folder.embedding import CancelFlag
 
 MAX_MAP_POINTS = 20_000
 TOTAL_ITERS = 750  # openTSNE: 250 early exaggeration + 500
-PARALLEL_ABOVE = 5000  # points; below this threads cost more than they save
+PARALLEL_ABOVE = 5000  # points; below this spinning OpenMP threads cost more than they save
+PASSIVE_PARALLEL_ABOVE = 1000  # points, where idle OpenMP threads sleep (OMP_WAIT_POLICY=passive)
 FFT_ABOVE = 3000  # points; Barnes-Hut is faster below, the FFT grid above (bench/README.md)
 FFT_INTS_IN_INTERVAL = 2  # openTSNE's default 1 makes a 4x finer FFT grid that trustworthiness does not need
 
@@ -74,8 +75,12 @@ def _sklearn(x: np.ndarray, seed: int, perplexity: float) -> np.ndarray:
 def _threads(n: int) -> int:
     """One thread for small maps: OpenMP threads (openTSNE's and scikit-learn's) spin while they
     wait; on a busy 2-core machine a 120-point openTSNE map took 30 s with two threads against 1.5 s
-    with one, and scikit-learn 300 points 21 s against 3.5 s."""
-    return 1 if n < PARALLEL_ABOVE else min(os.cpu_count() or 1, 8)
+    with one, and scikit-learn 300 points 21 s against 3.5 s. Where OMP_WAIT_POLICY=passive makes
+    idle threads sleep instead (the map's child process sets it before OpenMP loads), every core
+    pays off from about a thousand points: 2,700 points took 5.8 s with two threads against 8.2 s
+    with one on an idle 2-core machine, 11 s against 13 s beside two busy processes."""
+    passive = os.environ.get("OMP_WAIT_POLICY", "").lower() == "passive"
+    return 1 if n < (PASSIVE_PARALLEL_ABOVE if passive else PARALLEL_ABOVE) else min(os.cpu_count() or 1, 8)
 
 
 def _gradient_options(n: int) -> dict[str, object]:

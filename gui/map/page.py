@@ -111,11 +111,12 @@ LINK_SCRIPT = r"""
   };
   var markIndex = {};
   window.lookalikeMarked = {selection: [], search: []};
-  Object.keys(marks).forEach(function (name) {
-    markIndex[name] = gd.data.length;
-    Plotly.addTraces(gd, {type: kind, x: [], y: [], customdata: [], mode: 'markers', name: name,
-      showlegend: false, hoverinfo: 'skip', marker: marks[name]});
-  });
+  // Both overlay traces in one call: each call redraws the whole plot.
+  Plotly.addTraces(gd, Object.keys(marks).map(function (name, i) {
+    markIndex[name] = nBase + i;
+    return {type: kind, x: [], y: [], customdata: [], mode: 'markers', name: name,
+      showlegend: false, hoverinfo: 'skip', marker: marks[name]};
+  }));
   var baseIdx = baseRows.map(function (_, i) { return i; });
   window.lookalikeBaseTraces = baseIdx;
   window.lookalikeMark = function (name, rows) {

@@ -123,12 +123,25 @@ def test_hundreds_of_classes_get_distinct_colours_and_no_legend_wall() -> None:
 
     assert len(set(class_colours(755))) == 755  # a 10-hue cycle would repeat each colour 75 times
     labels = [f"class{i % 60:02d}" for i in range(180)]
-    traces = _data(map_figure(_projection(len(labels)), [f"{lab}/x.png" for lab in labels], labels))
-    assert len({t["marker"]["color"] for t in traces}) == 60
-    assert all(t["showlegend"] is False for t in traces)  # 60 > LEGEND_MAX: find a class by name
+    paths = [f"{lab}/x{i}.png" for i, lab in enumerate(labels)]
+    proj = _projection(len(labels))
+    (trace,) = _data(map_figure(proj, paths, labels))  # 60 > LEGEND_MAX: one trace, no legend
+    assert trace["showlegend"] is False
+    colour_of: dict[str, str] = {}
+    points = zip(_xy(trace, "x"), _xy(trace, "y"), strict=True)
+    for (row, path), colour, text, xy in zip(
+        trace["customdata"], trace["marker"]["color"], trace["text"], points, strict=True
+    ):
+        assert path == paths[row]
+        assert text == labels[row]
+        assert xy == tuple(proj.points[row])
+        assert colour_of.setdefault(labels[row], colour) == colour  # one colour per class
+    assert sorted(r for r, _ in trace["customdata"]) == list(range(len(labels)))
+    assert len(set(colour_of.values())) == 60
     few = _data(
         map_figure(_projection(8), [f"c{i % 4}/x.png" for i in range(8)], [f"c{i % 4}" for i in range(8)])
     )
+    assert len(few) == 4
     assert all(t["showlegend"] is True for t in few)
     assert LEGEND_MAX < 60
 

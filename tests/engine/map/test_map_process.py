@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 
 import numpy as np
 import pytest
 from lookalike.engine.errors import CancelledError
-from lookalike.engine.map.map_process import MapRequest, map_page, map_page_in_child
+from lookalike.engine.map.map_process import (
+    MapRequest,
+    map_page,
+    map_page_in_child,
+    receive_request,
+    send_request,
+)
 
 
 def request(n: int) -> MapRequest:
@@ -35,3 +42,37 @@ def test_stop_ends_the_child() -> None:
 
     with pytest.raises(CancelledError):
         map_page_in_child(request(2000), progress=progress, cancel=cancel)
+
+
+def _sent(req: MapRequest, block: int) -> tuple[int, MapRequest, list[np.ndarray]]:
+    """What send_request writes to a real pipe: the row count, the request without rows, the blocks
+    (a thread sends, as the app's worker does, since a full pipe blocks its writer)."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    sender = threading.Thread(target=send_request, args=(req, writer, None, block))
+    sender.start()
+    n, head = reader.recv()
+    blocks: list[np.ndarray] = []
+    while sum(len(b) for b in blocks) < n:
+        blocks.append(reader.recv())
+    sender.join()
+    return n, head, blocks
+
+
+def test_the_vectors_go_to_the_child_a_block_at_a_time() -> None:
+    """Pickling holds the GIL: the whole matrix in one piece would stall the app's UI thread."""
+    req = request(300)  # 300 rows of 64 bytes
+    n, head, blocks = _sent(req, block=1000)
+    assert n == 300
+    assert head.vectors.size == 0
+    assert (head.paths, head.script) == (req.paths, req.script)
+    assert len(blocks) == 20
+    assert max(b.nbytes for b in blocks) <= 1000
+
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    sender = threading.Thread(target=send_request, args=(req, writer, None, 1000))
+    sender.start()
+    back = receive_request(reader)
+    sender.join()
+    np.testing.assert_array_equal(back.vectors, req.vectors)
+    assert back.vectors.dtype == req.vectors.dtype
+    assert (back.paths, back.labels, back.dark, back.script) == (req.paths, req.labels, req.dark, req.script)
