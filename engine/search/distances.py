@@ -10,8 +10,9 @@ Two paths, each used where its trade-off is the right one:
   temporary.
 * Blocked (Gram): d**2 = |a|**2 + |b|**2 - 2 a.b, one matrix product per block of rows, in the
   vectors' own dtype. Many times faster, used where distances are only counted or compared with a
-  threshold: threshold summaries and histograms, duplicate calibration, duplicate candidates (which
-  are then measured exactly). knn (engine.search.neighbours) ranks by the same product and measures
+  threshold: threshold summaries and histograms (their sampled pairs too, drawn as row x column
+  blocks: block_distances), duplicate calibration, duplicate candidates (which are then measured
+  exactly). knn (engine.search.neighbours) ranks by the same product and measures
   the rows it keeps exactly.
 
 The blocked path's error bound, stated once. With unit roundoff u (2**-24 for float32, 2**-53 for
@@ -75,6 +76,20 @@ def triangle_distances(vectors: np.ndarray) -> np.ndarray:
     """Blocked distances of every pair i < j, row-major (np.triu_indices' order), for counting."""
     parts = [d[upper] for _, upper, d in triangle_blocks(vectors)]
     return np.concatenate(parts) if parts else np.zeros(0, np.asarray(vectors).dtype)
+
+
+def block_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Blocked distances of every row of `a` to every row of `b` (a len(a) x len(b) matrix), a few
+    rows of `a` per matrix product, in the vectors' own dtype: for sampled pairs that are counted."""
+    a, b = np.asarray(a), np.asarray(b)
+    out = np.empty((len(a), len(b)), np.result_type(a, b))
+    sq_b = (b * b).sum(1)
+    rows = max(1, BLOCK_ELEMENTS // max(len(b), 1))
+    for start in range(0, len(a), rows):
+        part = a[start : start + rows]
+        d2 = (part * part).sum(1)[:, None] + sq_b[None] - 2.0 * (part @ b.T)
+        out[start : start + rows] = np.sqrt(np.maximum(d2, 0.0))
+    return out
 
 
 def index_distances(
