@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lookalike.gui.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
@@ -43,9 +44,11 @@ def show_map(qtbot: QtBot, window: MainWindow) -> None:
         window.tabs.setCurrentWidget(window.map)
 
 
-def test_map_click_lasso_and_hover(
+@pytest.fixture
+def mapped(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, cards_folder: Path
-) -> None:
+) -> tuple[MainWindow, Any]:
+    """The window on the carried cards plus a class and a file with hostile names, map shown."""
     folder = tmp_path / "cards"
     shutil.copytree(cards_folder, folder)
     hostile = folder / HOSTILE_CLASS
@@ -57,20 +60,27 @@ def test_map_click_lasso_and_hover(
     emb = embeddings_of(window)
     show_map(qtbot, window)
     assert js(qtbot, window, "document.querySelectorAll('.point').length") == len(emb)
+    return window, emb
 
-    # a click on a point, sent through plotly's event and the web channel, selects that image
+
+def _click(qtbot: QtBot, window: MainWindow, row: int) -> list[int]:
+    """A click on a point, sent through plotly's event and the web channel; the new selection."""
+    event = f"{{points: [{{customdata: [{row}, '']}}]}}"
     with qtbot.waitSignal(window.session.selection_changed, timeout=LONG) as blocker:
-        js(
-            qtbot,
-            window,
-            "document.getElementById('map').emit('plotly_click', {points: [{customdata: [5, '']}]}); 1",
-        )
-    assert blocker.args[0] == [5]
+        js(qtbot, window, f"document.getElementById('map').emit('plotly_click', {event}); 1")
+    return list(blocker.args[0])
+
+
+def test_a_click_on_a_point_selects_that_image(qtbot: QtBot, mapped: tuple[MainWindow, Any]) -> None:
+    window, emb = mapped
+    assert _click(qtbot, window, 5) == [5]
     gallery_rows = [window.gallery.proxy.mapToSource(i).row() for i in window.gallery.list.selectedIndexes()]
     assert gallery_rows == [5]
     assert emb.paths[5] in window.neighbours.title.text()
 
-    # a lasso sends its points to the gallery
+
+def test_a_lasso_sends_its_points_to_the_gallery(qtbot: QtBot, mapped: tuple[MainWindow, Any]) -> None:
+    window, _ = mapped
     with qtbot.waitSignal(window.session.subset_changed, timeout=LONG):
         js(
             qtbot,
@@ -81,7 +91,9 @@ def test_map_click_lasso_and_hover(
     assert window.gallery.proxy.rowCount() == 3
     assert "3 images from the map" in window.gallery.subset_label.text()
 
-    # hovering a real point asks for its thumbnail and shows it as an image in the page
+
+def test_hovering_a_point_shows_its_thumbnail(qtbot: QtBot, mapped: tuple[MainWindow, Any]) -> None:
+    window, _ = mapped
     with qtbot.waitSignal(window.map.bridge.thumbnailReady, timeout=LONG) as hover:
         js(qtbot, window, HOVER_POINT)
     assert hover.args[1].startswith("data:image/png;base64,")
@@ -89,7 +101,9 @@ def test_map_click_lasso_and_hover(
         lambda: js(qtbot, window, "document.getElementById('lookalike-thumb').style.display") == "block"
     )
 
-    # hostile names are shown as text and never run
+
+def test_hostile_names_are_shown_as_text_and_never_run(qtbot: QtBot, mapped: tuple[MainWindow, Any]) -> None:
+    window, _ = mapped
     legend = js(
         qtbot,
         window,
@@ -100,36 +114,36 @@ def test_map_click_lasso_and_hover(
     assert js(qtbot, window, "document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert window.map.page.console_errors == []
 
-    # the channel offers the page only the map's calls (plus QObject built-ins it cannot misuse)
+
+PAGE_CALLS = {
+    "pointClicked",
+    "pointsSelected",
+    "requestThumbnail",
+    "viewChanged",
+    "pageReady",
+    "thumbnailReady",
+    "atlasReady",
+}
+QOBJECT_BUILTINS = {
+    "deleteLater",
+    "destroyed",
+    "objectNameChanged",
+    "unwrapQObject",
+    "unwrapProperties",
+    "propertyUpdate",
+    "signalEmitted",
+}
+
+
+def test_the_channel_offers_the_page_only_the_maps_calls(
+    qtbot: QtBot, mapped: tuple[MainWindow, Any]
+) -> None:
+    """Plus QObject built-ins it cannot misuse: the page cannot delete the bridge."""
+    window, _ = mapped
     js(qtbot, window, LIST_CHANNEL)
     qtbot.waitUntil(lambda: js(qtbot, window, "typeof window.__members") == "string")
     members = set(js(qtbot, window, "window.__members").split(","))
     assert js(qtbot, window, "window.__objects") == "bridge"
-    page_calls = {
-        "pointClicked",
-        "pointsSelected",
-        "requestThumbnail",
-        "viewChanged",
-        "pageReady",
-        "thumbnailReady",
-        "atlasReady",
-    }
-    qobject_builtins = {
-        "deleteLater",
-        "destroyed",
-        "objectNameChanged",
-        "unwrapQObject",
-        "unwrapProperties",
-        "propertyUpdate",
-        "signalEmitted",
-    }
-    assert page_calls <= members
-    assert members - page_calls <= qobject_builtins, members - page_calls
-    # the page cannot delete the bridge: a click still reaches the app afterwards
-    with qtbot.waitSignal(window.session.selection_changed, timeout=LONG) as blocker:
-        js(
-            qtbot,
-            window,
-            "document.getElementById('map').emit('plotly_click', {points: [{customdata: [3, '']}]}); 1",
-        )
-    assert blocker.args[0] == [3]
+    assert members >= PAGE_CALLS
+    assert members - PAGE_CALLS <= QOBJECT_BUILTINS, members - PAGE_CALLS
+    assert _click(qtbot, window, 3) == [3]  # after the page's deleteLater, a click still reaches the app
