@@ -9,7 +9,7 @@ holds exactly the rows it lists (`complete` stays false until the FAISS index is
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from lookalike.engine.folder.cpu_split import cpu_cores
 from lookalike.engine.folder.embedding import CancelFlag, FolderEmbeddings
-from lookalike.engine.folder.scan import ImageEntry, scan_folder
+from lookalike.engine.folder.scan import scan_folder
 from lookalike.engine.index.cluster_extra import require
 from lookalike.engine.index.manifest import (
     IndexFolderError,
@@ -104,8 +104,11 @@ def build_index(
     try:
         if plan.todo:
             tracker = _Tracker(progress, cancel, before, total)
-            run = _run_here if settings.address == "auto" and len(plan.todo) <= HERE_MAX else _run_ray
-            run(settings, embedder, listing.root, plan.todo, writer, tracker)
+            blocks = (
+                _here_blocks if settings.address == "auto" and len(plan.todo) <= HERE_MAX else _ray_blocks
+            )
+            items = [_item(listing.root, e) for e in plan.todo]
+            _stream(blocks(settings, embedder, items), writer, tracker, len(items))
     finally:
         manifest = writer.flush()  # also on Ctrl+C: every row that came back is kept
     cancelled = bool(cancel is not None and cancel.is_set() and writer.returned < len(plan.todo))
@@ -143,15 +146,21 @@ class _Tracker:
         return self.cancel is not None and self.cancel.is_set()
 
 
-def _run_ray(
-    settings: IndexSettings,
-    embedder: Embedder,
-    root: Path,
-    todo: list[ImageEntry],
-    writer: ShardWriter,
-    tracker: _Tracker,
-) -> None:
-    """Stream the new files through the Ray pipeline into the writer; every file must come back."""
+def _stream(blocks: Iterator[dict[str, np.ndarray]], writer: ShardWriter, tracker: _Tracker, n: int) -> None:
+    """Write the blocks as they come; every one of the `n` files must come back (unless stopped)."""
+    for block in blocks:
+        writer.add_block(block)
+        tracker.report(writer.returned)
+        if tracker.cancelled():
+            return
+    if writer.returned < n:
+        raise IndexFolderError(f"{n - writer.returned} file(s) came back from no worker")
+
+
+def _ray_blocks(
+    settings: IndexSettings, embedder: Embedder, items: list[dict[str, Any]]
+) -> Iterator[dict[str, np.ndarray]]:
+    """The new files through the Ray pipeline, blocks as Ray finishes them."""
     workers = settings.workers or cpu_cores()
     # A local cluster gets one logical CPU beyond the actors, for the decode tasks: with every CPU
     # held by an embedding actor (the default, one per core) the pipeline waited forever.
@@ -159,34 +168,19 @@ def _run_ray(
     prep = embedder.manifest.preprocessing
     model = str(settings.model_path.resolve())
     job = RayJob(settings.address, workers, model, embedder.sha256, prep, embedder.dim, settings.batch_size)
-    for block in embed_rows([_item(root, e) for e in todo], job):
-        writer.add_block(block)
-        tracker.report(writer.returned)
-        if tracker.cancelled():
-            return
-    if writer.returned < len(todo):
-        raise IndexFolderError(f"{len(todo) - writer.returned} file(s) came back from no worker")
+    return embed_rows(items, job)
 
 
-def _run_here(
-    settings: IndexSettings,
-    embedder: Embedder,
-    root: Path,
-    todo: list[ImageEntry],
-    writer: ShardWriter,
-    tracker: _Tracker,
-) -> None:
+def _here_blocks(
+    settings: IndexSettings, embedder: Embedder, items: list[dict[str, Any]]
+) -> Iterator[dict[str, np.ndarray]]:
     """Few files and no cluster named: the Ray pipeline's two steps (decode, embed) in this process,
     a block at a time, so the rows, their errors and the shards are the same as through Ray."""
     actor = EmbedActor(str(settings.model_path.resolve()), embedder.sha256)
-    items = [_item(root, e) for e in todo]
     for start in range(0, len(items), BLOCK_ROWS):
         part = items[start : start + BLOCK_ROWS]
         block = {key: np.asarray([item[key] for item in part], dtype=object) for key in part[0]}
-        writer.add_block(actor(decode_batch(block, embedder.manifest.preprocessing)))
-        tracker.report(writer.returned)
-        if tracker.cancelled():
-            return
+        yield actor(decode_batch(block, embedder.manifest.preprocessing))
 
 
 def _open_or_new(settings: IndexSettings, embedder: Embedder, listing: SourceListing) -> IndexManifest:
