@@ -135,10 +135,11 @@ LINK_SCRIPT = r"""
   };
   window.lookalikeColourValues = function (values, cmin, cmax) {
     var colours = baseRows.map(function (rows) { return rows.map(function (r) { return values[r]; }); });
-    // Near is bright (yellow); the scale sits bottom left, clear of the legend.
+    // Near is bright (yellow); the scale sits bottom left, clear of the legend, on a white ground
+    // so the thumbnails beneath it do not hide its ticks.
     Plotly.restyle(gd, {'marker.color': colours, 'marker.colorscale': 'Viridis', 'marker.reversescale': true,
       'marker.cmin': cmin, 'marker.cmax': cmax, 'marker.colorbar': {x: 0, xanchor: 'left', y: 0,
-      yanchor: 'bottom', len: 0.4, thickness: 12, title: {text: 'distance'}},
+      yanchor: 'bottom', len: 0.4, thickness: 12, title: {text: 'distance'}, bgcolor: 'rgba(255,255,255,0.9)'},
       'marker.showscale': baseIdx.map(function (i) { return i === 0; })}, baseIdx);
     window.lookalikeColouring = 'values';
   };

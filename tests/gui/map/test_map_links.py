@@ -85,6 +85,9 @@ def test_gallery_selection_colours_and_search_show_on_the_map(
     assert threading.main_thread() not in colourers  # a pass over every image, off the UI thread
     far = int(dist.argmax())
     assert js(qtbot, window, f"window.lookalikeColourOf({far})") == pytest.approx(dist[far], abs=1e-4)
+    scale = "document.getElementById('map').data.find(t => t.marker && t.marker.showscale).marker.colorbar"
+    assert js(qtbot, window, f"{scale}.title.text") == "distance"
+    assert js(qtbot, window, f"{scale}.bgcolor").startswith("rgba(255,255,255")  # readable over thumbnails
     links.set_mode("cluster")  # computed in a worker, once per folder, without any selection needed
     qtbot.waitUntil(lambda: links.clusters is not None, timeout=LONG)
     assert links.clusters is not None
