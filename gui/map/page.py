@@ -139,7 +139,8 @@ LINK_SCRIPT = r"""
     // so the thumbnails beneath it do not hide its ticks.
     Plotly.restyle(gd, {'marker.color': colours, 'marker.colorscale': 'Viridis', 'marker.reversescale': true,
       'marker.cmin': cmin, 'marker.cmax': cmax, 'marker.colorbar': {x: 0, xanchor: 'left', y: 0,
-      yanchor: 'bottom', len: 0.4, thickness: 12, title: {text: 'distance'}, bgcolor: 'rgba(255,255,255,0.9)'},
+      yanchor: 'bottom', len: 0.4, thickness: 12, title: {text: 'distance'},
+      bgcolor: 'rgba(255,255,255,0.9)'},
       'marker.showscale': baseIdx.map(function (i) { return i === 0; })}, baseIdx);
     window.lookalikeColouring = 'values';
   };

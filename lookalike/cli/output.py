@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
+
+from tqdm import tqdm
 
 from lookalike.engine.folder.scan import SkippedFile
 
 
 def progress_printer(label: str) -> Callable[[int, int], None] | None:
-    """A progress callback drawing one updating line on stderr, or None when not a terminal."""
+    """A progress callback drawing tqdm's bar on stderr (count, rate, ETA, fitted to the terminal's
+    width), or None when stderr is not a terminal: a log or a pipe gets no carriage returns."""
     if not sys.stderr.isatty():
         return None
-    start = time.monotonic()
-    last = [0.0]
+    bars: list[tqdm] = []
+    # Block characters only where the terminal can encode them (tqdm stops writing on an error).
+    encoding = (getattr(sys.stderr, "encoding", None) or "").lower().replace("-", "")
+    ascii_only = not encoding.startswith("utf8")
 
     def show(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.1 and done < total:
-            return
-        last[0] = now
-        rate = done / max(now - start, 1e-6)
-        eta = (total - done) / rate if rate > 0 and done else 0.0
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{label}: {done}/{total}  {rate:,.0f}/s  ETA {eta:,.0f}s  {end}")
-        sys.stderr.flush()
+        if not bars:
+            options: dict[str, Any] = {"unit": "img", "mininterval": 0.1, "dynamic_ncols": True}
+            bars.append(tqdm(total=total, desc=label, file=sys.stderr, ascii=ascii_only, **options))
+        bar = bars[0]
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
 
     return show
 
