@@ -13,7 +13,12 @@ from pytestqt.qtbot import QtBot
 def test_a_result_and_an_error_come_back_by_signal_on_the_ui_thread(qtbot: QtBot) -> None:
     pool = WorkerPool()
     where: list[threading.Thread] = []
-    ok = Worker(lambda progress, cancel: (progress(1, 1), threading.current_thread())[1])
+
+    def reports(progress: Any, cancel: threading.Event) -> threading.Thread:
+        progress(1, 1)
+        return threading.current_thread()
+
+    ok = Worker(reports)
     ok.signals.result.connect(lambda value: where.append(threading.current_thread()))
     with qtbot.waitSignal(ok.signals.result, timeout=5000) as got:
         pool.start(ok)
