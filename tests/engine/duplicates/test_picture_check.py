@@ -87,3 +87,26 @@ def test_the_comparison_size_follows_the_smaller_picture() -> None:
     assert level(28, 1000) < level(1000, 1000) == LEVELS[-1]
     assert level(14, 28) == LEVELS[0]
     assert level(3, 3) == LEVELS[0]  # tiny pictures are still compared
+
+
+def test_pairs_settled_apart_before_alignment_skip_the_crop_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crop search is the costly part: a pair already SETTLED apart unaligned keeps that distance
+    without it, and a near-copy still gets it (its unaligned distance is far below SETTLED)."""
+    import lookalike.engine.duplicates.picture_check as check
+
+    card = _cards(1)[0]
+    noise = Image.fromarray(np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8))
+    searched: list[int] = []
+    real = check._crops
+
+    def counted(t: check.Thumb, size: int) -> np.ndarray:
+        searched.append(size)
+        return real(t, size)
+
+    monkeypatch.setattr(check, "_crops", counted)
+    far = picture_distance(thumbnail(card), thumbnail(noise))
+    assert far >= check.SETTLED
+    assert searched == []
+    near = picture_distance(thumbnail(card), thumbnail(near_copy(card, np.random.default_rng(4))))
+    assert searched != []
+    assert near < 0.5 * check.SETTLED
