@@ -114,6 +114,20 @@ def pair_picture_distances(
     settled = unaligned >= SETTLED
     out[todo[settled]] = unaligned[settled]
     todo = todo[~settled]
+    _align(thumbs, (first, second), todo, wholes, out)
+    return out
+
+
+def _align(
+    thumbs: Sequence[Thumb | None],
+    pairs: tuple[np.ndarray, np.ndarray],
+    todo: np.ndarray,
+    wholes: _Wholes,
+    out: np.ndarray,
+) -> None:
+    """Fill out[todo] with each pair's distance at its best alignment: crops of either picture
+    against the other whole, the best by mean squared difference, then its largest local one."""
+    first, second = pairs
     best_sq = np.full(len(first), np.inf)
     for a, b in ((first[todo], second[todo]), (second[todo], first[todo])):
         for rows, crops_of, partners in _crop_groups(thumbs, a, b):
@@ -126,7 +140,6 @@ def pair_picture_distances(
             if len(better):
                 best_sq[todo[rows[better]]] = sq_best[better]
                 out[todo[rows[better]]] = _largest_local_differences(crops_of[pick[better]] - w[better])
-    return out
 
 
 def _unaligned(thumbs: Sequence[Thumb | None], a: np.ndarray, b: np.ndarray, wholes: _Wholes) -> np.ndarray:
