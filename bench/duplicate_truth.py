@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from lookalike.engine.duplicates.listing import list_duplicates
 from lookalike.engine.duplicates.near_copies import near_copy
+from lookalike.engine.duplicates.planted import found_and_pulled, round_robin
 from lookalike.engine.folder.embedding import embed_folder
 from lookalike.engine.images.loading import is_image_name, load_image
 from lookalike.engine.model.bundled import default_model_path
@@ -43,9 +44,7 @@ def plant(source: Path, out: Path, seed: int = 0) -> list[tuple[str, str]]:
         if p.is_file() and is_image_name(p.name) and not p.name.startswith("emoji_"):
             by_class.setdefault(p.parent.name, []).append(p)
     pools = [pick.sample(v, len(v)) for v in pick.sample(list(by_class.values()), len(by_class))]
-    chosen: list[Path] = []
-    while len(chosen) < 2 * N_ORIGINALS and any(pools):  # spares for pictures filed twice
-        chosen += [pool.pop() for pool in pools if pool][: 2 * N_ORIGINALS - len(chosen)]
+    chosen = round_robin(pools, 2 * N_ORIGINALS)  # spares for pictures filed twice
     pairs: list[tuple[str, str]] = []
     seen: set[bytes] = set()
     for path in chosen:
@@ -65,18 +64,6 @@ def plant(source: Path, out: Path, seed: int = 0) -> list[tuple[str, str]]:
     return pairs
 
 
-def score(groups: list[set[str]], pairs: list[tuple[str, str]], n_originals: int) -> tuple[float, float]:
-    """Share of copies grouped with their original; share of originals pulled into a wrong group."""
-    found = sum(any(c in g and o in g for g in groups) for c, o in pairs)
-    copies_of = {o: c for c, o in pairs}
-    wrong = set()
-    for g in groups:
-        for name in g:
-            if name.startswith("orig_") and any(n != name and n != copies_of.get(name) for n in g):
-                wrong.add(name)
-    return found / len(pairs), len(wrong) / n_originals
-
-
 def run_set(name: str, embedder: Embedder, cache: Path) -> str:
     """One table row: the set, then (copies found, originals pulled) for the new and old rules."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +78,7 @@ def run_set(name: str, embedder: Embedder, cache: Path) -> str:
             listing = list_duplicates(emb, threshold, picture_threshold=picture)
             assert listing is not None
             groups = [{f.rel_path for f in g.files} for g in listing.groups]
-            found, pulled = score(groups, pairs, len(list(Path(tmp).glob("orig_*"))))
+            found, pulled = found_and_pulled(groups, pairs, len(list(Path(tmp).glob("orig_*"))))
             cells.append(f"{found:.2f} / {pulled:.3f}")
     return f"| {name} | " + " | ".join(cells) + " |"
 

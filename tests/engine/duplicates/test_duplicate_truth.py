@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from lookalike.engine.duplicates.listing import list_duplicates
 from lookalike.engine.duplicates.near_copies import near_copy
+from lookalike.engine.duplicates.planted import found_and_pulled, round_robin
 from lookalike.engine.folder.embedding import embed_folder
 from lookalike.engine.images.loading import load_image
 from lookalike.engine.model.bundled import default_model_path
@@ -32,9 +33,7 @@ def _plant(out: Path) -> list[tuple[str, str]]:
     pick = random.Random(0)
     classes = sorted(p for p in DATA.glob("*/*") if p.is_dir())
     pools = [pick.sample(sorted(c.glob("*.*")), len(list(c.glob("*.*")))) for c in classes]
-    chosen: list[Path] = []
-    while len(chosen) < N_ORIGINALS:
-        chosen += [pool.pop() for pool in pools if pool][: N_ORIGINALS - len(chosen)]
+    chosen = round_robin(pools, N_ORIGINALS)
     rng = np.random.default_rng(0)
     pairs = []
     for k, path in enumerate(chosen):
@@ -57,15 +56,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> tuple[float, float]:
     listing = list_duplicates(emb, choice.embedding, picture_threshold=choice.picture)
     assert listing is not None
     groups = [{f.rel_path for f in g.files} for g in listing.groups]
-    found = sum(any(c in g and o in g for g in groups) for c, o in pairs) / len(pairs)
-    copy_of = {o: c for c, o in pairs}
-    pulled = {
-        name
-        for g in groups
-        for name in g
-        if name.startswith("orig_") and any(n not in (name, copy_of.get(name)) for n in g)
-    }
-    return found, len(pulled) / N_ORIGINALS
+    return found_and_pulled(groups, pairs, N_ORIGINALS)
 
 
 def test_the_planted_folder_is_what_the_goal_is_measured_on(outcome: tuple[float, float]) -> None:
