@@ -89,7 +89,7 @@ def calibrate_duplicates(
     iu = (iu[0][within], iu[1][within])
     pair_e = triangle_distances(emb)[within]  # counted, not shown: blocked, in float64
     pair_p = np.full(len(pair_e), CAP)  # far by embedding: only 'no picture check' may accept them
-    near = np.flatnonzero(pair_e <= copy_e.max() * (1.0 + 1e-9))
+    near = np.flatnonzero(pair_e < _past(copy_e.max()))
     pair_p[near] = pair_picture_distances(thumbs, iu[0][near], iu[1][near])
     same = lab[iu[0]] == lab[iu[1]]
     distinct = pair_p > SAME_PICTURE  # a set may hold one picture twice (under two classes)
@@ -108,6 +108,11 @@ def calibrate_duplicates(
     )
 
 
+def _past(distance: float) -> float:
+    """A threshold just above `distance`: thresholds accept strictly below, so this keeps it."""
+    return float(distance) * (1.0 + 1e-9) + 1e-12
+
+
 def _kind(label: str) -> str:
     """The kind of picture a label names: the part before "/" (a set, "photo"), else one kind."""
     return str(label).split("/")[0] if "/" in str(label) else ""
@@ -123,11 +128,11 @@ def _best_pair(
     """(embedding, picture) thresholds keeping the most copies within FALSE_RATE in every kind."""
     kinds = np.zeros(len(pair_e), int) if pair_kind is None else pair_kind
     groups = [np.flatnonzero(kinds == k) for k in np.unique(kinds)]
-    everything = float(copy_e.max()) * (1.0 + 1e-9) + 1e-12
+    everything = _past(copy_e.max())
     t_alone = min((_loosest_threshold(pair_e[g], everything) for g in groups), default=everything)
     best = (float(np.mean(copy_e < t_alone)), t_alone, NO_PICTURE_CHECK)  # the embedding alone
     for q in COPY_QUANTILES:
-        t_e = float(np.quantile(copy_e, q)) * (1.0 + 1e-9) if q == 1.0 else float(np.quantile(copy_e, q))
+        t_e = everything if q == 1.0 else float(np.quantile(copy_e, q))
         t_p = min(
             (_loosest_threshold(pair_p[g][pair_e[g] < t_e], NO_PICTURE_CHECK, len(g)) for g in groups),
             default=NO_PICTURE_CHECK,
