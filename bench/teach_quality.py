@@ -1,6 +1,7 @@
 """Teach the model from the app on classes the bundled model never saw, then check with `evaluate`.
 
-python -m bench.teach_quality --set ../shared/datasets/cards --minutes 5
+python -m bench.teach_quality --set ../shared/datasets/{cards,flags,glyphs} --minutes 2.5  # both starts
+python -m bench.teach_quality --set ../shared/datasets/cards --minutes 5 --start model    # one run
 
 1. Builds a folder (symlinks) of SET's classes that the bundled model held out from its training
    (the names are in its manifest), so teaching starts where the bundled model is weakest.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,8 @@ from typing import Any
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.teaching.teach_run import child_env, cli_command
+
+from bench.common import Report
 
 
 def bundled_held_out(set_dir: Path) -> list[str]:
@@ -43,7 +47,7 @@ def link_classes(set_dir: Path, classes: list[str], out: Path) -> Path:
     return out
 
 
-def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, object]:
+def teach_in_app(folder: Path, minutes: float, save_to: Path, extra: str = "") -> dict[str, object]:
     """Open the folder in the real window, teach with the dialog's defaults, return what it shows."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from lookalike.gui.app import create_application
@@ -63,6 +67,7 @@ def teach_in_app(folder: Path, minutes: float, save_to: Path) -> dict[str, objec
     assert dialog is not None, window.last_error
     dialog.minutes.setValue(minutes)
     dialog.save_to.setText(str(save_to))
+    dialog.extra.setText(extra)
     done: dict[str, object] = {}
     window.teacher.finished.connect(lambda r: _quit_if(loop, True, done, result=r))
     window.teacher.failed.connect(lambda m: _quit_if(loop, True, done, error=m))
@@ -96,26 +101,83 @@ def evaluate(folder: Path, model: Path) -> dict[str, float]:
     return {k: report[k] for k in ("precision_at_1", "mean_average_precision_at_r", "n_images", "n_classes")}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Teach, show the app's figures, check them with `lookalike evaluate`."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--set", type=Path, required=True, help="a shared SET/CLASS/IMAGE folder")
-    ap.add_argument("--minutes", type=float, default=5.0)
-    args = ap.parse_args(argv)
+MODULE = __spec__.name if __spec__ is not None else __name__  # run again per set and start
+STARTS = ("backbone", "model")  # a fresh run (projections fitted on the folder), or --start-from
+
+
+def teach_once(set_dir: Path, minutes: float, start: str) -> dict[str, object]:
+    """One teach in the app on SET's classes the bundled model never saw; the app's figures and
+    `lookalike evaluate` on this run's held-out classes, for the bundled and the taught model."""
     work = Path(tempfile.mkdtemp(prefix="lookalike-teach-"))
     os.environ["LOOKALIKE_DATA_DIR"] = str(work / "data")
-    classes = bundled_held_out(args.set)
-    folder = link_classes(args.set, classes, work / args.set.name)
-    print(f"{len(classes)} classes of {args.set.name} the bundled model never trained on: {folder}")
-    taught = teach_in_app(folder, args.minutes, work / "taught.onnx")
+    classes = bundled_held_out(set_dir)
+    folder = link_classes(set_dir, classes, work / set_dir.name)
+    print(f"{len(classes)} classes of {set_dir.name} the bundled model never trained on: {folder}")
+    extra = f"--start-from {shlex.quote(str(default_model_path()))}" if start == "model" else ""
+    taught = teach_in_app(folder, minutes, work / "taught.onnx", extra)
     from lookalike.gui.teaching.teacher import TeachResult
 
     result = taught["result"]
     assert isinstance(result, TeachResult)
     print("In the app:\n" + str(taught["dialog"]))
-    held = link_classes(args.set, list(result.held_out), work / "held_out_of_run")
-    for name, model in (("bundled", default_model_path()), ("taught", work / "taught.onnx")):
-        print(f"lookalike evaluate (held out from this run), {name}: {evaluate(held, model)}")
+    held = link_classes(set_dir, list(result.held_out), work / "held_out_of_run")
+    scores = {name: evaluate(held, model) for name, model in (("bundled", default_model_path()),
+                                                              ("taught", work / "taught.onnx"))}  # fmt: skip
+    return {"set": set_dir.name, "start": start, "ended": result.ended_because, **scores}
+
+
+def compare(sets: list[Path], minutes: float) -> None:
+    """Each set × each start in its own process (one Qt application each); a results table."""
+    title = f"Teaching in the app: from the backbone or from the app's model ({minutes:g} min)"
+    report = Report("teach_quality", title)
+    report.add(
+        "Each run: the real window opens SET's classes the bundled model held out of its training, "
+        "Work → Teach with the dialog's defaults; `--start-from` the bundled model for the 'model' rows. "
+        "Figures: `lookalike evaluate` on the classes this run held out (the same split for both starts).",
+        "",
+    )
+    rows = []
+    for set_dir in sets:
+        for start in STARTS:
+            command = [sys.executable, "-m", MODULE, "--set", str(set_dir)]
+            command += ["--minutes", str(minutes), "--start", start, "--json"]
+            out = subprocess.run(command, capture_output=True, text=True, check=True)
+            rows.append(_row(json.loads(out.stdout.strip().splitlines()[-1])))
+            print(rows[-1], flush=True)
+    header = ("set", "start", "bundled p@1 / MAP@R", "taught p@1 / MAP@R", "images / classes", "ended")
+    report.table(header, rows)
+    report.save()
+
+
+def _row(found: dict[str, Any]) -> tuple[str, ...]:
+    def pair(scores: dict[str, float]) -> str:
+        return f"{scores['precision_at_1']:.3f} / {scores['mean_average_precision_at_r']:.3f}"
+
+    taught = found["taught"]
+    size = f"{taught['n_images']} / {taught['n_classes']}"
+    return (
+        found["set"],
+        found["start"],
+        pair(found["bundled"]),
+        pair(taught),
+        size,
+        found["ended"] or "budget",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Teach, show the app's figures, check them with `lookalike evaluate`; or compare both starts."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--set", type=Path, nargs="+", required=True, help="shared SET/CLASS/IMAGE folder(s)")
+    ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--start", choices=STARTS, help="one run from this start (default: compare both)")
+    ap.add_argument("--json", action="store_true", help="one run: its figures as a JSON line at the end")
+    args = ap.parse_args(argv)
+    if args.start is None:
+        compare(args.set, args.minutes)
+        return 0
+    found = teach_once(args.set[0], args.minutes, args.start)
+    print(json.dumps(found) if args.json else found)
     return 0
 
 

@@ -72,6 +72,12 @@ def register_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--int8", action="store_true", help="also export RUN/model.int8.onnx (quantised)")
     p.add_argument("--dry-run", action="store_true", help="stop after one batch")
     p.add_argument("--marks", metavar="FILE", default=None, help="pair marks (JSON/CSV) from the app")
+    p.add_argument(
+        "--start-from",
+        metavar="MODEL",
+        default=None,
+        help="hybrid: start from this model's learned part and projections (e.g. the app's model)",
+    )
     p.add_argument("--progress-json", action="store_true", help="JSON lines on stdout (for the app)")
     p.set_defaults(func=_train)
 
@@ -130,6 +136,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         threads=args.threads,
         dry_run=args.dry_run,
         marks=args.marks,
+        start_from=args.start_from,
         exclude=tuple(args.exclude),
         int8=args.int8,
         augment=augment,
@@ -137,12 +144,16 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def _train(args: argparse.Namespace) -> int:
-    problem = _missing(list(args.data) + [f for f in (args.resume, args.marks) if f])
+    problem = _missing(list(args.data) + [f for f in (args.resume, args.marks, args.start_from) if f])
     if problem:
         return _fail(problem)
     try:
         cfg = config_from_args(args)
         check_run_out(Path(args.out), [Path(d) for d in _data_read(cfg)], force=args.force)
+        if cfg.start_from:  # refused before any data is read, not after minutes of preparation
+            from lookalike.train.models.start_weights import start_tensors
+
+            start_tensors(Path(cfg.start_from), cfg.image_size)
     except (ValueError, LookalikeError) as exc:
         return _fail(str(exc))
     if args.progress_json:
@@ -154,7 +165,7 @@ def _train(args: argparse.Namespace) -> int:
 
     try:
         result = run(cfg)
-    except ValueError as exc:  # DataError and bad resume files are input problems
+    except (ValueError, LookalikeError) as exc:  # DataError, bad resume or start files: input problems
         return _fail(str(exc))
     if result.export is not None:
         print(comparison_table(result.export))

@@ -92,6 +92,7 @@ class TrainConfig:
     int8: bool = False
     max_classes: int | None = None
     marks: str | None = None  # the user's pair marks (engine.teaching.pair_marks): positives, negatives
+    start_from: str | None = None  # hybrid: a model file whose learned part and projections start the run
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def __post_init__(self) -> None:
@@ -144,6 +145,11 @@ def _problems(cfg: TrainConfig) -> list[str]:
         (
             cfg.backbone != "hybrid" or cfg.image_size % 32 == 0,
             "--image-size must be a multiple of 32 for the hybrid backbone",
+        ),
+        (cfg.start_from is None or cfg.backbone == "hybrid", "--start-from needs --backbone hybrid"),
+        (
+            cfg.start_from is None or cfg.resume is None,
+            "--start-from begins a new run; --resume continues one",
         ),
         (cfg.trunk_views >= 1, "--trunk-views must be >= 1"),
         (0 <= cfg.backbone_lr_scale <= 1, "backbone_lr_scale must be in [0, 1]"),

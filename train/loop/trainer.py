@@ -101,7 +101,9 @@ def run(
         log(f"resumed from {cfg.resume} after epoch {state.epoch}")
     cfg.save(out / "config.json")
     deadline = started + cfg.max_minutes * 60 if cfg.max_minutes else None
-    if payload is None:
+    if payload is None and cfg.start_from:
+        _start_from(model, cfg, log)
+    elif payload is None:
         _fit_projections(model, data, cfg, device, out, log)
     forward = trunk_runner(model, cfg.image_size, device, out)
     if forward is not None:
@@ -128,6 +130,18 @@ def _fit_projections(
     begun = time.monotonic()
     n = fit_projections(model, data, cfg, device, out)
     log(f"fixed parts' projections fitted on {n} training images in {time.monotonic() - begun:.0f} s")
+
+
+def _start_from(model: torch.nn.Module, cfg: TrainConfig, log: Log) -> None:
+    """The learned part and projections come from a model file (config validation allows the
+    hybrid only); its projections are kept, so its fixed parts stay exactly as they were."""
+    from lookalike.train.models.hybrid import HybridEmbedder
+    from lookalike.train.models.start_weights import start_from
+
+    assert isinstance(model, HybridEmbedder)
+    assert cfg.start_from is not None
+    start_from(model, Path(cfg.start_from), cfg.image_size)
+    log(f"started from {cfg.start_from}: its learned part and projections (no refit)")
 
 
 def _describe(data: PreparedData, cfg: TrainConfig, device: torch.device) -> str:
