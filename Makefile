@@ -69,7 +69,7 @@ bench: setup
 	$(BIN)/python -m bench.run_all
 
 screenshots: setup
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m bench.screenshots
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m bench.app.screenshots
 
 # Retrain the bundled default model (see assets/MODEL.md).
 model: setup

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark of issue 6 in sequence, each in its own process, then every figure.
 
-Each benchmark also runs alone (`python -m bench.folder_embedding`, …) and writes
+Each benchmark also runs alone (`python -m bench.folder.folder_embedding`, …) and writes
 bench/results/<name>.md; this prints them all again at the end as one summary.
 `--quick` runs small sizes (a smoke test of the whole suite in a few minutes, figures not comparable).
 """
@@ -14,15 +14,15 @@ import time
 
 from bench.common import RESULTS, machine_line
 
-FULL: list[tuple[str, list[str]]] = [
-    ("folder_embedding", []),
-    ("rescan", []),
-    ("neighbours", []),
-    ("tsne_map", []),
-    ("gui_responsiveness", []),
-    ("gpu", []),
-    ("duplicate_grouping", []),
-    ("threshold_precision", []),
+FULL: list[tuple[str, str, list[str]]] = [  # (room: bench's sub-package, name, flags)
+    ("folder", "folder_embedding", []),
+    ("folder", "rescan", []),
+    ("search", "neighbours", []),
+    ("app", "tsne_map", []),
+    ("app", "gui_responsiveness", []),
+    ("folder", "gpu", []),
+    ("duplicates", "duplicate_grouping", []),
+    ("model", "threshold_precision", []),
 ]
 QUICK: dict[str, list[str]] = {
     "folder_embedding": ["--images", "300", "--rounds", "1"],
@@ -40,18 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     """Run them all; a failing benchmark is reported and the others still run."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test, not results")
-    parser.add_argument("--only", nargs="+", choices=[name for name, _ in FULL], help="run just these")
+    parser.add_argument("--only", nargs="+", choices=[name for _, name, _ in FULL], help="run just these")
     args = parser.parse_args(argv)
     print(f"Lookalike benchmarks — {machine_line()}", flush=True)
     failed: list[str] = []
     done: list[str] = []
-    for name, extra in FULL:
+    for room, name, extra in FULL:
         if args.only and name not in args.only:
             continue
         flags = QUICK[name] if args.quick else extra
         print(f"\n=== {name} {' '.join(flags)}".rstrip(), flush=True)
         start = time.perf_counter()
-        code = subprocess.call([sys.executable, "-m", f"bench.{name}", *flags])
+        code = subprocess.call([sys.executable, "-m", f"bench.{room}.{name}", *flags])
         status = "ok" if code == 0 else f"FAILED (exit {code})"
         print(f"=== {name}: {status} in {time.perf_counter() - start:.0f} s", flush=True)
         (done if code == 0 else failed).append(name)

@@ -1,6 +1,6 @@
 """Duplicate groups: images closer than the threshold, grouped without chaining strangers together.
 
-Two ways to group the close pairs are offered and measured in bench/duplicate_grouping.py:
+Two ways to group the close pairs are offered and measured in bench/duplicates/duplicate_grouping.py:
 connected components (one bridge pair merges two otherwise unrelated groups) and complete linkage
 (every pair inside a group is below the threshold). Complete linkage is the default: see
 bench/README.md for the numbers. It runs inside each connected component only, since a complete-

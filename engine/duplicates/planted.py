@@ -1,5 +1,5 @@
 """Planted near-copies as a yardstick: does a duplicate listing group each copy with its original
-and keep every other original out? One definition for bench/duplicate_truth.py (the shared sets)
+and keep every other original out? One definition for bench/duplicates/duplicate_truth.py (the shared sets)
 and its test on the suite's own images, so both measure the same thing.
 """
 

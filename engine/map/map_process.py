@@ -1,7 +1,7 @@
 """The map's heavy part, t-SNE and the plotly page, in a child process.
 
 Both hold the GIL for long stretches (openTSNE's Python-level steps, first imports, plotly's JSON):
-run in a thread of the app, they stalled its UI thread for up to 2 s (bench/map_images.py). A
+run in a thread of the app, they stalled its UI thread for up to 2 s (bench/app/map_images.py). A
 spawned child has its own interpreter; the app's worker thread only feeds it the request and waits
 on a queue, passing on progress and ending the child when the user stops.
 

@@ -86,7 +86,7 @@ def _threads(n: int) -> int:
 def _gradient_options(n: int) -> dict[str, object]:
     """Barnes-Hut for small maps; above, the FFT method with a coarser grid. Numpy's FFT (openTSNE
     without FFTW) spent 90 % of a 10k map in its default grid; the coarser one is several times
-    faster with equal trustworthiness (bench/tsne_map.py). The learning rate is scikit-learn's
+    faster with equal trustworthiness (bench/app/tsne_map.py). The learning rate is scikit-learn's
     'auto' rule (N / 48), which keeps the map compact (a smaller FFT grid) and neighbourhoods
     tighter than openTSNE's N / 12."""
     options: dict[str, object] = {"learning_rate": max(n / 48.0, 50.0)}

@@ -19,7 +19,7 @@ import numpy as np
 from lookalike.engine.search.distances import index_distances
 from lookalike.engine.search.neighbours import knn
 
-# `python -m bench.faiss_switch --sizes 2500 5000 10000 20000 40000 --synthetic 0.12` (2 cores,
+# `python -m bench.search.faiss_switch --sizes 2500 5000 10000 20000 40000 --synthetic 0.12` (2 cores,
 # bench/results/faiss_switch_synthetic.md): exact all-rows k=10 0.14 / 0.39 / 0.30 / 0.81 / 10.4 s,
 # FAISS build + all rows 0.34 / 0.14 / 0.15 / 0.61 / 3.3 s at recall@10 >= 0.99; one query 0.4-5 ms
 # exact, 0.1 ms FAISS. They cross between 2.5k and 5k, but up to 10k both stay under half a second,

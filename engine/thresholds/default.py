@@ -4,7 +4,7 @@ Balanced best accuracy is the wrong default for a real folder: with many classes
 pair is an impostor, so a threshold tuned on balanced pairs accepts far more impostors than
 genuine pairs. The default is therefore a false-accept-rate point: the loosest one (FAR 1e-2,
 then 1e-3) whose precision on the model's held-out calibration pairs (its histograms, all pairs
-of many classes) is at least MIN_PRECISION. bench/threshold_precision.py measures the same on the
+of many classes) is at least MIN_PRECISION. bench/model/threshold_precision.py measures the same on the
 held-out images themselves, so the rule can be re-checked for every new model.
 """
 

@@ -4,7 +4,7 @@ learned part, each unit-length and weighted, concatenated and normalised again.
 Why: fine-tuning on a handful of image kinds made the embedding *worse* on the next kind than
 the untuned backbone, and the untuned backbone's globally pooled features lose to raw pixels on
 kinds where layout and colour decide (flags, cards): global pooling throws the layout away.
-Measured leaving one kind out (bench/transfer.py, bench/results/transfer.md), four fixed parts
+Measured leaving one kind out (bench/model/transfer.py, bench/results/transfer.md), four fixed parts
 carry almost all of what transfers:
 
 - pixels: the 16×16 colour thumbnail with each channel's mean removed (layout and colour,
@@ -32,7 +32,7 @@ from torch import nn
 
 PIXEL_GRID = 16
 MID_BLOCK = 5  # last block read below the tap block (80 channels, stride 16)
-# Part weights, chosen leaving one kind out (bench/transfer.py); pixels count 1.
+# Part weights, chosen leaving one kind out (bench/model/transfer.py); pixels count 1.
 WEIGHTS = {"pixels": 1.0, "mid": 0.3, "tap": 0.7, "head": 0.85}
 # Principal components kept per backbone part (channels × grid cells → this many).
 COMPONENTS = {"mid": 128, "tap": 256, "head": 256}

@@ -251,7 +251,7 @@ def test_scan_of_the_whole_corpus_lists_every_bad_file_and_exits_0(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The issue's acceptance check: `lookalike embed` (a real process) over the whole corpus."""
-    from bench.bad_corpus_scan import main as scan_corpus
+    from bench.folder.bad_corpus_scan import main as scan_corpus
 
     code = scan_corpus([])
     out = capsys.readouterr().out

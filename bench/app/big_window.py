@@ -1,6 +1,6 @@
-"""The app half of bench/big_folder.py: the real main window (offscreen) on a big folder, warm cache.
+"""The app half of bench/app/big_folder.py: the real main window (offscreen) on a big folder, warm cache.
 
-Run as a child process by bench/big_folder.py; prints one `RESULT {json}` line:
+Run as a child process by bench/app/big_folder.py; prints one `RESULT {json}` line:
 - usable_s: from "open folder" until the gallery is filled, the first image's neighbours are shown
   (it is selected as soon as the embeddings are in) and the slider is live (pair statistics in);
 - neighbours_ms / _max_ms: selection → its neighbours shown, over NEIGHBOUR_CLICKS rows;
@@ -27,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
-from bench.gui_responsiveness import LatenessProbe, make_window, wait_for
+from bench.app.window_probe import LatenessProbe, make_window, wait_for
 
 NEIGHBOUR_CLICKS = 10
 SLIDER_MOVES = 25
@@ -143,7 +143,7 @@ def _tab(window: Any, view: str, signal: str) -> float:
 
 
 def main() -> None:
-    """Command line (bench/big_folder.py runs it)."""
+    """Command line (bench/app/big_folder.py runs it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--settings", type=Path, required=True)

@@ -1,6 +1,6 @@
 """Issue 12: what opening a big index costs on the desktop (time and memory), as the app does it.
 
-Writes an index of N rows (synthetic paths, realistic vectors from bench/index_vectors.py) with
+Writes an index of N rows (synthetic paths, realistic vectors from bench/search/index_vectors.py) with
 the engine's shard writer and FAISS build, then opens it in a fresh process with
 engine.index.reader.open_index and reports wall time and peak memory (VmHWM) of that call.
 """
@@ -23,7 +23,7 @@ from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 
 from bench.common import Report
-from bench.index_vectors import clustered_like, real_embeddings, within_class_std
+from bench.search.index_vectors import clustered_like, real_embeddings, within_class_std
 
 
 def write_synthetic(out: Path, n: int) -> float:

@@ -1,7 +1,7 @@
 """Build the bad-file corpus in a temp folder, run `lookalike embed` on it, print each bad file's reason.
 
 Exit 0 when the scan exits 0, every good file is embedded and every bad one is listed with a reason.
-Usage: python -m bench.bad_corpus_scan [--model MODEL.onnx] [--keep]
+Usage: python -m bench.folder.bad_corpus_scan [--model MODEL.onnx] [--keep]
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import numpy as np
 from lookalike.engine.map.projection import FFT_ABOVE, MAX_MAP_POINTS, _threads, tsne_2d
 
 from bench.common import Report, timed, verdict
-from bench.neighbours import clustered_unit_vectors
+from bench.search.neighbours import clustered_unit_vectors
 
 GOAL_SPEED = 3.0
 GOAL_TRUST = 0.01

@@ -17,9 +17,9 @@ from lookalike.engine.folder.embedding import FolderEmbeddings, embed_folder
 from lookalike.engine.folder.scan import scan_folder
 from lookalike.engine.model.embedder import Embedder
 
-from bench.bench_model import bench_model
 from bench.common import Report, timed, verdict
-from bench.photo_folder import bench_dir, ensure_photo_folder
+from bench.folder.bench_model import bench_model
+from bench.folder.photo_folder import bench_dir, ensure_photo_folder
 
 GOAL = 0.03
 

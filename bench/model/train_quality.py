@@ -1,6 +1,6 @@
 """How much does training buy? Held-out retrieval of each recipe vs baselines, same budget.
 
-    python -m bench.train_quality [--minutes 2] [--seed 0] [--sets cards flags] [--old-model PATH]
+    python -m bench.model.train_quality [--minutes 2] [--seed 0] [--sets cards flags] [--old-model PATH]
 
 Per dataset (split by class, 30% held out, seeded; emoji_* files excluded): raw 32×32 pixels;
 the previous bundled model (if given: `git show 8e8347e:assets/model.onnx > old.onnx`); the
@@ -34,7 +34,7 @@ from lookalike.train.loop.epoch import Criterion
 from lookalike.train.losses.triplet import LossResult
 from lookalike.train.models.networks import build_model
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 Scores = dict[str, float]
 Row = tuple[str, str, Scores, str]
 
@@ -140,7 +140,7 @@ def table(rows: list[Row], minutes: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the table and save it to bench/results/train_quality.md."""
-    p = argparse.ArgumentParser(prog="python -m bench.train_quality", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.model.train_quality", description=__doc__)
     p.add_argument("--minutes", type=float, default=2.0, help="training budget per trainer")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sets", nargs="+", default=["cards", "flags"])

@@ -24,14 +24,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
-from bench.bench_model import bench_model
+from bench.app.window_probe import LatenessProbe, make_window, wait_for
 from bench.common import Report, verdict
-from bench.photo_folder import bench_dir, source_images
+from bench.folder.bench_model import bench_model
+from bench.folder.photo_folder import bench_dir, source_images
 
 GOAL_STALL_MS = 50.0
 GOAL_WINDOW_S = 2.0
 GOAL_SLIDER_MS = 100.0
-TIMEOUT_S = 900
 
 
 def small_folder(n: int) -> Path:
@@ -78,105 +78,13 @@ def measure_launch(model: Path, repeats: int) -> list[float]:
     out = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "bench.gui_responsiveness", "--launch-worker", str(model)]
+            cmd = [sys.executable, "-m", "bench.app.gui_responsiveness", "--launch-worker", str(model)]
             cmd += ["--settings", str(Path(tmp) / "settings.ini")]
             start = time.time()
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
         line = next(x for x in done.stdout.splitlines() if x.startswith("WINDOW "))
         out.append(float(line.split()[1]) - start)
     return out
-
-
-class LatenessProbe:
-    """A precise 5 ms timer; its worst gap minus 5 ms is the longest the event loop was stalled."""
-
-    def __init__(self, interval_ms: int = 5) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.interval = interval_ms / 1000
-        self.gaps: list[float] = []
-        self.cpu: list[float] = []  # UI-thread CPU time per gap: the work, without waits for a core
-        self._last = time.perf_counter()
-        self._last_cpu = time.thread_time()
-        self._marked = False
-        self.marked_turn: tuple[float, float] | None = None  # (wall ms, UI CPU ms) of the marked gap
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self._tick)
-
-    def _tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
-        self.gaps.append(now - self._last)
-        self.cpu.append(cpu - self._last_cpu)
-        if self._marked:
-            self.marked_turn = ((now - self._last - self.interval) * 1000, (cpu - self._last_cpu) * 1000)
-            self._marked = False
-        self._last, self._last_cpu = now, cpu
-
-    def start(self) -> None:
-        """Begin (clears earlier gaps)."""
-        self.gaps, self._last = [], time.perf_counter()
-        self.cpu, self._last_cpu = [], time.thread_time()
-        self.timer.start()
-
-    def worst_ms(self) -> float:
-        """Longest lateness so far, in ms."""
-        return max(0.0, (max(self.gaps, default=self.interval) - self.interval) * 1000)
-
-    def mark(self) -> None:
-        """Remember the gap now in progress (e.g. the turn in which a signal is handled)."""
-        self._marked = True
-
-    def worst_cpu_ms(self) -> float:
-        """Most UI-thread CPU time spent between two ticks, in ms (load on other cores excluded)."""
-        return max(self.cpu, default=0.0) * 1000
-
-    def p99_ms(self) -> float:
-        """99th percentile lateness, in ms."""
-        if not self.gaps:
-            return 0.0
-        return max(0.0, (float(np.percentile(self.gaps, 99)) - self.interval) * 1000)
-
-
-def wait_for(signal: Any, accept: Any = lambda *a: True) -> None:
-    """Run the event loop until `signal` fires with arguments `accept` likes (or time out)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    timed_out: list[bool] = []
-
-    def fired(*args: Any) -> None:
-        if accept(*args):
-            loop.quit()
-
-    signal.connect(fired)
-
-    def give_up() -> None:
-        timed_out.append(True)
-        loop.quit()
-
-    QTimer.singleShot(TIMEOUT_S * 1000, give_up)
-    loop.exec()
-    signal.disconnect(fired)
-    if timed_out:
-        raise SystemExit(f"timed out after {TIMEOUT_S} s waiting for {signal}")
-
-
-def make_window(model: Path, settings: Path) -> Any:
-    """The real main window with the model loaded (built as gui.app.run_app builds it)."""
-    from lookalike.gui.app import create_application, freeze_startup_heap
-
-    create_application()
-    from lookalike.gui.main_window import MainWindow
-    from PySide6.QtCore import QSettings
-
-    window = MainWindow(QSettings(str(settings), QSettings.Format.IniFormat))
-    window.show()
-    freeze_startup_heap()  # as gui.app.run_app does
-    window.open_model(model)
-    wait_for(window.session.model_changed)
-    return window
 
 
 def measure_stall(window: Any, folder: Path) -> dict[str, float]:

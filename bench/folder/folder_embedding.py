@@ -26,9 +26,9 @@ from lookalike.engine.folder.scan import scan_folder
 from lookalike.engine.images.loading import load_image
 from lookalike.engine.model.embedder import Embedder
 
-from bench.bench_model import BenchModel, bench_model, torch_embed
 from bench.common import Report, timed, verdict
-from bench.photo_folder import bench_dir, ensure_photo_folder, folder_stats
+from bench.folder.bench_model import BenchModel, bench_model, torch_embed
+from bench.folder.photo_folder import bench_dir, ensure_photo_folder, folder_stats
 
 GOAL_LIMIT = 0.8
 GOAL_BOTH_LIMITS = 0.85  # issue 14: pipeline vs the slower of decoding alone and inference alone
@@ -181,7 +181,7 @@ def _table(rep: Report, n: int, walls: dict[str, list[float]], cpus: dict[str, l
 def _describe(rep: Report, n: int, mp: float, mb: float, bm: BenchModel, embedder: Embedder) -> None:
     prep = embedder.manifest.preprocessing
     rep.add(
-        f"Folder: {n} JPEGs, {mp:.2f} MP and {mb:.2f} MB on average (made by bench/photo_folder.py).",
+        f"Folder: {n} JPEGs, {mp:.2f} MP and {mb:.2f} MB on average (made by bench/folder/photo_folder.py).",
         f"Model: {bm.origin}; input {prep.input_size} px {prep.resize}, dim {embedder.dim}, "
         f"ONNX Runtime provider {embedder.provider}; "
         f"torch twin ({type(bm.torch_model).__name__}): {bm.weights}.",

@@ -1,6 +1,6 @@
 """Leave one kind out: a recipe trained without a kind of image, scored on that kind.
 
-    python -m bench.transfer [--minutes 3] [--image-size 64] [--kinds cards flags ...] [--seed 0]
+    python -m bench.model.transfer [--minutes 3] [--image-size 64] [--kinds cards flags ...] [--seed 0]
 
 The proxy for a user's folder: for each shared set S (cards, flags without `emoji_*`,
 fashion-mnist, glyphs, pieces), the default recipe (`lookalike train` defaults, a time budget) is
@@ -29,9 +29,9 @@ from lookalike.train.loop.checkpoint import load_checkpoint
 from lookalike.train.loop.embed import embed_images
 from lookalike.train.models.networks import build_model
 
-from bench.train_quality import Scores, scores, untrained_scores
+from bench.model.train_quality import Scores, scores, untrained_scores
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 KINDS = {
     "cards": "cards",
     "flags": "flags",
@@ -80,7 +80,7 @@ def bench_kind(kind: str, cfg: TrainConfig, log: Callable[[str], None]) -> list[
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every kind, print the table, save bench/results/transfer.md."""
-    p = argparse.ArgumentParser(prog="python -m bench.transfer", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.model.transfer", description=__doc__)
     p.add_argument("--minutes", type=float, default=3.0, help="training budget per left-out kind")
     p.add_argument("--image-size", type=int, default=TrainConfig(data=("x",), out="x").image_size)
     p.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))

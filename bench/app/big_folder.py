@@ -5,7 +5,7 @@ shared datasets, one sub-folder per source set, so a few large classes: evaluate
 embedded once with the bundled model (`lookalike embed`, cold, timed for information). Then, on the
 warm cache, each step runs in a fresh process so its peak memory (the kernel's high-water mark) is
 its own:
-- the app (bench/big_window.py, the real main window offscreen): time to a usable window (gallery
+- the app (bench/app/big_window.py, the real main window offscreen): time to a usable window (gallery
   filled, a selection's neighbours shown, slider live), neighbours of a selection, slider moves,
   duplicates listing, the map (sampled: sample size printed), the longest UI stall, peak memory;
 - the CLI: `neighbours` (every image's 10 nearest), `evaluate`, `duplicates`, `map --html`.
@@ -13,7 +13,7 @@ Peak memory is checked against the memory model of docs/SCALE.md.
 
 Benchmarks run alone on the machine. `--sizes 2000` is a smoke run.
 
-    python -m bench.big_folder [--sizes 10000 30000 100000]
+    python -m bench.app.big_folder [--sizes 10000 30000 100000]
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Report, verdict
-from bench.photo_folder import SOURCE_SETS, bench_dir
+from bench.folder.photo_folder import SOURCE_SETS, bench_dir
 
 SIZES = (10_000, 30_000, 100_000)
-DATASETS = Path(os.environ.get("LOOKALIKE_DATASETS", Path(__file__).resolve().parents[2] / "shared/datasets"))
+DATASETS = Path(os.environ.get("LOOKALIKE_DATASETS", Path(__file__).resolve().parents[3] / "shared/datasets"))
 EDGE = 128  # generated images are EDGE x EDGE JPEGs: small, as the issue asks
 GOALS = {  # issue 20, "Done when", for 100k images
     "usable_s": 10.0,
@@ -141,8 +141,8 @@ def cli_steps(folder: Path, env: dict[str, str], tmp: Path) -> dict[str, tuple[f
 
 
 def app_steps(folder: Path, env: dict[str, str], tmp: Path) -> dict[str, Any]:
-    """The real window in a child process (bench/big_window.py): its measurements."""
-    cmd = [sys.executable, "-m", "bench.big_window", str(folder), "--settings", str(tmp / "settings.ini")]
+    """The real window in a child process (bench/app/big_window.py): its measurements."""
+    cmd = [sys.executable, "-m", "bench.app.big_window", str(folder), "--settings", str(tmp / "settings.ini")]
     _, peak, out = run_measured(cmd, env)
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line[len("RESULT ") :])

@@ -16,7 +16,7 @@ from lookalike.engine.folder.embedding import embed_folder
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def real_embeddings() -> tuple[np.ndarray, list[str | None]]:

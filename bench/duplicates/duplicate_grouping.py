@@ -1,6 +1,6 @@
 """Duplicate grouping: connected components vs complete linkage, scored against the class labels.
 
-python -m bench.duplicate_grouping [--sets cards flags glyphs] [--model assets/model.onnx]
+python -m bench.duplicates.duplicate_grouping [--sets cards flags glyphs] [--model assets/model.onnx]
 
 A group should hold one class only (purity, pair precision) and keep a class together (pair
 recall). Pair precision = within-group pairs that share a class / within-group pairs; pair recall =
@@ -30,7 +30,7 @@ from lookalike.engine.model.embedder import Embedder
 
 from bench.common import Report
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 THRESHOLDS = ("far_1e-3", "far_1e-2", "best_accuracy")
 
 

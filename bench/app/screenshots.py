@@ -1,7 +1,7 @@
 """Run the app on the sample folder (under Xvfb) and save a PNG of each view to docs/screenshots/.
 
-make screenshots        # = xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m bench.screenshots
-python -m bench.screenshots --folder ../shared/datasets/cards --model assets/model.onnx
+make screenshots        # = xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m bench.app.screenshots
+python -m bench.app.screenshots --folder ../shared/datasets/cards --model assets/model.onnx
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from lookalike.engine.model.bundled import default_model_path, sample_folder
 if TYPE_CHECKING:
     from lookalike.gui.teaching.dialog import TeachDialog
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HOVER = (
     "var r = document.querySelectorAll('.point')[{i}].getBoundingClientRect();"
     "document.querySelector('.nsewdrag').dispatchEvent(new MouseEvent('mousemove',"

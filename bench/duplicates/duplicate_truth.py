@@ -9,7 +9,7 @@ check) and, for comparison, at the model's default *match* threshold without the
 command did before). Prints copies grouped with their original and unrelated originals pulled in.
 Goal (issue 18): >= 95 % of copies, <= 2 % of originals.
 
-    python -m bench.duplicate_truth [--model M] [--sets cards flags ...]
+    python -m bench.duplicates.duplicate_truth [--model M] [--sets cards flags ...]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bench.common import Report
 SETS = {"cards": "cards", "flags": "flags", "fashion-mnist": "fashion-mnist/folder", "glyphs": "glyphs",
         "pieces": "pieces", "photos": "photos"}  # fmt: skip
 N_ORIGINALS, N_COPIES = 80, 20
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def plant(source: Path, out: Path, seed: int = 0) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ how long the UI thread stalls while the Map tab builds its map and pictures.
 - UI stall (--gui): the real main window (offscreen) opens FOLDER and shows the Map tab; a 5 ms
   timer's worst lateness from then until the pictures are complete, and the time to each stage.
 
-    python -m bench.map_images --folder FOLDER [--gui]
+    python -m bench.app.map_images --folder FOLDER [--gui]
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
 
 from bench.common import Report
-from bench.index_vectors import DATASETS
+from bench.search.index_vectors import DATASETS
 
 
 def main() -> None:

@@ -66,8 +66,8 @@ def worker(impl: str, n: int, dim: int, k: int, out: Path) -> None:
 
 
 def _measure(impl: str, n: int, dim: int, k: int, out: Path) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "bench.neighbours", "--worker", impl, "--n", str(n), "--dim", str(dim)]
-    cmd += ["-k", str(k), "--out", str(out)]
+    cmd = [sys.executable, "-m", "bench.search.neighbours", "--worker", impl, "--n", str(n)]
+    cmd += ["--dim", str(dim), "-k", str(k), "--out", str(out)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

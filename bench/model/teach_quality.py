@@ -1,7 +1,7 @@
 """Teach the model from the app on classes the bundled model never saw, then check with `evaluate`.
 
-python -m bench.teach_quality --set ../shared/datasets/{cards,flags,glyphs} --minutes 2.5  # both starts
-python -m bench.teach_quality --set ../shared/datasets/cards --minutes 5 --start model    # one run
+python -m bench.model.teach_quality --set ../shared/datasets/{cards,flags,glyphs} --minutes 2.5  # both starts
+python -m bench.model.teach_quality --set ../shared/datasets/cards --minutes 5 --start model    # one run
 
 1. Builds a folder (symlinks) of SET's classes that the bundled model held out from its training
    (the names are in its manifest), so teaching starts where the bundled model is weakest.

@@ -1,6 +1,6 @@
 """Precision and recall of a model's calibrated thresholds on the held-out classes of the shared sets.
 
-    python -m bench.threshold_precision [--model M.onnx] [--datasets DIR]
+    python -m bench.model.threshold_precision [--model M.onnx] [--datasets DIR]
 
 The held-out classes are the manifest's `training.val_class_names` ("cards/10_of_hearts", …): all
 their images form one folder with many classes, as a user's folder would be. For every threshold
@@ -31,7 +31,7 @@ from lookalike.engine.thresholds.table import DUPLICATE_KEY
 
 from bench.common import Report, verdict
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 DATASET_DIRS = {"fashion-mnist": "fashion-mnist/folder"}  # manifest name → folder under datasets
 
 

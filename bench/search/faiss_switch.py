@@ -3,10 +3,10 @@
 k = 10 neighbours of every image (what `lookalike neighbours FOLDER` prints) by
 engine.search.neighbours.knn against the folder's FAISS search as the app builds it (IVF-Flat tuned
 to FOLDER_RECALL; build, recall tuning and search included), and one query's time each way (what a
-selection in the app costs). Vectors: realistic ones (bench/index_vectors.py, needs the shared
+selection in the app costs). Vectors: realistic ones (bench/search/index_vectors.py, needs the shared
 datasets), or with `--synthetic SPREAD` unit vectors around n/100 random centres (a quick run).
 
-    python -m bench.faiss_switch [--sizes 5000 10000 20000 40000] [--synthetic 0.12]
+    python -m bench.search.faiss_switch [--sizes 5000 10000 20000 40000] [--synthetic 0.12]
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def main() -> None:
     name = "faiss_switch" if args.synthetic is None else "faiss_switch_synthetic"
     report = Report(name, "Exact all-rows k-NN vs the folder's FAISS IVF-Flat: where to switch")
     if args.synthetic is None:
-        from bench.index_vectors import clustered_like, real_embeddings, within_class_std
+        from bench.search.index_vectors import clustered_like, real_embeddings, within_class_std
 
         real, labels = real_embeddings()
         spread = within_class_std(real, labels)

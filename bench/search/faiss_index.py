@@ -4,7 +4,7 @@ For each size: build time, index size, single-query k=10 latency (one thread, me
 QUERIES queries taken from the set, the query itself left out) and recall@10 against exact
 (FAISS Flat) answers, for Flat (exact), IVF-Flat and IVF-PQ as engine.search.vector_index builds them
 (nprobe tuned at build time to recall@10 >= 0.95 on its own seeded sample). Goal: at 1M an
-approximate index answers k=10 in < 10 ms with recall@10 >= 0.95. Vectors: bench/index_vectors.py.
+approximate index answers k=10 in < 10 ms with recall@10 >= 0.95. Vectors: bench/search/index_vectors.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from lookalike.engine.search.vector_index import build_ann, recall_at_k
 
 from bench.common import Report, verdict
-from bench.index_vectors import clustered_like, real_embeddings, within_class_std
+from bench.search.index_vectors import clustered_like, real_embeddings, within_class_std
 
 QUERIES = 300
 K = 10
@@ -88,7 +88,7 @@ def main() -> None:
     spread = within_class_std(real, labels)
     report.add(
         f"Vectors: {len(real)} real embeddings (bundled model, cards + flags) + clustered synthetic "
-        f"ones around n/100 centres, 128-d unit vectors (bench/index_vectors.py). {QUERIES} queries "
+        f"ones around n/100 centres, 128-d unit vectors (bench/search/index_vectors.py). {QUERIES} queries "
         "from the set, self excluded; latency one query at a time on one thread.",
         "",
     )

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.bench_model import bench_model
 from bench.common import Report, timed
-from bench.folder_embedding import TorchTwin, pipeline
-from bench.photo_folder import bench_dir, ensure_photo_folder
+from bench.folder.bench_model import bench_model
+from bench.folder.folder_embedding import TorchTwin, pipeline
+from bench.folder.photo_folder import bench_dir, ensure_photo_folder
 
 
 def gpu_available() -> str | None:

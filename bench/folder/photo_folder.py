@@ -16,7 +16,7 @@ import numpy as np
 from lookalike.engine.images.loading import is_image_name, load_image
 from PIL import Image
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 SOURCE_SETS = ("cards", "flags", "fashion-mnist/folder")
 SIZES = ((1600, 1200), (1200, 1600), (1500, 1000), (1280, 960), (1400, 1050))
 QUALITY = 90

@@ -1,0 +1,1 @@
+"""Duplicates: how close pairs are grouped, and whether a group means the same picture."""

@@ -1,0 +1,1 @@
+"""The model's quality: training recipes, leave-one-kind-out transfer, teaching, thresholds, metrics path."""
