@@ -14,7 +14,8 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
-from lookalike.engine.map.projection import FFT_ABOVE, MAX_MAP_POINTS, _threads, tsne_2d
+from lookalike.engine.map.projection import FFT_ABOVE, _threads, tsne_2d
+from lookalike.engine.metrics.sampling import MAX_MAP_POINTS
 
 from bench.common import Report, timed, verdict
 from bench.search.neighbours import clustered_unit_vectors
@@ -106,7 +107,7 @@ def _conclude(rep: Report, dim: int, goals: list[tuple[int, float, float]]) -> N
             )
     rep.add(
         f"- Above {MAX_MAP_POINTS:,} images the app maps a seeded random sample of {MAX_MAP_POINTS:,} "
-        "(engine.map.projection.MAX_MAP_POINTS) and says so on the map, as TensorBoard's projector does; "
+        "(engine.metrics.sampling.MAX_MAP_POINTS) and says so on the map, as TensorBoard's projector does; "
         "neighbours, metrics and the threshold still use every image.",
         "",
     )

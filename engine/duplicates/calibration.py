@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from lookalike.engine.duplicates.near_copies import near_copy
 from lookalike.engine.duplicates.picture_check import CAP, pair_picture_distances, thumbnail
+from lookalike.engine.metrics.sampling import MAX_DUPLICATE_CALIBRATION_IMAGES
 from lookalike.engine.search.distances import index_distances, triangle_distances
 from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY
 from PIL import Image
@@ -34,7 +35,6 @@ NO_PICTURE_CHECK = 2.0  # picture distances stop short of it (CAP): every pair p
 # than a typical folder's (many pictures per class): 5e-4 pulled no original into a group on any
 # shared set (bench/results/duplicate_truth.md); 1e-3 pulled 4 of 80 fashion-mnist originals.
 FALSE_RATE = 5e-4
-MAX_IMAGES = 3000  # all pairs of this many fit in ~70 MB of float64
 # Picture distance below this: one picture filed twice (flags of two territories share one), not a
 # false duplicate; near-copies measure 0.1-0.4, different pictures 0.35 and up.
 SAME_PICTURE = 0.02
@@ -71,7 +71,8 @@ def calibrate_duplicates(
     rng = np.random.default_rng(seed)
     every_kind = np.asarray([_kind(label) for label in labels])
     kinds = np.unique(every_kind)
-    per_kind = MAX_IMAGES // max(1, len(kinds))  # each kind is judged on its own pairs: same weight
+    # each kind is judged on its own pairs: same weight
+    per_kind = MAX_DUPLICATE_CALIBRATION_IMAGES // max(1, len(kinds))
     picks = [rng.permutation(np.flatnonzero(every_kind == k))[:per_kind] for k in kinds]
     keep = np.sort(np.concatenate(picks))
     originals = [images[k] for k in keep]

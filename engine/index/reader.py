@@ -19,12 +19,12 @@ from lookalike.engine.folder.scan import SkippedFile
 from lookalike.engine.index.manifest import IndexFolderError, IndexManifest, check_model, read_manifest
 from lookalike.engine.index.shards import read_keys, read_skipped, read_vectors
 from lookalike.engine.index.trust import check_identity, check_root, check_rows
+from lookalike.engine.metrics.sampling import MAX_INDEX_METRICS_ROWS, sample_rows
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.search.vector_index import read_ann
 from lookalike.engine.search.vector_search import AnnSearch
 
 ANN_FILE = "vectors.faiss"
-SAMPLE_MAX = 20_000  # all-pairs metrics and pair statistics of a big index use a seeded sample
 
 
 @dataclass
@@ -85,8 +85,8 @@ def describe(emb: IndexEmbeddings) -> str:
 def metrics_sample(emb: FolderEmbeddings, seed: int = 0) -> tuple[np.ndarray, list[str | None], str]:
     """Vectors and labels for all-pairs statistics: all of a folder; a seeded sample of a big index,
     with a note saying so (empty when everything is used)."""
-    if not isinstance(emb, IndexEmbeddings) or len(emb) <= SAMPLE_MAX:
+    if not isinstance(emb, IndexEmbeddings) or len(emb) <= MAX_INDEX_METRICS_ROWS:
         return emb.vectors, emb.labels, ""
-    rows = np.sort(np.random.default_rng(seed).choice(len(emb), SAMPLE_MAX, replace=False))
-    note = f"on a seeded random sample of {SAMPLE_MAX:,} of the index's {len(emb):,} images"
+    rows = sample_rows(len(emb), MAX_INDEX_METRICS_ROWS, seed)
+    note = f"on a seeded random sample of {MAX_INDEX_METRICS_ROWS:,} of the index's {len(emb):,} images"
     return emb.vectors[rows], [emb.labels[i] for i in rows], note

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from lookalike.engine.errors import CancelledError, MetricsError
 from lookalike.engine.folder.embedding import CancelFlag
+from lookalike.engine.metrics.sampling import MAX_MAP_POINTS, sample_rows
 
-MAX_MAP_POINTS = 20_000
 TOTAL_ITERS = 750  # openTSNE: 250 early exaggeration + 500
 PARALLEL_ABOVE = 5000  # points; below this spinning OpenMP threads cost more than they save
 PASSIVE_PARALLEL_ABOVE = 1000  # points, where idle OpenMP threads sleep (OMP_WAIT_POLICY=passive)
@@ -49,9 +49,7 @@ def tsne_2d(
     n = len(vectors)
     if n < 3:
         raise MetricsError(f"a map needs at least 3 images, got {n}")
-    idx = np.arange(n)
-    if n > max_points:
-        idx = np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
+    idx = sample_rows(n, max_points, seed)
     x = np.asarray(vectors, dtype=np.float64)[idx]
     perplexity = float(min(30.0, max(2.0, (len(x) - 1) / 3.0)))
     if method == "sklearn":

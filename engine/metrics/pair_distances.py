@@ -1,6 +1,6 @@
 """Pair distances of a folder: every pair's, and the genuine (same class) / impostor (different
-class) split of its labelled pairs, measured in one pass. The one sampling policy lives here:
-all pairs when that is affordable, else a seeded sample, so calibration stays bounded at 100k.
+class) split of its labelled pairs, measured in one pass: all pairs when that is affordable, else
+a seeded sample, so calibration stays bounded at 100k (the limits: engine.metrics.sampling).
 All pairs and sampled pairs (random row x column blocks) are measured by the blocked (Gram) path of
 engine.search.distances, a small block per numpy call: the GUI runs this in a worker thread.
 """
@@ -13,11 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from lookalike.engine.errors import MetricsError
 from lookalike.engine.metrics.retrieval import encode_labels
+from lookalike.engine.metrics.sampling import MAX_ALL_PAIRS, SAMPLE_BLOCKS, SAMPLE_PAIRS
 from lookalike.engine.search.distances import block_distances, triangle_blocks
-
-MAX_ALL_PAIRS = 8_000_000
-SAMPLE_PAIRS = 4_000_000  # uniform pairs; same-class pairs drawn on purpose: half as many
-SAMPLE_BLOCKS = 16  # sampled pairs come in this many random blocks (see _sampled_pairs)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from lookalike.engine.errors import MetricsError
+from lookalike.engine.metrics.sampling import SAMPLE_QUERIES, sample_rows
 from lookalike.engine.search.neighbours import ranked_rows
 
-SAMPLE_QUERIES = 2_000  # per-query scores lie in [0, 1]: the 95 % half-width is at most 0.022 at 2,000
 BLOCK_SLOTS = 2_000_000  # queries x R neighbour slots per block: ~70 MB of answers and hit arrays
 Z_95 = 1.96
 
@@ -70,8 +70,8 @@ def retrieval_metrics(
             f"(got {n_classes} class(es), {len(labels)} image(s))"
         )
     population = len(queries)
-    if max_queries is not None and population > max_queries:
-        queries = np.sort(np.random.default_rng(seed).choice(queries, max_queries, replace=False))
+    if max_queries is not None:
+        queries = queries[sample_rows(population, max_queries, seed)]
     scores = np.concatenate(
         [_block_scores(vectors, codes, block, r_per_query[block]) for block in _blocks(queries, r_per_query)]
     )

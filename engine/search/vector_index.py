@@ -23,6 +23,7 @@ import numpy as np
 from lookalike.engine.errors import DamagedFileError, first_line
 from lookalike.engine.folder.cpu_split import cpu_cores
 from lookalike.engine.index.cluster_extra import require
+from lookalike.engine.metrics.sampling import sample_rows
 
 FLAT_MAX_ROWS = 100_000  # exact k=10 query: 10.6 ms at 100k, 73 ms at 1M (bench/results/faiss_index.md)
 MEMORY_FRACTION = 0.5  # full vectors may take this much of the machine's memory, else IVF-PQ
@@ -105,8 +106,7 @@ def _ivf(faiss: Any, x: np.ndarray, kind: str, seed: int) -> tuple[Any, dict[str
         index = faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_L2)
     else:
         index = faiss.index_factory(d, f"IVF{nlist},Flat", faiss.METRIC_L2)
-    rng = np.random.default_rng(seed)
-    sample = x[np.sort(rng.choice(n, min(n, TRAIN_PER_LIST * nlist), replace=False))]
+    sample = x[sample_rows(n, TRAIN_PER_LIST * nlist, seed)]
     faiss.extract_index_ivf(index).cp.seed = seed
     index.train(sample)
     return index, params
