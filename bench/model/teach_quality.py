@@ -13,9 +13,9 @@ python -m bench.model.teach_quality --set ../shared/datasets/cards --minutes 5 -
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -47,7 +47,9 @@ def link_classes(set_dir: Path, classes: list[str], out: Path) -> Path:
     return out
 
 
-def teach_in_app(folder: Path, minutes: float, save_to: Path, extra: str = "") -> dict[str, object]:
+def teach_in_app(
+    folder: Path, minutes: float, save_to: Path, extra: str, from_model: bool
+) -> dict[str, object]:
     """Open the folder in the real window, teach with the dialog's defaults, return what it shows."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from lookalike.gui.app import create_application
@@ -68,6 +70,13 @@ def teach_in_app(folder: Path, minutes: float, save_to: Path, extra: str = "") -
     dialog.minutes.setValue(minutes)
     dialog.save_to.setText(str(save_to))
     dialog.extra.setText(extra)
+    with_options = QEventLoop()
+    dialog.options_read.connect(lambda _c: with_options.quit())
+    if dialog.start_from.count() == 0:  # the start choices come with `lookalike train --help`
+        with_options.exec()
+    dialog.start_from.setCurrentIndex(0 if from_model else dialog.start_from.count() - 1)
+    if from_model and not dialog.start_from.currentData():
+        raise SystemExit("the dialog does not offer the current model as a start")
     done: dict[str, object] = {}
     window.teacher.finished.connect(lambda r: _quit_if(loop, True, done, result=r))
     window.teacher.failed.connect(lambda m: _quit_if(loop, True, done, error=m))
@@ -105,7 +114,7 @@ MODULE = __spec__.name if __spec__ is not None else __name__  # run again per se
 STARTS = ("backbone", "model")  # a fresh run (projections fitted on the folder), or --start-from
 
 
-def teach_once(set_dir: Path, minutes: float, start: str) -> dict[str, object]:
+def teach_once(set_dir: Path, minutes: float, start: str, seed: int = 0) -> dict[str, object]:
     """One teach in the app on SET's classes the bundled model never saw; the app's figures and
     `lookalike evaluate` on this run's held-out classes, for the bundled and the taught model."""
     work = Path(tempfile.mkdtemp(prefix="lookalike-teach-"))
@@ -113,8 +122,7 @@ def teach_once(set_dir: Path, minutes: float, start: str) -> dict[str, object]:
     classes = bundled_held_out(set_dir)
     folder = link_classes(set_dir, classes, work / set_dir.name)
     print(f"{len(classes)} classes of {set_dir.name} the bundled model never trained on: {folder}")
-    extra = f"--start-from {shlex.quote(str(default_model_path()))}" if start == "model" else ""
-    taught = teach_in_app(folder, minutes, work / "taught.onnx", extra)
+    taught = teach_in_app(folder, minutes, work / "taught.onnx", f"--seed {seed}", start == "model")
     from lookalike.gui.teaching.teacher import TeachResult
 
     result = taught["result"]
@@ -123,28 +131,36 @@ def teach_once(set_dir: Path, minutes: float, start: str) -> dict[str, object]:
     held = link_classes(set_dir, list(result.held_out), work / "held_out_of_run")
     scores = {name: evaluate(held, model) for name, model in (("bundled", default_model_path()),
                                                               ("taught", work / "taught.onnx"))}  # fmt: skip
-    return {"set": set_dir.name, "start": start, "ended": result.ended_because, **scores}
+    return {"set": set_dir.name, "start": start, "seed": seed, "ended": result.ended_because, **scores}
 
 
-def compare(sets: list[Path], minutes: float) -> None:
+def compare(sets: list[Path], minutes: float, seeds: list[int]) -> None:
     """Each set × each start in its own process (one Qt application each); a results table."""
     title = f"Teaching in the app: from the backbone or from the app's model ({minutes:g} min)"
     report = Report("teach_quality", title)
     report.add(
         "Each run: the real window opens SET's classes the bundled model held out of its training, "
-        "Work → Teach with the dialog's defaults; `--start-from` the bundled model for the 'model' rows. "
+        "Work → Teach with the dialog's defaults but the start: 'model' rows continue the bundled model "
+        "(Start from: the current model), 'backbone' rows a fresh run. "
         "Figures: `lookalike evaluate` on the classes this run held out (the same split for both starts).",
         "",
     )
     rows = []
-    for set_dir in sets:
-        for start in STARTS:
-            command = [sys.executable, "-m", MODULE, "--set", str(set_dir)]
-            command += ["--minutes", str(minutes), "--start", start, "--json"]
-            out = subprocess.run(command, capture_output=True, text=True, check=True)
-            rows.append(_row(json.loads(out.stdout.strip().splitlines()[-1])))
-            print(rows[-1], flush=True)
-    header = ("set", "start", "bundled p@1 / MAP@R", "taught p@1 / MAP@R", "images / classes", "ended")
+    for set_dir, seed, start in itertools.product(sets, seeds, STARTS):
+        command = [sys.executable, "-m", MODULE, "--set", str(set_dir), "--seed", str(seed)]
+        command += ["--minutes", str(minutes), "--start", start, "--json"]
+        out = subprocess.run(command, capture_output=True, text=True, check=True)
+        rows.append(_row(json.loads(out.stdout.strip().splitlines()[-1])))
+        print(rows[-1], flush=True)
+    header = (
+        "set",
+        "seed",
+        "start",
+        "bundled p@1 / MAP@R",
+        "taught p@1 / MAP@R",
+        "images / classes",
+        "ended",
+    )
     report.table(header, rows)
     report.save()
 
@@ -157,11 +173,12 @@ def _row(found: dict[str, Any]) -> tuple[str, ...]:
     size = f"{taught['n_images']} / {taught['n_classes']}"
     return (
         found["set"],
+        str(found["seed"]),
         found["start"],
         pair(found["bundled"]),
         pair(taught),
         size,
-        found["ended"] or "budget",
+        found["ended"] or "—",
     )
 
 
@@ -172,11 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=5.0)
     ap.add_argument("--start", choices=STARTS, help="one run from this start (default: compare both)")
     ap.add_argument("--json", action="store_true", help="one run: its figures as a JSON line at the end")
+    ap.add_argument("--seed", type=int, nargs="+", default=[0], help="the runs' --seed (class split too)")
     args = ap.parse_args(argv)
     if args.start is None:
-        compare(args.set, args.minutes)
+        compare(args.set, args.minutes, args.seed)
         return 0
-    found = teach_once(args.set[0], args.minutes, args.start)
+    found = teach_once(args.set[0], args.minutes, args.start, args.seed[0])
     print(json.dumps(found) if args.json else found)
     return 0
 

@@ -41,6 +41,9 @@ class TeachingActions(QObject):
         )
         dialog = TeachDialog(self.w.teacher, emb.folder, summary, marks_file, self.w)
         dialog.switch_requested.connect(self.w.open_model)
+        embedder = self.w.session.embedder
+        hybrid = embedder.manifest.training.get("config", {}).get("backbone") == "hybrid"
+        dialog.offer_start(embedder.path if hybrid else None)
         self.w.controller.run(
             "train-options",
             lambda p, c: train_options(),

@@ -32,6 +32,9 @@ from PySide6.QtWidgets import (
 
 DEFAULT_MINUTES = 3.0
 DEFAULT_BACKBONE = "(the training command's default)"
+START_FRESH = "the ImageNet backbone (a fresh run)"
+# Whether a teach continues the current model by default (bench/model/teach_quality.py).
+START_FROM_CURRENT = False
 COLUMNS = ("Epoch", "Held-out p@1", "Held-out MAP@R", "Images/s")
 
 
@@ -82,6 +85,13 @@ class TeachDialog(QDialog):
         self.backbone = QComboBox()
         self.backbone.setEnabled(False)
         self.backbone.setToolTip("Offered when this install's `lookalike train` has --backbone")
+        self.start_from = QComboBox()
+        self.start_from.setEnabled(False)
+        self.start_from.setToolTip(
+            "Continue the current model, or a fresh run from the backbone (offered for hybrid models "
+            "when this install's `lookalike train` has --start-from)"
+        )
+        self._start_model: Path | None = None
         self.extra = QLineEdit()
         self.extra.setPlaceholderText("more `lookalike train` options, e.g. --image-size 64")
         self.save_to = QLineEdit(str(model_out))
@@ -93,6 +103,7 @@ class TeachDialog(QDialog):
         form = QFormLayout()
         form.addRow("Time budget", self.minutes)
         form.addRow("Backbone", self.backbone)
+        form.addRow("Start from", self.start_from)
         form.addRow("Options", self.extra)
         form.addRow("Save the model as", where)
         self.start_button = QPushButton("Start teaching")
@@ -138,19 +149,35 @@ class TeachDialog(QDialog):
         layout.addWidget(self.verdict)
         layout.addWidget(self.outcome)
 
+    def offer_start(self, model: Path | None) -> None:
+        """The current model, when a run can start from it (a hybrid); None: fresh runs only."""
+        self._start_model = model
+
     def offer_backbones(self, train_help: str) -> None:
-        """Fill the backbone choice from `lookalike train --help` (read off the UI thread)."""
+        """Fill the backbone and start choices from `lookalike train --help` (read off the UI thread)."""
         choices = backbones(train_help)
         self.backbone.clear()
         self.backbone.addItems([DEFAULT_BACKBONE, *choices])
         self.backbone.setEnabled(bool(choices))
+        self.start_from.clear()
+        if self._start_model is not None and "--start-from" in train_help:
+            self.start_from.addItem(
+                f"the current model ({self._start_model.name}): continue it", str(self._start_model)
+            )
+        self.start_from.addItem(START_FRESH, "")
+        self.start_from.setEnabled(self.start_from.count() > 1)
+        self.start_from.setCurrentIndex(0 if START_FROM_CURRENT else self.start_from.count() - 1)
         self.options_read.emit(choices)
 
     def plan(self) -> TeachPlan:
         """The run as set up in the dialog."""
         extra = shlex.split(self.extra.text())
-        if self.backbone.isEnabled() and self.backbone.currentText() != DEFAULT_BACKBONE:
-            extra = ["--backbone", self.backbone.currentText(), *extra]
+        backbone = self.backbone.currentText() if self.backbone.isEnabled() else DEFAULT_BACKBONE
+        if backbone != DEFAULT_BACKBONE:
+            extra = ["--backbone", backbone, *extra]
+        start = self.start_from.currentData() if self.start_from.isEnabled() else ""
+        if start and backbone in (DEFAULT_BACKBONE, "hybrid"):  # only a hybrid run starts from a model
+            extra = ["--start-from", start, *extra]
         return TeachPlan(self.folder, self.run_dir, self.minutes.value(), self.marks_file, tuple(extra))
 
     def start(self) -> None:
