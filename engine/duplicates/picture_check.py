@@ -20,6 +20,7 @@ distance on an 8×8 thumbnail could not (cards, fashion-mnist, chess pieces).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ def pair_picture_distances(
     """
     first, second = np.asarray(first), np.asarray(second)
     out = np.full(len(first), MISSING)
-    keys = [None if t is None else (t.pixels.shape, t.pixels.tobytes()) for t in thumbs]
+    keys = [None if t is None else _pixel_key(t) for t in thumbs]
     same = np.array(
         [keys[i] is not None and keys[i] == keys[j] for i, j in zip(first, second, strict=True)], bool
     )
@@ -125,6 +126,11 @@ def pair_picture_distances(
     return out
 
 
+def _pixel_key(t: Thumb) -> tuple[tuple[int, ...], bytes]:
+    """What identifies a picture's pixels: shape and a 128-bit digest (not a copy of the bytes)."""
+    return t.pixels.shape, hashlib.blake2b(t.pixels.tobytes(), digest_size=16).digest()
+
+
 def _align(
     thumbs: Sequence[Thumb | None],
     pairs: tuple[np.ndarray, np.ndarray],
@@ -138,7 +144,7 @@ def _align(
     best_sq = np.full(len(first), np.inf)
     for a, b in ((first[todo], second[todo]), (second[todo], first[todo])):
         for rows, crops_of, partners in _crop_groups(thumbs, a, b):
-            w = np.stack([wholes(p, crops_of.shape[1]) for p in partners])
+            w = wholes.stack(partners, crops_of.shape[1])
             flat_c, flat_w = crops_of.reshape(len(crops_of), -1), w.reshape(len(w), -1)
             sq = (flat_w**2).sum(1)[:, None] + (flat_c**2).sum(1)[None] - 2.0 * flat_w @ flat_c.T
             pick = sq.argmin(axis=1)
@@ -157,26 +163,33 @@ def _unaligned(thumbs: Sequence[Thumb | None], a: np.ndarray, b: np.ndarray, who
         rows = np.flatnonzero(sizes == size)
         for k in range(0, len(rows), MAX_PARTNERS):
             part = rows[k : k + MAX_PARTNERS]
-            diff = np.stack([wholes(int(a[r]), int(size)) - wholes(int(b[r]), int(size)) for r in part])
+            diff = wholes.stack(a[part], int(size)) - wholes.stack(b[part], int(size))
             out[part] = _largest_local_differences(diff)
     return out
 
 
 class _Wholes:
-    """Each picture whole at a comparison size, made once (a picture has many partners)."""
+    """Each picture whole at a comparison size, resized once (a picture has many partners) and
+    kept as bytes: normalised floats would take 4 times the memory for every picture of a big
+    folder, and normalising a stack of partners is one cheap numpy pass."""
 
     def __init__(self, thumbs: Sequence[Thumb | None]) -> None:
         self.thumbs = thumbs
         self.made: dict[tuple[int, int], np.ndarray] = {}
 
-    def __call__(self, row: int, size: int) -> np.ndarray:
+    def pixels(self, row: int, size: int) -> np.ndarray:
+        """The picture resized to size × size (uint8 RGB)."""
         key = (row, size)
         if key not in self.made:
             t = self.thumbs[row]
             assert t is not None  # partners without a thumbnail are dropped in _crop_groups
             whole = Image.fromarray(t.pixels).resize((size, size), Image.Resampling.BILINEAR)
-            self.made[key] = _normalised(np.asarray(whole)[None])[0]
+            self.made[key] = np.asarray(whole)
         return self.made[key]
+
+    def stack(self, rows: Sequence[int] | np.ndarray, size: int) -> np.ndarray:
+        """The pictures of `rows` at `size`, each normalised: (len(rows), size, size, 3) float32."""
+        return _normalised(np.stack([self.pixels(int(r), size) for r in rows]))
 
 
 def _crop_groups(

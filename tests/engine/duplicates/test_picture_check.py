@@ -110,3 +110,23 @@ def test_pairs_settled_apart_before_alignment_skip_the_crop_search(monkeypatch: 
     near = picture_distance(thumbnail(card), thumbnail(near_copy(card, np.random.default_rng(4))))
     assert searched != []
     assert near < 0.5 * check.SETTLED
+
+
+def test_kept_per_picture_state_is_small() -> None:
+    """A big folder's candidates hold their thumbnails and resized wholes at once: the wholes stay
+    bytes (a quarter of normalised floats) and identical pictures are told by a digest, not a copy
+    of their pixels; the answers are those of normalising each picture on its own."""
+    import lookalike.engine.duplicates.picture_check as check
+
+    thumbs = [check.thumbnail(img) for img in _cards(4)]
+    wholes = check._Wholes(thumbs)
+    kept = wholes.pixels(0, 16)
+    assert kept.dtype == np.uint8
+    assert kept.shape == (16, 16, 3)
+    stacked = wholes.stack([0, 1], 16)
+    one = check._normalised(kept[None].copy())[0]
+    np.testing.assert_array_equal(stacked[0], one)
+    key = check._pixel_key(thumbs[0])
+    assert len(key[1]) == 16
+    assert key == check._pixel_key(check.Thumb(thumbs[0].pixels.copy(), thumbs[0].side))
+    assert key != check._pixel_key(thumbs[1])
