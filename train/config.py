@@ -151,13 +151,13 @@ def _problems(cfg: TrainConfig) -> list[str]:
             cfg.start_from is None or cfg.resume is None,
             "--start-from begins a new run; --resume continues one",
         ),
-        (cfg.trunk_views >= 1, "--trunk-views must be >= 1"),
+        (cfg.trunk_views >= 1, "trunk_views must be >= 1"),
         (0 <= cfg.backbone_lr_scale <= 1, "backbone_lr_scale must be in [0, 1]"),
         (cfg.warmup_steps >= 0, "warmup_steps must be >= 0"),
         (cfg.val_limit >= 0, "val_limit must be >= 0 (0 = every held-out image)"),
         (cfg.max_minutes is None or cfg.max_minutes > 0, "--max-minutes must be > 0"),
         (cfg.patience >= 1, "patience must be >= 1"),
-        (cfg.threads >= 0, "--threads must be >= 0 (0 = pick from the machine's load)"),
+        (cfg.threads >= 0, "--threads must be >= 0 (0 = one per core this process may use)"),
     ]
     out += [msg for ok, msg in checks if not ok]
     return out

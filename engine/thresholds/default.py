@@ -3,8 +3,8 @@
 Balanced best accuracy is the wrong default for a real folder: with many classes almost every
 pair is an impostor, so a threshold tuned on balanced pairs accepts far more impostors than
 genuine pairs. The default is therefore a false-accept-rate point: the loosest one (FAR 1e-2,
-then 1e-3) whose precision on the model's held-out calibration pairs (its histograms, all pairs
-of many classes) is at least MIN_PRECISION. bench/model/threshold_precision.py measures the same on the
+then 1e-3, then 1e-4: FAR_TARGETS) whose precision on the model's held-out calibration pairs (its
+histograms, weighted to their real pair counts) is at least MIN_PRECISION, else the strictest. bench/model/threshold_precision.py measures the same on the
 held-out images themselves, so the rule can be re-checked for every new model.
 """
 
@@ -34,7 +34,7 @@ class ThresholdChoice:
 
     @property
     def label(self) -> str:
-        """What the UI says about the default, e.g. 'FAR 1e-2 (model calibration)'."""
+        """What the UI says about the default, e.g. 'FAR 1e-4 (model calibration)'."""
         return f"{name(self.key)} (model calibration)"
 
 
