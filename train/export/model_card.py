@@ -134,8 +134,8 @@ def _held_out_lists(split_json: Path) -> str:
 
 TEMPLATE = """# Lookalike default model
 
-`assets/model.onnx` ({size_kb} KB, sha256 `{sha}…`): {network}, trained with a triplet loss to
-map a {cfg.image_size}×{cfg.image_size} RGB image to a unit-length {dim}-d embedding; similar
+`assets/model.onnx` ({size_kb} KB, sha256 `{sha}…`): {network}; it maps a
+{cfg.image_size}×{cfg.image_size} RGB image to a unit-length {dim}-d embedding; similar
 images are close in Euclidean distance. The preprocessing (letterbox
 resize on white, mean/std 0.5, i.e. pixels scaled to [-1, 1] as the pretrained weights expect),
 embedding size, distance, thresholds, histograms and training summary are stored in the ONNX
@@ -192,8 +192,8 @@ Inference speed at export (batch of 64, ONNX Runtime on the machine that trained
 - Trained for minutes on a CPU, on the sets named above only. Other kinds of images are out of
   the training's reach: retrain with `lookalike train` on your own folders.
 - Input is {cfg.image_size} px: fine detail (small print, card indices) is partly lost.
-- Thresholds were calibrated on the held-out classes of these sets; on other data recalibrate
-  with `lookalike evaluate` on a labelled folder.
+- Thresholds were calibrated on the held-out classes of these sets; on a labelled folder of other
+  data its own figures say more (the app's Threshold tab, `lookalike evaluate FOLDER`).
 {mirror}- Compare each row with its raw-pixel column: where the model does not beat it, raw pixels are
   as good for that kind of image.
 """

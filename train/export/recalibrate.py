@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -21,7 +22,7 @@ from lookalike.engine.images.loading import load_image
 from lookalike.engine.io.atomic_file import write_atomically
 from lookalike.engine.metrics.pair_distances import pair_distances
 from lookalike.engine.metrics.verification import calibrate_pairs
-from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.model.embedder import Embedder, file_sha256
 from lookalike.engine.model.manifest import METADATA_KEY, ModelManifest
 from lookalike.train.export.calibration_card import HEADING, replace_section
 from PIL import Image
@@ -86,6 +87,12 @@ def write_manifest(model: Path, manifest: ModelManifest) -> None:
     write_atomically(model, lambda fh: fh.write(data))
 
 
+def with_file_facts(card: str, model: Path) -> str:
+    """The card's "(N KB, sha256 `…`)" of the model file as it is now (the manifest changed it)."""
+    facts = f"({model.stat().st_size // 1024} KB, sha256 `{file_sha256(model)[:16]}…`)"
+    return re.sub(r"\(\d+ KB, sha256 `[0-9a-f]+…`\)", facts, card, count=1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Recalibrate MODEL in place and print the new thresholds and duplicate figures."""
     parser = argparse.ArgumentParser(prog="python -m lookalike.train.export.recalibrate")
@@ -100,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_manifest(args.model, manifest)
     card = args.model.with_name("MODEL.md")
     if card.is_file() and HEADING in card.read_text(encoding="utf-8"):
-        card.write_text(replace_section(card.read_text(encoding="utf-8"), manifest), encoding="utf-8")
+        text = replace_section(card.read_text(encoding="utf-8"), manifest)
+        card.write_text(with_file_facts(text, args.model), encoding="utf-8")
     json.dump(
         {"thresholds": manifest.thresholds, "duplicates": manifest.metrics["duplicates"]},
         sys.stdout,

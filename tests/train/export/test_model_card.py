@@ -41,3 +41,16 @@ def test_augmentation_on_the_card_follows_the_config(tiny_run: RunResult, tmp_pa
     assert "±3° rotation" in text
     assert "horizontal flips" in text
     assert "Mirror images are not treated as the same" not in text
+
+
+def test_recalibration_updates_the_cards_file_facts(tmp_path: Path) -> None:
+    """Recalibration rewrites the model file's manifest, so the card's size and hash must follow."""
+    from lookalike.engine.model.embedder import file_sha256
+    from lookalike.train.export.recalibrate import with_file_facts
+
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"x" * 4096)
+    card = "`assets/model.onnx` (1 KB, sha256 `0b28f31723daa05b…`): a model.\n(9 KB, sha256 `00ff…`) stays"
+    updated = with_file_facts(card, model)
+    assert updated.startswith(f"`assets/model.onnx` (4 KB, sha256 `{file_sha256(model)[:16]}…`): a model.")
+    assert updated.endswith("(9 KB, sha256 `00ff…`) stays")
