@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from lookalike.engine.duplicates.groups import close_pairs
 from lookalike.engine.duplicates.listing import CANDIDATES, candidate_pairs
 from lookalike.engine.folder.embedding import FolderEmbeddings
@@ -39,3 +40,24 @@ def test_a_loose_threshold_gives_at_most_candidates_per_image_not_all_pairs() ->
     assert len(set(zip(got.i.tolist(), got.j.tolist(), strict=True))) == len(got.i)  # no pair twice
     exact = np.linalg.norm(v[got.i] - v[got.j], axis=1)
     np.testing.assert_allclose(got.distance, exact, atol=1e-5)
+
+
+def test_a_big_folder_never_scans_all_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ALL_PAIRS_MAX_IMAGES the all-pairs scan (quadratic in the folder) is skipped: each
+    image's nearest CANDIDATES are the candidates; below it every close pair still is."""
+    import lookalike.engine.duplicates.listing as listing
+
+    v = _unit(np.random.default_rng(3), 60)
+    emb = _emb(v)
+    small = listing._candidates(emb, 1.2)
+    assert small.i.tolist() == close_pairs(v, 1.2).i.tolist()
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("all pairs scanned in a big folder")
+
+    monkeypatch.setattr(listing, "ALL_PAIRS_MAX_IMAGES", 50)
+    monkeypatch.setattr(listing, "close_pairs", refuse)
+    big = listing._candidates(emb, 1.2)
+    want = candidate_pairs(emb, 1.2)
+    assert big.i.tolist() == want.i.tolist()
+    assert big.j.tolist() == want.j.tolist()
