@@ -258,3 +258,35 @@ def test_an_unchanged_rescan_removes_a_killed_writers_temp_file(folder: Path, cp
     again = embed_folder(folder, cpu_embedder)
     assert again.n_embedded == 0
     assert not orphan.exists()
+
+
+def test_an_unchanged_folder_uses_the_caches_array_without_a_second_copy(
+    folder: Path, tmp_path: Path, cpu_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening an unchanged folder again keeps one copy of its vectors (the cache's), in order; a
+    changed folder still gets its vectors row by row, also in order."""
+    cache = tmp_path / "cache"
+    first = embed_folder(folder, cpu_embedder, cache_dir=cache)
+    loaded = []
+    real_load = folder_embedding.load_cache
+
+    def remember(*args: Any) -> Any:
+        loaded.append(real_load(*args))
+        return loaded[-1]
+
+    monkeypatch.setattr(folder_embedding, "load_cache", remember)
+    again = embed_folder(folder, cpu_embedder, cache_dir=cache)
+    assert again.vectors is loaded[-1].vectors
+    assert again.paths == first.paths
+    np.testing.assert_array_equal(again.vectors, first.vectors)
+
+    source = sorted((folder / CLASSES[1]).iterdir())[0]
+    extra = folder / CLASSES[0] / "zz_extra.jpg"
+    shutil.copy(source, extra)
+    changed = embed_folder(folder, cpu_embedder, cache_dir=cache)
+    assert not np.shares_memory(changed.vectors, loaded[-1].vectors)
+    for path, row in zip(first.paths, first.vectors, strict=True):
+        np.testing.assert_array_equal(changed.vectors[changed.paths.index(path)], row)
+    copy_row = changed.paths.index(extra.relative_to(folder).as_posix())
+    source_row = first.paths.index(source.relative_to(folder).as_posix())
+    np.testing.assert_allclose(changed.vectors[copy_row], first.vectors[source_row], atol=1e-6)
