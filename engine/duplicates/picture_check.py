@@ -12,10 +12,11 @@ compares the two pictures themselves, after undoing what a near-copy does to the
 
 What is left of a near-copy is noise spread thin; two different pictures differ *somewhere* (the
 "8" and the "3" in the corner of two cards of one deck). So the distance is the largest local
-difference: the root-mean-square difference in a window an eighth of the picture wide, at its
-worst place away from the border (which a crop changes). Measured on planted near-copies of every
-shared set (bench/duplicates/duplicate_truth.py), it separates copies from different pictures where a global
-distance on an 8×8 thumbnail could not (cards, fashion-mnist, chess pieces).
+difference: the root-mean-square difference, slightly blurred (BLUR), in a window an eighth of the
+picture wide, at its worst place away from the border (which a crop changes). Measured on planted
+near-copies of every shared set (bench/duplicates/duplicate_truth.py), it separates copies from
+different pictures where a global distance on an 8×8 thumbnail could not (cards, fashion-mnist,
+chess pieces).
 """
 
 from __future__ import annotations
