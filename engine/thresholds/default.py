@@ -4,8 +4,9 @@ Balanced best accuracy is the wrong default for a real folder: with many classes
 pair is an impostor, so a threshold tuned on balanced pairs accepts far more impostors than
 genuine pairs. The default is therefore a false-accept-rate point: the loosest one (FAR 1e-2,
 then 1e-3, then 1e-4: FAR_TARGETS) whose precision on the model's held-out calibration pairs (its
-histograms, weighted to their real pair counts) is at least MIN_PRECISION, else the strictest. bench/model/threshold_precision.py measures the same on the
-held-out images themselves, so the rule can be re-checked for every new model.
+histograms, weighted to their real pair counts) is at least MIN_PRECISION, else the strictest.
+bench/model/threshold_precision.py measures the same on the held-out images themselves, so the
+rule can be re-checked for every new model.
 """
 
 from __future__ import annotations
