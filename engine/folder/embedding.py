@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -57,9 +58,11 @@ class FolderEmbeddings:
     def __len__(self) -> int:
         return len(self.paths)
 
-    @property
+    @cached_property
     def has_labels(self) -> bool:
-        """True when at least two classes exist, so label-based metrics make sense."""
+        """True when at least two classes exist, so label-based metrics make sense. Counted once (a
+        folder's labels do not change): views ask per row shown, and counting 100,000 labels took
+        18 ms a time, 220 ms per slider move (bench/app/big_folder.py)."""
         return len({lab for lab in self.labels if lab is not None}) >= 2
 
     def abs_path(self, index: int) -> Path:

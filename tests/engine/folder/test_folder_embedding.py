@@ -290,3 +290,23 @@ def test_an_unchanged_folder_uses_the_caches_array_without_a_second_copy(
     copy_row = changed.paths.index(extra.relative_to(folder).as_posix())
     source_row = first.paths.index(source.relative_to(folder).as_posix())
     np.testing.assert_allclose(changed.vectors[copy_row], first.vectors[source_row], atol=1e-6)
+
+
+def test_whether_a_folder_has_labels_is_counted_once() -> None:
+    """Views ask for every row they show; with 100,000 labels each count took 18 ms."""
+
+    class CountedLabels(list[str | None]):
+        passes = 0
+
+        def __iter__(self) -> Any:
+            CountedLabels.passes += 1
+            return super().__iter__()
+
+    labels = CountedLabels(["a", "b", None])
+    vectors = np.zeros((3, 4), np.float32)
+    emb = FolderEmbeddings(Path("/nowhere"), ["1.png", "2.png", "3.png"], labels, vectors)
+    assert emb.has_labels
+    assert emb.has_labels
+    assert CountedLabels.passes == 1
+    one_class = FolderEmbeddings(Path("/nowhere"), ["1.png"], ["a"], np.zeros((1, 4), np.float32))
+    assert not one_class.has_labels
