@@ -27,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
-from bench.app.window_probe import LatenessProbe, make_window, wait_for
+from bench.app.window_probe import LatenessProbe, make_window, slider_move_seconds, wait_for
 
 NEIGHBOUR_CLICKS = 10
 SLIDER_MOVES = 25
@@ -90,18 +90,8 @@ def neighbours_ms(window: Any) -> list[float]:
 
 
 def slider_ms(window: Any) -> list[float]:
-    """A slider move until every posted event (counts, marks, repaints) is handled."""
-    from PySide6.QtWidgets import QApplication
-
-    slider = window.threshold_bar.slider
-    out = []
-    for value in np.linspace(slider.minimum() + 100, slider.maximum() - 100, SLIDER_MOVES).astype(int):
-        start = time.perf_counter()
-        slider.setValue(int(value))
-        QApplication.processEvents()
-        QApplication.processEvents()
-        out.append(1000 * (time.perf_counter() - start))
-    return out
+    """A slider move until every posted event (counts, marks, repaints) is handled, in ms."""
+    return [1000 * t for t in slider_move_seconds(window, SLIDER_MOVES)]
 
 
 def run(folder: Path, settings: Path) -> dict[str, Any]:

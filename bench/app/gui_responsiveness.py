@@ -24,7 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
-from bench.app.window_probe import LatenessProbe, make_window, wait_for
+from bench.app.window_probe import LatenessProbe, make_window, slider_move_seconds, wait_for
 from bench.common import Report, verdict
 from bench.folder.bench_model import bench_model
 from bench.folder.photo_folder import bench_dir, source_images
@@ -140,15 +140,7 @@ def measure_slider(window: Any, folder: Path, n: int, moves: int) -> list[float]
     window.session.select([0])
     window.tabs.setCurrentWidget(window.threshold_view)
     QApplication.processEvents()
-    slider = window.threshold_bar.slider
-    out = []
-    for value in np.linspace(slider.minimum() + 100, slider.maximum() - 100, moves).astype(int):
-        start = time.perf_counter()
-        slider.setValue(int(value))
-        QApplication.processEvents()
-        QApplication.processEvents()
-        out.append(time.perf_counter() - start)
-    return out
+    return slider_move_seconds(window, moves)
 
 
 def run(images: int, slider_images: int, launches: int) -> Report:

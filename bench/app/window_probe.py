@@ -109,3 +109,19 @@ def make_window(model: Path, settings: Path) -> Any:
     window.open_model(model)
     wait_for(window.session.model_changed)
     return window
+
+
+def slider_move_seconds(window: Any, moves: int) -> list[float]:
+    """Seconds from each slider move (spread over its range) until every posted event (counts,
+    marks, repaints) is handled."""
+    from PySide6.QtWidgets import QApplication
+
+    slider = window.threshold_bar.slider
+    out = []
+    for value in np.linspace(slider.minimum() + 100, slider.maximum() - 100, moves).astype(int):
+        start = time.perf_counter()
+        slider.setValue(int(value))
+        QApplication.processEvents()
+        QApplication.processEvents()
+        out.append(time.perf_counter() - start)
+    return out
