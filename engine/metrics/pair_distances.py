@@ -73,7 +73,10 @@ def pair_distances(vectors: np.ndarray, labels: Sequence[str | None], seed: int 
     keep = np.flatnonzero(codes >= 0)
     if len(keep) < 2 or len(np.unique(codes[keep])) < 2:
         raise MetricsError("pair statistics need labelled images from at least 2 classes")
-    measured = measure_pairs(np.asarray(vectors)[keep], [labels[int(i)] for i in keep], seed)
+    if len(keep) == len(codes):  # every image labelled: no copy (600 MB at 100,000 x 1,536 numbers)
+        measured = measure_pairs(vectors, labels, seed)
+    else:
+        measured = measure_pairs(np.asarray(vectors)[keep], [labels[int(i)] for i in keep], seed)
     if measured.labelled is None:
         raise MetricsError("no class has two images, so there are no genuine pairs")
     return measured.labelled

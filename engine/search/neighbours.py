@@ -11,6 +11,10 @@ from lookalike.engine.search.distances import index_distances
 
 BLOCK_BYTES = 32 * 1024 * 1024  # key block per thread (~2.3x that at peak): N=100k stays far below 1 GB
 SAMPLE_COLUMNS = 2048  # columns sampled per row to bound its k-th smallest key
+# Rows of the base widened to float64 at a time for a float64 key: a whole float64 copy of 100,000
+# vectors of 1,536 numbers is 1.2 GB (evaluate peaked at 3.2 GB with it and its squared norms'
+# temporary); a chunk of this many rows is 12 MB at 1,536 numbers and stays in cache for its GEMM.
+WIDEN_ROWS = 1024
 
 
 def knn(
@@ -51,7 +55,7 @@ def _blocked(
     dtype: type[np.floating] = np.float32,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Queries in blocks of about BLOCK_BYTES of keys each, answered by `block`."""
-    base = np.ascontiguousarray(vectors, dtype=dtype)
+    base = _base_of(vectors, dtype)
     if queries is None:
         queries = base
         if exclude_self is None:
@@ -63,8 +67,8 @@ def _blocked(
     out_d = np.zeros((len(q), k_eff), dtype=np.float32)
     if k_eff == 0 or len(q) == 0:
         return out_i, out_d
-    base_sq = (base * base).sum(1)
-    rows = max(1, BLOCK_BYTES // (base.itemsize * max(n, 1)))
+    base_sq = squared_norms(base, q.dtype)
+    rows = max(1, BLOCK_BYTES // (q.itemsize * max(n, 1)))
 
     def one_block(start: int) -> None:
         stop = min(start + rows, len(q))
@@ -73,6 +77,24 @@ def _blocked(
 
     _run_blocks(one_block, range(0, len(q), rows))
     return out_i, out_d
+
+
+def _base_of(vectors: np.ndarray, dtype: type[np.floating]) -> np.ndarray:
+    """The rows searched, contiguous: in `dtype`, except that float32 rows ranked by a float64 key
+    stay float32 (widened a chunk at a time in _key, never copied whole)."""
+    if dtype is np.float64 and np.asarray(vectors).dtype in (np.float32, np.float64):
+        return np.ascontiguousarray(vectors)
+    return np.ascontiguousarray(vectors, dtype=dtype)
+
+
+def squared_norms(base: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """|b|² of every row in `dtype`, a chunk at a time: `(base * base).sum(1)` makes a temporary the
+    size of the base (600 MB at 100,000 vectors of 1,536 numbers, twice that widened)."""
+    out = np.empty(len(base), dtype=dtype)
+    for start in range(0, len(base), WIDEN_ROWS):
+        chunk = base[start : start + WIDEN_ROWS].astype(dtype, copy=False)
+        out[start : start + WIDEN_ROWS] = np.einsum("ij,ij->i", chunk, chunk)
+    return out
 
 
 def _run_blocks(work: Callable[[int], None], starts: range) -> None:
@@ -117,7 +139,14 @@ def _key(q: np.ndarray, base: np.ndarray, base_sq: np.ndarray, selfs: np.ndarray
     """The key |b|² − 2 q·b orders each row like the squared distance (|q|² is constant per row);
     a query's own row gets +inf. It is the blocked (Gram) form of engine.search.distances, with its
     error bound: rows tied within it may trade places at the k-th; shown distances are exact."""
-    key = (q * q.dtype.type(-2.0)) @ base.T
+    q2 = q * q.dtype.type(-2.0)
+    if base.dtype == q.dtype:
+        key = q2 @ base.T
+    else:  # a wider key than the vectors (float64 ranking): widen the base a chunk at a time
+        key = np.empty((len(q), len(base)), dtype=q.dtype)
+        for start in range(0, len(base), WIDEN_ROWS):
+            stop = start + WIDEN_ROWS
+            np.matmul(q2, base[start:stop].astype(q.dtype).T, out=key[:, start:stop])
     key += base_sq
     if selfs is not None:
         key[np.arange(len(q)), selfs] = np.inf

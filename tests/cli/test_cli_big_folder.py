@@ -53,7 +53,9 @@ def test_neighbours_and_evaluate_past_the_switch_over(
     from lookalike.engine.model.embedder import Embedder
 
     emb = embed_folder(folder, Embedder(projection_model_path))
-    assert vector_search.searcher_for(emb.vectors).kind == ("IVF-Flat" if with_faiss else "exact")
+    assert vector_search.searcher_for(emb.vectors).kind == (
+        vector_search.FOLDER_KIND if with_faiss else "exact"
+    )
     out = cli_json(capsys, "neighbours", folder, "--model", projection_model_path, "-k", K)
     want, _ = knn(emb.vectors, K)
     got = [[emb.paths.index(n["path"]) for n in out["neighbours"][p]] for p in emb.paths]

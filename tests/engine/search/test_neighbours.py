@@ -132,3 +132,19 @@ def test_external_query_identical_to_a_row_finds_it_at_distance_zero(cards: np.n
     assert dist[0, 0] == pytest.approx(0.0, abs=1e-3)
     idx, _ = knn(cards, 3, queries=cards[[17]], exclude_self=np.array([17]))
     assert 17 not in idx[0]
+
+
+def test_a_float64_ranking_widens_the_base_a_chunk_at_a_time_with_the_same_order(
+    cards: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ranked_rows keeps float32 rows and widens them in chunks (no whole float64 copy of a big
+    folder): chunk boundaries inside the base must not change a single rank."""
+    queries = np.arange(0, len(cards), 3)
+    whole = neighbours.ranked_rows(cards, 15, cards[queries], exclude_self=queries)
+    monkeypatch.setattr(neighbours, "WIDEN_ROWS", 7)  # many chunks, none aligned with anything
+    chunked = neighbours.ranked_rows(cards, 15, cards[queries], exclude_self=queries)
+    np.testing.assert_array_equal(chunked, whole)
+    want, _ = _brute(cards, 15, cards[queries], queries)
+    np.testing.assert_array_equal(chunked[:, 0], want[:, 0])
+    norms = neighbours.squared_norms(cards, np.dtype(np.float64))
+    np.testing.assert_allclose(norms, (cards.astype(np.float64) ** 2).sum(1), rtol=1e-12)
