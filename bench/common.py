@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,6 +40,12 @@ def timed(fn: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
+
+
+def lookalike_command() -> list[str]:
+    """The installed `lookalike` beside this Python, else the module: how a user starts the CLI."""
+    exe = Path(sys.executable).with_name("lookalike")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "lookalike.cli.main"]
 
 
 def verdict(ok: bool) -> str:

@@ -18,13 +18,8 @@ from typing import Any
 
 from lookalike.engine.model.bundled import default_model_path
 
+from bench.common import lookalike_command
 from tests.engine.bad_corpus import OK, SKIPPED, make_bad_corpus, unlock_corpus
-
-
-def lookalike_command() -> list[str]:
-    """The installed `lookalike` beside this Python, else the module."""
-    exe = Path(sys.executable).with_name("lookalike")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "lookalike.cli.main"]
 
 
 def model_for_scan(given: Path | None, work: Path) -> Path:

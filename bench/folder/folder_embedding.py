@@ -23,7 +23,7 @@ import numpy as np
 from lookalike.engine.folder.cpu_split import inference_threads
 from lookalike.engine.folder.embedding import decode_workers, embed_folder
 from lookalike.engine.folder.scan import scan_folder
-from lookalike.engine.images.loading import load_image
+from lookalike.engine.images.loading import load_prepared
 from lookalike.engine.model.embedder import Embedder
 
 from bench.common import Report, timed, verdict
@@ -58,23 +58,23 @@ class TorchTwin:
         return self.embed_batch(batch), [""] * len(batch)
 
 
-def decode_only(folder: Path, embedder: Embedder) -> int:
-    """Load + resize every image with the pipeline's loader and worker count, no model."""
+def prepare_file(path: Path, embedder: Embedder) -> np.ndarray:
+    """One file to the model's input exactly as embed_folder's decode workers do it (load_prepared)."""
+    return load_prepared(path, embedder.prepare, min_side=embedder.manifest.preprocessing.input_size)
+
+
+def decode_only(folder: Path, embedder: Embedder, workers: int | None = None) -> int:
+    """Load + resize every image with the pipeline's loader and worker count (or `workers`), no model."""
     entries, _ = scan_folder(folder)
-    min_side = embedder.manifest.preprocessing.input_size
-
-    def one(rel: str) -> int:
-        return embedder.prepare(load_image(folder / rel, min_side=min_side)).shape[0]
-
-    with ThreadPoolExecutor(max_workers=decode_workers()) as pool:
-        return sum(1 for _ in pool.map(one, [e.rel_path for e in entries]))
+    with ThreadPoolExecutor(max_workers=workers or decode_workers()) as pool:
+        paths = [folder / e.rel_path for e in entries]
+        return sum(1 for _ in pool.map(lambda p: prepare_file(p, embedder), paths))
 
 
 def prepared_batches(folder: Path, embedder: Embedder) -> list[np.ndarray]:
     """The folder decoded and resized once (untimed), in the pipeline's batches of 64."""
     entries, _ = scan_folder(folder)
-    min_side = embedder.manifest.preprocessing.input_size
-    arrays = [embedder.prepare(load_image(folder / e.rel_path, min_side=min_side)) for e in entries]
+    arrays = [prepare_file(folder / e.rel_path, embedder) for e in entries]
     return [np.stack(arrays[i : i + 64]) for i in range(0, len(arrays), 64)]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import numpy as np
 from lookalike.engine.images.loading import is_image_name, load_image
 from PIL import Image
 
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+# $LOOKALIKE_DATASETS when the checkout is not beside shared/ (a git worktree, for one).
+DATASETS = Path(os.environ.get("LOOKALIKE_DATASETS", Path(__file__).resolve().parents[3] / "shared/datasets"))
 SOURCE_SETS = ("cards", "flags", "fashion-mnist/folder")
 SIZES = ((1600, 1200), (1200, 1600), (1500, 1000), (1280, 960), (1400, 1050))
 QUALITY = 90
@@ -43,9 +45,14 @@ def source_images(n: int) -> list[tuple[str, Path]]:
     return out[:n]
 
 
-def ensure_photo_folder(n: int = 2000, root: Path | None = None) -> Path:
-    """Return a folder of n photo-sized JPEGs, generating only what is missing."""
-    folder = (root or bench_dir()) / f"photos-{n}"
+def ensure_photo_folder(n: int = 2000, root: Path | None = None, size: tuple[int, int] | None = None) -> Path:
+    """Return a folder of n photo-sized JPEGs, generating only what is missing.
+
+    Without `size` the images cycle through SIZES (folder photos-N); with it every image is that
+    one size (folder photos-WxH-N), for a goal stated at one photo size."""
+    name = f"photos-{n}" if size is None else f"photos-{size[0]}x{size[1]}-{n}"
+    folder = (root or bench_dir()) / name
+    sizes = SIZES if size is None else (size,)
     stamp = folder / ".complete"
     if stamp.exists():
         return folder
@@ -53,17 +60,19 @@ def ensure_photo_folder(n: int = 2000, root: Path | None = None) -> Path:
     jobs = [(i, label, src) for i, (label, src) in enumerate(source_images(n))]
     print(f"generating {n} photo-sized JPEGs in {folder} (once; reused by later runs)", flush=True)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        list(pool.map(lambda job: _make_one(folder, grain, *job), jobs))
+        list(pool.map(lambda job: _make_one(folder, grain, sizes, *job), jobs))
     stamp.write_text(f"{n}\n")
     return folder
 
 
-def _make_one(folder: Path, grain: np.ndarray, i: int, label: str, src: Path) -> None:
+def _make_one(
+    folder: Path, grain: np.ndarray, sizes: Sequence[tuple[int, int]], i: int, label: str, src: Path
+) -> None:
     """Upscale one source to a photo size, add grain, write a quality-90 JPEG (skip if present)."""
     out = folder / label / f"{i:05d}.jpg"
     if out.exists():
         return
-    w, h = SIZES[i % len(SIZES)]
+    w, h = sizes[i % len(sizes)]
     img = load_image(src).resize((w, h), Image.Resampling.BICUBIC)
     off = (i * 37) % 96
     noisy = np.asarray(img, dtype=np.float32) + grain[off : off + h, off : off + w]
