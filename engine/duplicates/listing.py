@@ -7,7 +7,6 @@ dangle). Both stay, with their role shown ("link", "linked").
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +24,7 @@ from lookalike.engine.duplicates.groups import (
 from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, file_facts, keep_index
 from lookalike.engine.duplicates.picture_check import file_thumbnails, pair_picture_distances
 from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.engine.job_hooks import JobCancelledError, JobHooks
 from lookalike.engine.search.vector_search import search_of
 
 CANDIDATES = 10  # nearest neighbours per image that may be its duplicates (in a big folder)
@@ -92,38 +92,46 @@ def list_duplicates(
     threshold: float,
     rule: KeepRule = "largest",
     method: GroupMethod = DEFAULT_METHOD,
-    cancelled: Callable[[], bool] = lambda: False,
+    hooks: JobHooks | None = None,
     picture_threshold: float | None = None,
 ) -> DuplicateListing | None:
-    """Group the folder and read each grouped file's facts; None when cancelled midway.
+    """Group the folder and read each grouped file's facts; None when cancelled midway (`hooks`:
+    progress through the files read and the pairs checked, and the caller's cancel).
 
     With `picture_threshold`, a close pair counts only if the two files also pass the picture
     check (engine.duplicates.picture_check): "the same picture", not "the same class".
     """
-    if picture_threshold is None:
-        found = duplicate_groups(emb.vectors, threshold, method)
-    else:
-        found = _picture_checked_groups(emb, threshold, picture_threshold)
-    groups = []
-    for rows in found.groups:
-        if cancelled():
-            return None
-        files = tuple(file_facts(emb.folder, emb.paths[r]) for r in rows)
-        groups.append(DuplicateGroup(rows, files, keep_index(files, rule)))
+    hooks = hooks or JobHooks()
+    try:
+        if picture_threshold is None:
+            found = duplicate_groups(emb.vectors, threshold, method)
+        else:
+            found = _picture_checked_groups(emb, threshold, picture_threshold, hooks)
+        groups = []
+        for rows in found.groups:
+            if hooks.cancelled():
+                return None
+            files = tuple(file_facts(emb.folder, emb.paths[r]) for r in rows)
+            groups.append(DuplicateGroup(rows, files, keep_index(files, rule)))
+    except JobCancelledError:
+        return None
     return DuplicateListing(tuple(groups), found.threshold, method, rule, picture_threshold)
 
 
 def _picture_checked_groups(
-    emb: FolderEmbeddings, threshold: float, picture_threshold: float
+    emb: FolderEmbeddings, threshold: float, picture_threshold: float, hooks: JobHooks
 ) -> DuplicateGroups:
     """Candidates by embedding (each image's nearest neighbours within the threshold: bounded at
     CANDIDATES per image, however loose the threshold), kept when the files' pictures agree too;
-    files are read only for candidates (as thumbnails of THUMB_SIDE)."""
+    files are read only for candidates (as thumbnails of THUMB_SIDE). Progress runs over the
+    files read, then the pairs checked (one bar: files + pairs)."""
     pairs = _candidates(emb, threshold)
     rows = np.unique(np.concatenate([pairs.i, pairs.j]))
-    thumbs = file_thumbnails([emb.folder / emb.paths[r] for r in rows])
+    total = len(rows) + len(pairs.i)
+    hooks.step(0, total)
+    thumbs = file_thumbnails([emb.folder / emb.paths[r] for r in rows], hooks.part(0, total))
     a, b = np.searchsorted(rows, pairs.i), np.searchsorted(rows, pairs.j)
-    same = pair_picture_distances(thumbs, a, b) < picture_threshold
+    same = pair_picture_distances(thumbs, a, b, hooks.part(len(rows), total)) < picture_threshold
     kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
     return groups_of_verified_pairs(len(emb.vectors), kept)
 

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from lookalike.engine.errors import ImageLoadError
+from lookalike.engine.folder.cpu_split import cpu_cores
 from lookalike.engine.images.loading import load_prepared
+from lookalike.engine.job_hooks import JobHooks
 from PIL import Image
 from scipy.ndimage import gaussian_filter, uniform_filter
 
@@ -52,6 +55,11 @@ MISSING = np.inf  # the distance of a pair whose picture could not be read: neve
 # (4 seeds) measured at most 1.01 before alignment (glyphs: sharp edges moved by the crop).
 SETTLED = 1.4
 MAX_PARTNERS = 512  # pairs compared in one array operation (~6 MB of pictures at 32×32)
+# Pairs (and files) per piece of work, with progress and a chance to stop between pieces. Pairs
+# arrive sorted by their first picture, so a piece keeps most of a picture's partners together
+# (its crops are made once per piece).
+PIECE_PAIRS = 4096
+PIECE_FILES = 256
 
 
 @dataclass(frozen=True)
@@ -74,15 +82,46 @@ def thumbnail(img: Image.Image) -> Thumb:
     return Thumb(np.asarray(rgb, np.uint8), side)
 
 
-def file_thumbnails(paths: Sequence[str | os.PathLike[str]]) -> list[Thumb | None]:
-    """Thumbnails of image files; None where a file cannot be read (it matches nothing)."""
-    out: list[Thumb | None] = []
-    for path in paths:
-        try:
-            out.append(load_prepared(path, thumbnail, 2 * THUMB_SIDE))
-        except (ImageLoadError, OSError, ValueError):
-            out.append(None)
+def file_thumbnails(
+    paths: Sequence[str | os.PathLike[str]], hooks: JobHooks | None = None
+) -> list[Thumb | None]:
+    """Thumbnails of image files, read on every core; None where a file cannot be read (it
+    matches nothing)."""
+    out: list[Thumb | None] = [None] * len(paths)
+
+    def piece(start: int) -> int:
+        for k in range(start, min(start + PIECE_FILES, len(paths))):
+            out[k] = _file_thumbnail(paths[k])
+        return min(PIECE_FILES, len(paths) - start)
+
+    # Decoding releases the GIL: 3,000 bench files 1.13 -> 0.84 s on 2 cores.
+    in_pieces(piece, range(0, len(paths), PIECE_FILES), len(paths), hooks, workers=cpu_cores())
     return out
+
+
+def _file_thumbnail(path: str | os.PathLike[str]) -> Thumb | None:
+    try:
+        return load_prepared(path, thumbnail, 2 * THUMB_SIDE)
+    except (ImageLoadError, OSError, ValueError):
+        return None
+
+
+def in_pieces(
+    piece: Callable[[int], int], starts: range, total: int, hooks: JobHooks | None, workers: int = 1
+) -> None:
+    """Run piece(start) for every start in `workers` threads; after each piece, report how much is
+    done (piece returns its size) and stop if the caller asked to: JobCancelledError, without
+    waiting for pieces not yet started."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="picture-check")
+    try:
+        futures: list[Future[int]] = [pool.submit(piece, start) for start in starts]
+        done = 0
+        for future in futures:
+            done += future.result()
+            if hooks is not None:
+                hooks.step(done, total)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def level(side_a: int, side_b: int) -> int:
@@ -97,7 +136,7 @@ def picture_distance(a: Thumb, b: Thumb) -> float:
 
 
 def pair_picture_distances(
-    thumbs: Sequence[Thumb | None], first: np.ndarray, second: np.ndarray
+    thumbs: Sequence[Thumb | None], first: np.ndarray, second: np.ndarray, hooks: JobHooks | None = None
 ) -> np.ndarray:
     """The distance of each pair (thumbs[first[k]], thumbs[second[k]]); MISSING where one is None.
 
@@ -105,11 +144,34 @@ def pair_picture_distances(
     pairs already SETTLED apart before alignment keep that distance (most candidates of a big
     folder: the crop search is the costly part). Otherwise each picture's crops are made once per
     size it is compared at, for all its partners together; the best crop is found by one matrix
-    product, and only its difference is examined.
+    product, and only its difference is examined. Pairs go in pieces of PIECE_PAIRS, with `hooks`
+    told after each piece.
     """
     first, second = np.asarray(first), np.asarray(second)
     out = np.full(len(first), MISSING)
     keys = [None if t is None else _pixel_key(t) for t in thumbs]
+    wholes = _Wholes(thumbs)
+
+    def piece(start: int) -> int:
+        part = slice(start, start + PIECE_PAIRS)
+        out[part] = _piece_distances(thumbs, keys, (first[part], second[part]), wholes)
+        return len(out[part])
+
+    # One thread: the check is many small numpy, scipy and PIL calls that hold the GIL between
+    # them; two threads took 12.4 s where one takes 9.0 (30,000 pairs of the 30k bench folder).
+    in_pieces(piece, range(0, len(first), PIECE_PAIRS), len(first), hooks)
+    return out
+
+
+def _piece_distances(
+    thumbs: Sequence[Thumb | None],
+    keys: Sequence[tuple[tuple[int, ...], bytes] | None],
+    pairs: tuple[np.ndarray, np.ndarray],
+    wholes: _Wholes,
+) -> np.ndarray:
+    """pair_picture_distances for one piece of pairs."""
+    first, second = pairs
+    out = np.full(len(first), MISSING)
     same = np.array(
         [keys[i] is not None and keys[i] == keys[j] for i, j in zip(first, second, strict=True)], bool
     )
@@ -118,7 +180,6 @@ def pair_picture_distances(
         [thumbs[i] is not None and thumbs[j] is not None for i, j in zip(first, second, strict=True)], bool
     )
     todo = np.flatnonzero(~same & present)
-    wholes = _Wholes(thumbs)
     unaligned = _unaligned(thumbs, first[todo], second[todo], wholes)
     settled = unaligned >= SETTLED
     out[todo[settled]] = unaligned[settled]

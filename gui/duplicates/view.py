@@ -13,6 +13,7 @@ from pathlib import Path
 from lookalike.engine.duplicates.groups import TooManyPairsError
 from lookalike.engine.duplicates.keep_rules import KEEP_RULES, RULE_NAMES, KeepRule
 from lookalike.engine.duplicates.listing import ROLE_NAMES, DuplicateGroup, DuplicateListing, list_duplicates
+from lookalike.engine.job_hooks import JobHooks
 from lookalike.gui.controller import Controller
 from lookalike.gui.duplicates.mover import DuplicateMover
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
@@ -129,9 +130,8 @@ class DuplicatesView(QWidget):
         self.summary.setText("Looking for duplicates (the same picture)…")
 
         def job(progress: ProgressFn, cancel: threading.Event) -> DuplicateListing | None:
-            return list_duplicates(
-                emb, choice.embedding, rule, cancelled=cancel.is_set, picture_threshold=choice.picture
-            )
+            hooks = JobHooks(progress, cancel.is_set)
+            return list_duplicates(emb, choice.embedding, rule, hooks=hooks, picture_threshold=choice.picture)
 
         self.controller.run("duplicates", job, self._show, self._failed)
 

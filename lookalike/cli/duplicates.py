@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 from lookalike.cli.commands import _base_json, _embed_folder, _load_folder_model, distance_threshold
-from lookalike.cli.output import info, print_json, shown
+from lookalike.cli.output import info, print_json, progress_printer, shown
 from lookalike.engine.duplicates.groups import DEFAULT_METHOD, METHODS
 from lookalike.engine.duplicates.keep_rules import KEEP_RULES
 from lookalike.engine.duplicates.listing import GROUP_COLUMNS, list_duplicates, listing_document, listing_rows
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.io.tabular import csv_text
+from lookalike.engine.job_hooks import JobHooks
 
 
 def add_duplicates_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,8 +45,9 @@ def run_duplicates(args: argparse.Namespace) -> int:
     threshold = args.threshold if args.threshold is not None else choice.embedding
     picture = args.picture_threshold if args.picture_threshold is not None else choice.picture
     picture = None if picture is not None and picture >= 2.0 else picture
+    hooks = JobHooks(progress_printer("duplicates (files read + pairs checked)"))
     listing = list_duplicates(
-        result, threshold, rule=args.keep, method=args.method, picture_threshold=picture
+        result, threshold, rule=args.keep, method=args.method, hooks=hooks, picture_threshold=picture
     )
     assert listing is not None  # never cancelled here
     check = f", picture check {picture:.4f}" if picture is not None else ", no picture check"
