@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 from lookalike.engine.duplicates.near_copies import near_copy
-from lookalike.engine.duplicates.picture_check import CAP, pair_picture_distances, thumbnail
+from lookalike.engine.duplicates.picture_check import CAP, thumbnail
+from lookalike.engine.duplicates.picture_pairs import pair_picture_distances
 from lookalike.engine.metrics.sampling import MAX_DUPLICATE_CALIBRATION_IMAGES
 from lookalike.engine.search.distances import index_distances, triangle_distances
 from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY

@@ -22,7 +22,7 @@ from lookalike.engine.duplicates.groups import (
     groups_of_verified_pairs,
 )
 from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, file_facts, keep_index
-from lookalike.engine.duplicates.picture_check import file_thumbnails, pair_picture_distances
+from lookalike.engine.duplicates.picture_pairs import FileThumbs, pair_picture_distances
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.job_hooks import JobCancelledError, JobHooks
 from lookalike.engine.search.vector_search import search_of
@@ -123,15 +123,10 @@ def _picture_checked_groups(
 ) -> DuplicateGroups:
     """Candidates by embedding (each image's nearest neighbours within the threshold: bounded at
     CANDIDATES per image, however loose the threshold), kept when the files' pictures agree too;
-    files are read only for candidates (as thumbnails of THUMB_SIDE). Progress runs over the
-    files read, then the pairs checked (one bar: files + pairs)."""
+    files are read only for candidates (engine.duplicates.picture_pairs, whose progress `hooks` hear)."""
     pairs = _candidates(emb, threshold)
-    rows = np.unique(np.concatenate([pairs.i, pairs.j]))
-    total = len(rows) + len(pairs.i)
-    hooks.step(0, total)
-    thumbs = file_thumbnails([emb.folder / emb.paths[r] for r in rows], hooks.part(0, total))
-    a, b = np.searchsorted(rows, pairs.i), np.searchsorted(rows, pairs.j)
-    same = pair_picture_distances(thumbs, a, b, hooks.part(len(rows), total)) < picture_threshold
+    files = FileThumbs([emb.folder / p for p in emb.paths])
+    same = pair_picture_distances(files, pairs.i, pairs.j, hooks) < picture_threshold
     kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
     return groups_of_verified_pairs(len(emb.vectors), kept)
 

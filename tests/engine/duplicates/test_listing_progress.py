@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 import pytest
-from lookalike.engine.duplicates import picture_check
+from lookalike.engine.duplicates import picture_check, picture_pairs
 from lookalike.engine.duplicates.listing import DuplicateListing, list_duplicates
 from lookalike.engine.duplicates.near_copies import near_copy
 from lookalike.engine.folder.embedding import FolderEmbeddings, embed_folder
@@ -45,12 +45,12 @@ def _list(folder: tuple[FolderEmbeddings, Embedder], hooks: JobHooks | None) -> 
     return list_duplicates(emb, choice.embedding, hooks=hooks, picture_threshold=choice.picture)
 
 
-def test_progress_runs_once_through_files_then_pairs_to_its_total(
+def test_progress_runs_once_through_reading_comparing_and_aligning_to_its_total(
     folder: tuple[FolderEmbeddings, Embedder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plain = _list(folder, None)
-    monkeypatch.setattr(picture_check, "PIECE_FILES", 4)  # many pieces on a small folder
-    monkeypatch.setattr(picture_check, "PIECE_PAIRS", 16)
+    monkeypatch.setattr(picture_pairs, "PIECE", 4)  # many pieces on a small folder
+    monkeypatch.setattr(picture_pairs, "MAX_PARTNERS", 4)
     seen: list[tuple[int, int]] = []
     reported = _list(folder, JobHooks(lambda done, total: seen.append((done, total))))
     assert _groups(reported) == _groups(plain)  # reporting changes nothing found
@@ -69,7 +69,7 @@ def test_progress_runs_once_through_files_then_pairs_to_its_total(
 def test_a_cancel_stops_the_listing_between_pieces(
     folder: tuple[FolderEmbeddings, Embedder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(picture_check, "PIECE_FILES", 4)
+    monkeypatch.setattr(picture_pairs, "PIECE", 4)
     calls: list[int] = []
 
     def thumbnail_counted(path: str) -> picture_check.Thumb | None:

@@ -8,16 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from lookalike.engine.duplicates.near_copies import near_copy
-from lookalike.engine.duplicates.picture_check import (
-    CAP,
-    LEVELS,
-    MISSING,
-    file_thumbnails,
-    level,
-    pair_picture_distances,
-    picture_distance,
-    thumbnail,
-)
+from lookalike.engine.duplicates.picture_check import CAP, LEVELS, MISSING, file_thumbnails, level, thumbnail
+from lookalike.engine.duplicates.picture_pairs import pair_picture_distances, picture_distance
 from lookalike.engine.images.loading import load_image
 from PIL import Image, ImageDraw
 
@@ -93,17 +85,18 @@ def test_pairs_settled_apart_before_alignment_skip_the_crop_search(monkeypatch: 
     """The crop search is the costly part: a pair already SETTLED apart unaligned keeps that distance
     without it, and a near-copy still gets it (its unaligned distance is far below SETTLED)."""
     import lookalike.engine.duplicates.picture_check as check
+    import lookalike.engine.duplicates.picture_pairs as pairs
 
     card = _cards(1)[0]
     noise = Image.fromarray(np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8))
     searched: list[int] = []
-    real = check._crops
+    real = check.crops
 
     def counted(t: check.Thumb, size: int) -> np.ndarray:
         searched.append(size)
         return real(t, size)
 
-    monkeypatch.setattr(check, "_crops", counted)
+    monkeypatch.setattr(pairs, "crops", counted)
     far = picture_distance(thumbnail(card), thumbnail(noise))
     assert far >= check.SETTLED
     assert searched == []
@@ -113,20 +106,19 @@ def test_pairs_settled_apart_before_alignment_skip_the_crop_search(monkeypatch: 
 
 
 def test_kept_per_picture_state_is_small() -> None:
-    """A big folder's candidates hold their thumbnails and resized wholes at once: the wholes stay
-    bytes (a quarter of normalised floats) and identical pictures are told by a digest, not a copy
-    of their pixels; the answers are those of normalising each picture on its own."""
+    """A big folder's candidates keep resized wholes, not thumbnails: the wholes stay bytes (a
+    quarter of normalised floats) and identical pictures are told by a digest, not a copy of their
+    pixels; the answers are those of normalising each picture on its own."""
     import lookalike.engine.duplicates.picture_check as check
 
     thumbs = [check.thumbnail(img) for img in _cards(4)]
-    wholes = check._Wholes(thumbs)
-    kept = wholes.pixels(0, 16)
+    kept = check.whole(thumbs[0], 16)
     assert kept.dtype == np.uint8
     assert kept.shape == (16, 16, 3)
-    stacked = wholes.stack([0, 1], 16)
-    one = check._normalised(kept[None].copy())[0]
+    stacked = check.normalised(np.stack([kept, check.whole(thumbs[1], 16)]))
+    one = check.normalised(kept[None].copy())[0]
     np.testing.assert_array_equal(stacked[0], one)
-    key = check._pixel_key(thumbs[0])
+    key = check.pixel_key(thumbs[0])
     assert len(key[1]) == 16
-    assert key == check._pixel_key(check.Thumb(thumbs[0].pixels.copy(), thumbs[0].side))
-    assert key != check._pixel_key(thumbs[1])
+    assert key == check.pixel_key(check.Thumb(thumbs[0].pixels.copy(), thumbs[0].side))
+    assert key != check.pixel_key(thumbs[1])
