@@ -39,10 +39,11 @@ def reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-def peak_mb() -> float:
-    """The resident high-water mark since the last reset, MB."""
+def peak_mb(field: str = "VmHWM") -> float:
+    """The resident high-water mark since the last reset (or, with field="VmRSS", the resident
+    size now), MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -101,7 +102,7 @@ def run(folder: Path, settings: Path) -> dict[str, Any]:
     window = make_window(default_model_path(), settings)
     window.probe = probe = LatenessProbe()
     probe.start()
-    out: dict[str, Any] = {"step_peaks_mb": {}, "step_stalls_ms": {}}
+    out: dict[str, Any] = {"step_peaks_mb": {}, "step_start_mb": {}, "step_stalls_ms": {}}
     steps: list[tuple[str, Callable[[], None]]] = [
         ("open", lambda: out.__setitem__("usable_s", open_until_usable(window, folder))),
         ("neighbours", lambda: out.__setitem__("neighbours", neighbours_ms(window))),
@@ -110,6 +111,7 @@ def run(folder: Path, settings: Path) -> dict[str, Any]:
         ("map", lambda: out.__setitem__("map_s", _tab(window, "map", "page_ready"))),
     ]
     for name, step in steps:
+        out["step_start_mb"][name] = round(peak_mb("VmRSS"))  # what earlier steps left resident
         reset_peak()
         probe.start()
         step()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -74,13 +74,69 @@ class FileThumbs:
         return file_thumbnails([self.paths[r] for r in rows])
 
 
-@dataclass
-class _Kept:
-    """What stays of a picture between steps: digest, shorter side, wholes by size (uint8)."""
+Key = tuple[tuple[int, ...], bytes]
 
-    key: tuple[tuple[int, ...], bytes]
-    side: int
-    wholes: dict[int, np.ndarray] = field(default_factory=dict)
+
+class _Kept:
+    """What stays of the pictures between steps: each one's digest and shorter side (None: not
+    readable, or changed since it was first read), and its wholes, one uint8 array per size with a
+    row per picture: 100,000 separate 3 KB arrays are as many heap blocks, which stay resident
+    after the check is over."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = rows
+        self.facts: dict[int, tuple[Key, int] | None] = {}
+        self._wholes: dict[int, np.ndarray] = {}
+        self._held: dict[int, np.ndarray] = {}
+
+    def add(self, row: int, t: Thumb | None) -> None:
+        """A picture as first read: its facts and its whole at its own largest size."""
+        if t is None:
+            self.facts[row] = None
+            return
+        self.facts[row] = (pixel_key(t), t.side)
+        own = level(t.side, t.side)
+        self.put(row, own, whole(t, own))
+
+    def put(self, row: int, size: int, pixels: np.ndarray) -> None:
+        """Keep a picture's whole at one size (the size's array made on first use; calloc'd, so
+        only rows written take memory)."""
+        if size not in self._wholes:
+            self._wholes[size] = np.zeros((len(self.rows), size, size, 3), np.uint8)
+            self._held[size] = np.zeros(len(self.rows), bool)
+        pos = self._pos(row)
+        self._wholes[size][pos] = pixels
+        self._held[size][pos] = True
+
+    def ok(self, row: int) -> bool:
+        """Whether the picture was read (and has not changed since)."""
+        return self.facts.get(row) is not None
+
+    def key(self, row: int) -> Key | None:
+        """The picture's digest, None when it is not ok."""
+        facts = self.facts.get(row)
+        return None if facts is None else facts[0]
+
+    def side(self, row: int) -> int:
+        """The shorter side of the image the picture came from (only asked of ok pictures)."""
+        facts = self.facts[row]
+        assert facts is not None
+        return facts[1]
+
+    def holds(self, row: int, size: int) -> bool:
+        """Whether the picture's whole at `size` is kept."""
+        return size in self._held and bool(self._held[size][self._pos(row)])
+
+    def drop(self, row: int) -> None:
+        """Forget a picture found gone or changed: none of its pairs is the same picture."""
+        self.facts[row] = None
+
+    def stack(self, rows: np.ndarray, size: int) -> np.ndarray:
+        """The wholes of `rows` at `size`, each normalised: (len(rows), size, size, 3) float32."""
+        return normalised(self._wholes[size][np.searchsorted(self.rows, rows)])
+
+    def _pos(self, row: int) -> int:
+        return int(np.searchsorted(self.rows, row))
 
 
 def picture_distance(a: Thumb, b: Thumb) -> float:
@@ -118,22 +174,19 @@ def pair_picture_distances(
     return out
 
 
-def _pair_sizes(
-    kept: dict[int, _Kept | None], first: np.ndarray, second: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _pair_sizes(kept: _Kept, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(whether both pictures were read, the comparison size) of each pair."""
     present = np.zeros(len(first), bool)
     sizes = np.zeros(len(first), np.int64)
     for k, (i, j) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
-        a, b = kept[i], kept[j]
-        if a is not None and b is not None:
-            present[k], sizes[k] = True, level(a.side, b.side)
+        if kept.ok(i) and kept.ok(j):
+            present[k], sizes[k] = True, level(kept.side(i), kept.side(j))
     return present, sizes
 
 
-def _same_pixels(kept: dict[int, _Kept | None], first: np.ndarray, second: np.ndarray) -> np.ndarray:
+def _same_pixels(kept: _Kept, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Whether each pair's two pictures have the same pixels (a folder of a thousand copies)."""
-    keys = [(_key(kept, i), _key(kept, j)) for i, j in zip(first.tolist(), second.tolist(), strict=True)]
+    keys = [(kept.key(i), kept.key(j)) for i, j in zip(first.tolist(), second.tolist(), strict=True)]
     return np.array([ka is not None and ka == kb for ka, kb in keys], bool)
 
 
@@ -167,54 +220,35 @@ def _pieces(src: ThumbSource, rows: Sequence[int]) -> Iterator[tuple[list[int], 
             yield piece, thumbs
 
 
-def _read_kept(src: ThumbSource, rows: np.ndarray, bar: _Bar) -> dict[int, _Kept | None]:
+def _read_kept(src: ThumbSource, rows: np.ndarray, bar: _Bar) -> _Kept:
     """Step 1: digest, side and the whole at the picture's own largest size, a piece at a time."""
-    kept: dict[int, _Kept | None] = {}
+    kept = _Kept(rows)
     for piece, thumbs in _pieces(src, rows.tolist()):
         for r, t in zip(piece, thumbs, strict=True):
-            if t is None:
-                kept[r] = None
-            else:
-                own = level(t.side, t.side)
-                kept[r] = _Kept(pixel_key(t), t.side, {own: whole(t, own)})
+            kept.add(r, t)
         bar.advance(len(piece))
     return kept
 
 
 def _add_smaller_wholes(
-    src: ThumbSource, kept: dict[int, _Kept | None], pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
+    src: ThumbSource, kept: _Kept, pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
 ) -> None:
     """Step 2: wholes at the sizes a picture's pairs need beyond its own (a smaller partner)."""
     need: dict[int, set[int]] = {}
     for a, b, size in zip(*pairs, strict=True):
         for r in (int(a), int(b)):
-            k = kept[r]
-            if k is not None and int(size) not in k.wholes:
+            if kept.ok(r) and not kept.holds(r, int(size)):
                 need.setdefault(r, set()).add(int(size))
     for piece, thumbs in _pieces(src, sorted(need)):
         for r, t in zip(piece, thumbs, strict=True):
-            k = kept[r]
-            if k is not None:
-                if t is None or pixel_key(t) != k.key:  # gone or changed since: never the same
-                    kept[r] = None
-                    continue
-                k.wholes.update({s: whole(t, s) for s in need[r]})
+            if t is None or pixel_key(t) != kept.key(r):  # gone or changed since: never the same
+                kept.drop(r)
+                continue
+            for size in need[r]:
+                kept.put(r, size, whole(t, size))
 
 
-def _stack(kept: dict[int, _Kept | None], rows: np.ndarray, size: int) -> np.ndarray:
-    """The wholes of `rows` at `size`, each normalised: (len(rows), size, size, 3) float32."""
-    return normalised(np.stack([_whole_of(kept, int(r), size) for r in rows]))
-
-
-def _whole_of(kept: dict[int, _Kept | None], row: int, size: int) -> np.ndarray:
-    k = kept[row]
-    assert k is not None  # pairs with a missing picture are never compared
-    return k.wholes[size]
-
-
-def _unaligned(
-    kept: dict[int, _Kept | None], pairs: tuple[np.ndarray, np.ndarray, np.ndarray], bar: _Bar
-) -> np.ndarray:
+def _unaligned(kept: _Kept, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], bar: _Bar) -> np.ndarray:
     """Step 3: each pair's distance whole against whole, MAX_PARTNERS pairs at a time."""
     a, b, sizes = pairs
     out = np.full(len(a), MISSING)
@@ -222,10 +256,10 @@ def _unaligned(
         where = np.flatnonzero(sizes == size)
         for k in range(0, len(where), MAX_PARTNERS):
             part = where[k : k + MAX_PARTNERS]
-            present = [kept[int(a[p])] is not None and kept[int(b[p])] is not None for p in part]
+            present = [kept.ok(int(a[p])) and kept.ok(int(b[p])) for p in part]
             part = part[np.asarray(present, bool)]  # a picture found changed in step 2 is missing
             if len(part):
-                diff = _stack(kept, a[part], int(size)) - _stack(kept, b[part], int(size))
+                diff = kept.stack(a[part], int(size)) - kept.stack(b[part], int(size))
                 out[part] = largest_local_differences(diff)
             bar.advance(min(MAX_PARTNERS, len(where) - k))
     return out
@@ -233,7 +267,7 @@ def _unaligned(
 
 def _align(
     src: ThumbSource,
-    kept: dict[int, _Kept | None],
+    kept: _Kept,
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
     todo: np.ndarray,
     out: np.ndarray,
@@ -253,7 +287,7 @@ def _align(
     lost: list[int] = []
     for piece, thumbs in _pieces(src, pictures.tolist()):
         for r, t in zip(piece, thumbs, strict=True):
-            if t is None or kept[r] is None or pixel_key(t) != _key(kept, r):
+            if t is None or not kept.ok(r) or pixel_key(t) != kept.key(r):
                 lost.append(r)  # gone or changed since it was first read
                 continue
             ways = [(by_picture[way].get(r, []), sides[way][1], best[way], local[way]) for way in (0, 1)]
@@ -263,11 +297,6 @@ def _align(
     found = np.where(second_wins, local[1], local[0])
     gone = np.isin(first[todo], lost) | np.isin(second[todo], lost)  # never "the same" as it was
     out[todo] = np.where(np.isfinite(np.minimum(best[0], best[1])) & ~gone, found, MISSING)
-
-
-def _key(kept: dict[int, _Kept | None], row: int) -> tuple[tuple[int, ...], bytes] | None:
-    k = kept[row]
-    return None if k is None else k.key
 
 
 def _positions(rows: np.ndarray) -> dict[int, list[int]]:
@@ -282,7 +311,7 @@ def _align_one(
     t: Thumb,
     ways: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]],
     sizes: np.ndarray,
-    kept: dict[int, _Kept | None],
+    kept: _Kept,
 ) -> None:
     """The crops of one picture, made once per size, against the wholes of its partners both ways
     round: for each way (its positions in the pairs left, their partners, and the best and local
@@ -291,14 +320,14 @@ def _align_one(
     for positions, partners, best, local in ways:
         by_size: dict[int, list[int]] = {}
         for p in positions:
-            if kept[int(partners[p])] is not None:
+            if kept.ok(int(partners[p])):
                 by_size.setdefault(int(sizes[p]), []).append(p)
         for size, here in by_size.items():
             if size not in made:
                 made[size] = crops(t, size)
             for k in range(0, len(here), MAX_PARTNERS):
                 part = np.asarray(here[k : k + MAX_PARTNERS])
-                _best_crop(made[size], _stack(kept, partners[part], size), part, (best, local))
+                _best_crop(made[size], kept.stack(partners[part], size), part, (best, local))
 
 
 def _best_crop(
