@@ -25,14 +25,6 @@ class JobHooks:
     progress: Callable[[int, int], None] | None = None
     cancelled: Callable[[], bool] = field(default=_never)
 
-    def part(self, offset: int, total: int) -> JobHooks:
-        """Hooks for one phase of a bigger job: its (done, phase total) reported as (offset + done,
-        total), so one bar runs through every phase."""
-        if self.progress is None:
-            return self
-        whole = self.progress
-        return JobHooks(lambda done, _phase_total: whole(offset + done, total), self.cancelled)
-
     def step(self, done: int, total: int) -> None:
         """Report progress, then stop (JobCancelledError) if the caller asked to."""
         if self.progress is not None:

@@ -96,7 +96,7 @@ def list_duplicates(
     picture_threshold: float | None = None,
 ) -> DuplicateListing | None:
     """Group the folder and read each grouped file's facts; None when cancelled midway (`hooks`:
-    progress through the files read and the pairs checked, and the caller's cancel).
+    progress through the picture check's steps, and the caller's cancel).
 
     With `picture_threshold`, a close pair counts only if the two files also pass the picture
     check (engine.duplicates.picture_check): "the same picture", not "the same class".

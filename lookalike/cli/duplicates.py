@@ -45,7 +45,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     threshold = args.threshold if args.threshold is not None else choice.embedding
     picture = args.picture_threshold if args.picture_threshold is not None else choice.picture
     picture = None if picture is not None and picture >= 2.0 else picture
-    hooks = JobHooks(progress_printer("duplicates (files read + pairs checked)"))
+    hooks = JobHooks(progress_printer("duplicates: picture check"))
     listing = list_duplicates(
         result, threshold, rule=args.keep, method=args.method, hooks=hooks, picture_threshold=picture
     )
