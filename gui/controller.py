@@ -36,6 +36,7 @@ PHASE_TITLES = {
     "held-out": "Scoring the new model",
     "held-out-before": "Scoring the starting model",
     "move": "Moving duplicates",
+    "duplicates": "Duplicates, picture check",
 }
 
 

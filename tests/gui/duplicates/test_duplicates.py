@@ -39,6 +39,8 @@ def _window_with_groups(qtbot: QtBot, make_window: MakeWindow, folder: Path) -> 
     window = make_window(model=default_model_path())
     window.session.set_threshold(THRESHOLD)
     open_folder(qtbot, window, folder)
+    window.status_lines = lines = []  # type: ignore[attr-defined]
+    window.controller.progress.connect(lambda phase, *_: lines.append(window.status.phase.text()))
     with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
         window.tabs.setCurrentWidget(window.duplicates)
     return window
@@ -79,6 +81,8 @@ def test_groups_listed_like_the_engine_and_the_cli(
 ) -> None:
     window = _window_with_groups(qtbot, make_window, folder)
     view = window.duplicates
+    said = [line for line in window.status_lines if line.startswith("Duplicates, picture check: ")]  # type: ignore[attr-defined]
+    assert said  # the long listing shows its progress in the status bar (with Stop), not "Working…"
     emb = embeddings_of(window)
     choice = duplicate_choice()
     expected = list_duplicates(emb, choice.embedding, "largest", picture_threshold=choice.picture)
