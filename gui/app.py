@@ -28,11 +28,16 @@ def create_application() -> QApplication:
 
 
 def freeze_startup_heap() -> None:
-    """Exempt the objects of startup (Qt, QtWebEngine, numpy, the window) from garbage collection.
+    """Import what the engine imports lazily (engine.lazy_modules: in a worker, while a folder
+    opens, those imports froze the window), then exempt the objects of startup (Qt, QtWebEngine,
+    numpy, FAISS, the window) from garbage collection.
 
     They live as long as the app, yet every full collection walks them all: ~120 ms with the GIL
     held, a visible freeze whenever a worker's allocations trigger one (measured while embedding).
     """
+    from lookalike.engine.lazy_modules import import_ahead
+
+    import_ahead()
     gc.collect()
     gc.freeze()
 

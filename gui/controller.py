@@ -137,9 +137,13 @@ class Controller(QObject):
         self.session.set_embeddings(None)
 
         def job(progress: ProgressFn, cancel: threading.Event) -> FolderEmbeddings:
+            result: FolderEmbeddings
             if is_index_dir(folder):  # made by `lookalike index`: read, never re-embedded
-                return open_index(folder, embedder)
-            return embed_folder(folder, embedder, progress=progress, cancel=cancel)
+                result = open_index(folder, embedder)
+            else:
+                result = embed_folder(folder, embedder, progress=progress, cancel=cancel)
+            _ = result.captions  # the gallery's captions, made here rather than on the UI thread
+            return result
 
         self.run("embed", job, self._embedded)
 

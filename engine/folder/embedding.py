@@ -26,6 +26,7 @@ from lookalike.engine.folder.cache import (
     save_cache,
 )
 from lookalike.engine.folder.cache_housekeeping import mark_used, prune_cache
+from lookalike.engine.folder.captions import captions
 from lookalike.engine.folder.scan import ImageEntry, SkippedFile, scan_folder
 from lookalike.engine.images.loading import load_prepared
 from lookalike.engine.model.embedder import Embedder
@@ -64,6 +65,12 @@ class FolderEmbeddings:
         folder's labels do not change): views ask per row shown, and counting 100,000 labels took
         18 ms a time, 220 ms per slider move (bench/app/big_folder.py)."""
         return len({lab for lab in self.labels if lab is not None}) >= 2
+
+    @cached_property
+    def captions(self) -> list[str]:
+        """Each image's caption (engine.folder.captions), made once: the app asks for them in a
+        worker as the folder comes in, since at 100,000 paths they took the UI thread tens of ms."""
+        return captions(self.paths, self.labels)
 
     def abs_path(self, index: int) -> Path:
         """Absolute path of image `index`."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lookalike.engine.folder.captions import captions
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
 from PySide6.QtCore import (
@@ -55,7 +54,7 @@ class GalleryModel(QAbstractListModel):
         self.beginResetModel()
         self.embeddings = embeddings
         self.abs_paths, self.lower_paths, self._row_of = [], [], {}
-        self.captions = [] if embeddings is None else captions(embeddings.paths, embeddings.labels)
+        self.captions = [] if embeddings is None else embeddings.captions  # made by the open's worker
         self.endResetModel()
         self._insert_chunk(self._generation)
 
