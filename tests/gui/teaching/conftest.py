@@ -26,13 +26,13 @@ def samples(tmp_path: Path) -> Path:
     return folder
 
 
-def open_dialog(qtbot: QtBot, window: MainWindow) -> TeachDialog:
-    """Work → Teach, once the dialog has read the train options; the small network where the
-    pretrained backbone exists (issue 14), so a teach run takes seconds."""
+def open_dialog(qtbot: QtBot, window: MainWindow, small_network: bool = True) -> TeachDialog:
+    """Work → Teach, once the dialog has read the train options; with `small_network`, the small
+    network where the pretrained backbone exists (issue 14), so a teach run takes seconds."""
     dialog = window.teaching.teach()
     assert dialog is not None
     with qtbot.waitSignal(dialog.options_read, timeout=60_000) as read:
         pass
-    if "compact" in read.args[0]:
+    if small_network and "compact" in read.args[0]:
         dialog.backbone.setCurrentText("compact")
     return dialog

@@ -12,17 +12,14 @@ from lookalike.gui.teaching.dialog import START_FRESH, TeachDialog
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import MakeWindow, open_folder
-from tests.gui.teaching.conftest import TEACH_TIMEOUT
+from tests.gui.teaching.conftest import TEACH_TIMEOUT, open_dialog
 
 SMALL_RUN = "--epochs 1 --val-classes 3 --batch-classes 4 --batch-images 2 --device cpu --threads 1"
 
 
 def _dialog(qtbot: QtBot, window: MainWindow) -> TeachDialog:
-    dialog = window.teaching.teach()
-    assert dialog is not None
-    with qtbot.waitSignal(dialog.options_read, timeout=60_000):
-        pass
-    return dialog
+    """The dialog as it opens (its own backbone: continuing needs the hybrid the model was made with)."""
+    return open_dialog(qtbot, window, small_network=False)
 
 
 def test_a_teach_can_continue_the_current_model(
