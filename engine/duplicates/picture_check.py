@@ -5,9 +5,10 @@ of one class apart, so on its own it groups different pictures of a class as dup
 compares the two pictures themselves, after undoing what a near-copy does to them:
 
 - a crop of up to 5 % of the area: the pair is aligned by trying crops of each picture (a grid of
-  14 boxes keeping 97.5-100 % of each side) against the other whole;
+  14 boxes keeping 97.5-100 % of each side) against the other whole, and a pair found close on
+  that grid again on one twice as fine (FINE_KEEPS);
 - resizing and re-encoding: both are compared at a size below the smaller picture's own
-  (LEVELS; about two thirds of its shorter side, 8 to 32 pixels), where those leave little trace;
+  (LEVELS; about two thirds of its shorter side, 8 to 40 pixels), where those leave little trace;
 - brightness and contrast: each picture is normalised to zero mean and unit spread.
 
 What is left of a near-copy is noise spread thin; two different pictures differ *somewhere* (the
@@ -37,10 +38,27 @@ from lookalike.engine.images.loading import load_prepared
 from PIL import Image
 from scipy.ndimage import gaussian_filter, uniform_filter
 
-THUMB_SIDE = 64  # pictures are kept this small (longest side) between reading and comparing
-LEVELS = (8, 12, 16, 24, 32)  # comparison sizes (square), chosen per pair
+THUMB_SIDE = 96  # pictures are kept this small (longest side) between reading and comparing
+LEVELS = (8, 12, 16, 24, 32, 40)  # comparison sizes (square), chosen per pair
+# What a check over many pictures may hold of their wholes (engine.duplicates.picture_pairs keeps
+# one per picture at its comparison size): 40-px wholes take 4.8 KB a picture, so past ~70,000
+# pictures the comparisons stop at 32 px (3 KB; 100,000 pictures: 307 MB). Measured on the bundled
+# model's calibration pictures with its thresholds: at 32 px copies found 0.973 (0.974 at 40) and
+# different pictures taken for duplicates at most 5.1e-4 of a kind's pairs (5.0e-4 at 40).
+WHOLES_BUDGET = 340_000_000
 SIZE_RATIO = 1.5  # compare at no more than the smaller picture's shorter side / this
 KEEPS = ((1.0, 1), (0.9875, 2), (0.975, 3))  # share of each side a crop keeps, positions per axis
+# The finer grid that pairs closer than REFINE_BELOW are aligned on again: steps of 1/160 of a side
+# (a quarter of a pixel at 40), 55 boxes, every box of KEEPS among them. Planted copies are cropped
+# anywhere from 0 to 2.5 % a side; KEEPS' 1/80 steps leave up to half a pixel of misalignment on
+# sharp edges, which reads as a different picture: calibration copies found on cards 0.82 -> 0.92
+# with it (comparisons up to 40 px, bench/results/duplicate_truth.md).
+FINE_KEEPS = ((1.0, 1), (0.99375, 2), (0.9875, 3), (0.98125, 4), (0.975, 5))
+# Pairs whose distance on KEEPS is below this are aligned on FINE_KEEPS too (their distance is the
+# fine one). Calibration pairs of every shared kind closer than 0.4 on the fine grid measured at
+# most 0.52 on the coarse one; about 4 % of the candidates that reach alignment fall below it, so
+# the fine grid (4 times the crops) costs little.
+REFINE_BELOW = 0.6
 WINDOW = 1 / 8  # the local window, as a share of the comparison size
 # Gaussian blur of the difference before it is measured, in pixels at the 32-pixel comparison size
 # (in proportion below it): resampling and JPEG leave one-pixel ripples at sharp edges, which a
@@ -54,7 +72,8 @@ BORDER = 0.06  # share of each side left out of the local maximum: a crop change
 CAP = 1.99  # distances stop here (manifest thresholds lie in 0..2; far apart is far apart)
 MISSING = np.inf  # the distance of a pair whose picture could not be read: never the same
 # Unaligned distance past which the crop search is skipped: planted near-copies of every shared set
-# (4 seeds) measured at most 1.01 before alignment (glyphs: sharp edges moved by the crop).
+# (4 seeds) measured at most 1.01 before alignment (glyphs: sharp edges moved by the crop); with
+# comparisons up to 40 px, calibration copies measure at most 1.24 (cards).
 SETTLED = 1.4
 MAX_PARTNERS = 512  # pairs compared in one array operation (~6 MB of pictures at 32×32)
 
@@ -95,10 +114,17 @@ def _file_thumbnail(path: str | os.PathLike[str]) -> Thumb | None:
         return None
 
 
-def level(side_a: int, side_b: int) -> int:
-    """The comparison size of a pair: the largest level within the smaller picture's detail."""
-    limit = min(side_a, side_b) / SIZE_RATIO
+def level(side_a: int, side_b: int, top: int = LEVELS[-1]) -> int:
+    """The comparison size of a pair: the largest level within the smaller picture's detail (and
+    at most `top`)."""
+    limit = min(min(side_a, side_b) / SIZE_RATIO, top)
     return max([s for s in LEVELS if s <= limit], default=LEVELS[0])
+
+
+def largest_level(n_pictures: int) -> int:
+    """The largest comparison size whose wholes for `n_pictures` fit WHOLES_BUDGET."""
+    fits = [s for s in LEVELS if n_pictures * s * s * 3 <= WHOLES_BUDGET]
+    return max(fits, default=LEVELS[0])
 
 
 def pixel_key(t: Thumb) -> tuple[tuple[int, ...], bytes]:
@@ -113,13 +139,13 @@ def whole(t: Thumb, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(t.pixels).resize((size, size), Image.Resampling.BILINEAR))
 
 
-def crops(t: Thumb, size: int) -> np.ndarray:
-    """The picture's crop grid at `size`×`size`, each normalised: (crops, size, size, 3)."""
+def crops(t: Thumb, size: int, keeps: Sequence[tuple[float, int]] = KEEPS) -> np.ndarray:
+    """The picture's crop grid (`keeps`) at `size`×`size`, each normalised: (crops, size, size, 3)."""
     img = Image.fromarray(t.pixels)
     w, h = img.size
     boxes = [
         (fx * w, fy * h, (fx + keep) * w, (fy + keep) * h)
-        for keep, n in KEEPS
+        for keep, n in keeps
         for fx in np.linspace(0.0, 1.0 - keep, n)
         for fy in np.linspace(0.0, 1.0 - keep, n)
     ]

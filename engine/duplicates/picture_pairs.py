@@ -6,11 +6,13 @@ check took 12 KB a picture, 1.2 GB at 100k (the app's and the CLI's peak). Inste
 read again when a step needs it, and only what the next step uses is kept:
 
 1. read once: each picture's digest, shorter side, and its whole at its own largest comparison
-   size (3 KB at 32 pixels); the thumbnail is dropped;
+   size (3 KB at 32 pixels, 4.8 KB at 40; picture_check.WHOLES_BUDGET bounds the sum); the
+   thumbnail is dropped;
 2. a picture paired with a smaller one is also compared at that one's size: read again for it;
 3. every pair whole against whole; most candidates are SETTLED apart here;
 4. the pictures of the pairs left are read again a piece at a time, their crops made once per
-   size and compared with their partners' wholes (both ways round), and dropped.
+   size and compared with their partners' wholes (both ways round), and dropped;
+5. the pairs found close (REFINE_BELOW) are aligned again on the finer crop grid, the same way.
 
 The distances are the same as comparing with every thumbnail held
 (tests/engine/duplicates/test_picture_pairs.py); re-reading costs the decoding of the files of the
@@ -27,12 +29,16 @@ from typing import Protocol
 
 import numpy as np
 from lookalike.engine.duplicates.picture_check import (
+    FINE_KEEPS,
+    KEEPS,
     MAX_PARTNERS,
     MISSING,
+    REFINE_BELOW,
     SETTLED,
     Thumb,
     crops,
     file_thumbnails,
+    largest_level,
     largest_local_differences,
     level,
     normalised,
@@ -85,6 +91,7 @@ class _Kept:
 
     def __init__(self, rows: np.ndarray) -> None:
         self.rows = rows
+        self.top = largest_level(len(rows))  # the largest comparison size: memory bounded
         self.facts: dict[int, tuple[Key, int] | None] = {}
         self._wholes: dict[int, np.ndarray] = {}
         self._held: dict[int, np.ndarray] = {}
@@ -95,7 +102,7 @@ class _Kept:
             self.facts[row] = None
             return
         self.facts[row] = (pixel_key(t), t.side)
-        own = level(t.side, t.side)
+        own = level(t.side, t.side, self.top)
         self.put(row, own, whole(t, own))
 
     def put(self, row: int, size: int, pixels: np.ndarray) -> None:
@@ -170,7 +177,11 @@ def pair_picture_distances(
     settled = unaligned >= SETTLED
     out[todo[settled]] = unaligned[settled]
     bar.skip_to(len(rows) + len(first))
-    _align(src, kept, (first, second, sizes), todo[~settled], out, bar)
+    pairs = (first, second, sizes)
+    _align(src, kept, pairs, (todo[~settled], out), bar, KEEPS)
+    close = todo[~settled][out[todo[~settled]] < REFINE_BELOW]
+    quiet = _Bar(JobHooks(cancelled=bar.hooks.cancelled), len(close))  # a short pass at the end
+    _align(src, kept, pairs, (close, out), quiet, FINE_KEEPS)
     return out
 
 
@@ -180,7 +191,7 @@ def _pair_sizes(kept: _Kept, first: np.ndarray, second: np.ndarray) -> tuple[np.
     sizes = np.zeros(len(first), np.int64)
     for k, (i, j) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
         if kept.ok(i) and kept.ok(j):
-            present[k], sizes[k] = True, level(kept.side(i), kept.side(j))
+            present[k], sizes[k] = True, level(kept.side(i), kept.side(j), kept.top)
     return present, sizes
 
 
@@ -269,14 +280,16 @@ def _align(
     src: ThumbSource,
     kept: _Kept,
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
-    todo: np.ndarray,
-    out: np.ndarray,
+    into: tuple[np.ndarray, np.ndarray],
     bar: _Bar,
+    keeps: Sequence[tuple[float, int]],
 ) -> None:
-    """Step 4: out[todo] at each pair's best alignment, crops of either picture against the other
-    whole, the best by mean squared difference (the first picture's crops win a tie), then its
-    largest local difference. Pictures are read a piece at a time; each one's crops at a size are
-    made once for both ways round."""
+    """Step 4 (into = todo, out): out[todo] at each pair's best alignment on the crop grid `keeps`,
+    crops of either picture against the other whole, the best by mean squared difference (the
+    first picture's crops win a tie), then its largest local difference. Pictures are read a piece
+    at a time; each one's crops at a size are made once for both ways round. Step 5 runs it again
+    on the pairs found close, with FINE_KEEPS."""
+    todo, out = into
     first, second, sizes = pairs
     best = {0: np.full(len(todo), np.inf), 1: np.full(len(todo), np.inf)}
     local = {0: np.full(len(todo), MISSING), 1: np.full(len(todo), MISSING)}
@@ -291,7 +304,7 @@ def _align(
                 lost.append(r)  # gone or changed since it was first read
                 continue
             ways = [(by_picture[way].get(r, []), sides[way][1], best[way], local[way]) for way in (0, 1)]
-            _align_one(t, ways, sizes[todo], kept)
+            _align_one(t, ways, (sizes[todo], keeps), kept)
         bar.advance(len(piece))
     second_wins = best[1] < best[0]
     found = np.where(second_wins, local[1], local[0])
@@ -310,12 +323,14 @@ def _positions(rows: np.ndarray) -> dict[int, list[int]]:
 def _align_one(
     t: Thumb,
     ways: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]],
-    sizes: np.ndarray,
+    grid: tuple[np.ndarray, Sequence[tuple[float, int]]],
     kept: _Kept,
 ) -> None:
-    """The crops of one picture, made once per size, against the wholes of its partners both ways
-    round: for each way (its positions in the pairs left, their partners, and the best and local
-    arrays to fill), each pair's best crop and the largest local difference at it."""
+    """The crops of one picture (grid: each pair's size, and the crop grid), made once per size,
+    against the wholes of its partners both ways round: for each way (its positions in the pairs
+    left, their partners, and the best and local arrays to fill), each pair's best crop and the
+    largest local difference at it."""
+    sizes, keeps = grid
     made: dict[int, np.ndarray] = {}
     for positions, partners, best, local in ways:
         by_size: dict[int, list[int]] = {}
@@ -324,7 +339,7 @@ def _align_one(
                 by_size.setdefault(int(sizes[p]), []).append(p)
         for size, here in by_size.items():
             if size not in made:
-                made[size] = crops(t, size)
+                made[size] = crops(t, size, keeps)
             for k in range(0, len(here), MAX_PARTNERS):
                 part = np.asarray(here[k : k + MAX_PARTNERS])
                 _best_crop(made[size], kept.stack(partners[part], size), part, (best, local))

@@ -81,6 +81,70 @@ def test_the_comparison_size_follows_the_smaller_picture() -> None:
     assert level(3, 3) == LEVELS[0]  # tiny pictures are still compared
 
 
+def test_the_comparison_size_stops_where_the_wholes_would_outgrow_their_budget() -> None:
+    """A big folder's check holds a whole per picture: past the budget the size steps down, so the
+    memory is bounded whatever the folder (100,000 pictures: 32 px, 307 MB)."""
+    import lookalike.engine.duplicates.picture_check as check
+
+    assert check.largest_level(10_000) == LEVELS[-1] == 40
+    assert check.largest_level(100_000) == 32
+    assert 100_000 * 32 * 32 * 3 <= check.WHOLES_BUDGET
+    assert check.largest_level(10**9) == LEVELS[0]
+    assert level(1000, 1000, top=32) == 32
+    assert level(30, 1000, top=32) == level(30, 1000) == 16
+
+
+def test_a_big_check_compares_at_the_capped_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pair_picture_distances sizes its wholes by the number of pictures it holds: with a budget
+    that fits only 16-px wholes, a pair of big pictures is compared at 16 px (the same distance as
+    a pair of pictures whose own detail stops there)."""
+    import lookalike.engine.duplicates.picture_check as check
+
+    img = _cards(1)[0]
+    copy = near_copy(img, np.random.default_rng(6))
+    pair = [thumbnail(img), thumbnail(copy)]
+    free = picture_distance(*pair)
+    monkeypatch.setattr(check, "WHOLES_BUDGET", 2 * 16 * 16 * 3)
+    capped = picture_distance(*pair)
+    small = [check.Thumb(t.pixels, 24) for t in pair]  # own detail gives level 16
+    assert capped == pytest.approx(picture_distance(*small))
+    assert capped != pytest.approx(free)
+
+
+def test_close_pairs_are_aligned_again_on_the_fine_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crop between the coarse grid's boxes leaves a misaligned edge that reads as a difference;
+    pairs found close are aligned again on FINE_KEEPS, which brings such a copy closer. Pairs far
+    apart are left as they are (the fine grid costs four times the crops)."""
+    import lookalike.engine.duplicates.picture_check as check
+    import lookalike.engine.duplicates.picture_pairs as pairs
+
+    img = _cards(1)[0].resize((172, 256))
+    w, h = img.size
+    off = 0.00625  # half a coarse step: a fine box, not a coarse one
+    cropped = img.crop((round(w * off), round(h * off), round(w * (off + 0.9875)), round(h * (off + 0.9875))))
+    pair = [thumbnail(img), thumbnail(cropped.resize((140, 208)))]
+    fine = picture_distance(*pair)
+    monkeypatch.setattr(pairs, "REFINE_BELOW", 0.0)  # no second pass
+    coarse = picture_distance(*pair)
+    assert fine < 0.9 * coarse
+    assert coarse < check.REFINE_BELOW
+    monkeypatch.setattr(pairs, "REFINE_BELOW", check.REFINE_BELOW)
+    grids: list[int] = []
+    real = check.crops
+
+    def counted(t: check.Thumb, size: int, keeps: tuple[tuple[float, int], ...] = check.KEEPS) -> np.ndarray:
+        grids.append(len(keeps))
+        return real(t, size, keeps)
+
+    monkeypatch.setattr(pairs, "crops", counted)
+    other = _cards(5)[4]  # another deck's card: aligned (not SETTLED apart), but not close
+    assert check.REFINE_BELOW <= picture_distance(thumbnail(img), thumbnail(other)) < check.SETTLED
+    assert grids and set(grids) == {len(check.KEEPS)}
+    grids.clear()
+    picture_distance(*pair)
+    assert len(check.FINE_KEEPS) in grids
+
+
 def test_pairs_settled_apart_before_alignment_skip_the_crop_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """The crop search is the costly part: a pair already SETTLED apart unaligned keeps that distance
     without it, and a near-copy still gets it (its unaligned distance is far below SETTLED)."""
@@ -92,9 +156,9 @@ def test_pairs_settled_apart_before_alignment_skip_the_crop_search(monkeypatch: 
     searched: list[int] = []
     real = check.crops
 
-    def counted(t: check.Thumb, size: int) -> np.ndarray:
+    def counted(t: check.Thumb, size: int, keeps: tuple[tuple[float, int], ...] = check.KEEPS) -> np.ndarray:
         searched.append(size)
-        return real(t, size)
+        return real(t, size, keeps)
 
     monkeypatch.setattr(pairs, "crops", counted)
     far = picture_distance(thumbnail(card), thumbnail(noise))
