@@ -51,13 +51,14 @@ KEEPS = ((1.0, 1), (0.9875, 2), (0.975, 3))  # share of each side a crop keeps, 
 # The finer grid that pairs closer than REFINE_BELOW are aligned on again: steps of 1/160 of a side
 # (a quarter of a pixel at 40), 55 boxes, every box of KEEPS among them. Planted copies are cropped
 # anywhere from 0 to 2.5 % a side; KEEPS' 1/80 steps leave up to half a pixel of misalignment on
-# sharp edges, which reads as a different picture: calibration copies found on cards 0.82 -> 0.92
-# with it (comparisons up to 40 px, bench/results/duplicate_truth.md).
+# sharp edges, which reads as a different picture: calibration copies found on cards 0.84 -> 0.92
+# with it (measured with comparisons up to 48 px); with comparisons up to 40 px as well, all the
+# calibration's copies found 0.929 -> 0.974 at the same false rate (bench/results/duplicate_truth.md).
 FINE_KEEPS = ((1.0, 1), (0.99375, 2), (0.9875, 3), (0.98125, 4), (0.975, 5))
 # Pairs whose distance on KEEPS is below this are aligned on FINE_KEEPS too (their distance is the
 # fine one). Calibration pairs of every shared kind closer than 0.4 on the fine grid measured at
-# most 0.52 on the coarse one; about 4 % of the candidates that reach alignment fall below it, so
-# the fine grid (4 times the crops) costs little.
+# most 0.52 on the coarse one; about 4 % of the calibration's candidate pairs fall below it, so the
+# fine grid (4 times the crops) adds little to the check.
 REFINE_BELOW = 0.6
 WINDOW = 1 / 8  # the local window, as a share of the comparison size
 # Gaussian blur of the difference before it is measured, in pixels at the 32-pixel comparison size
@@ -75,7 +76,7 @@ MISSING = np.inf  # the distance of a pair whose picture could not be read: neve
 # (4 seeds) measured at most 1.01 before alignment (glyphs: sharp edges moved by the crop); with
 # comparisons up to 40 px, calibration copies measure at most 1.24 (cards).
 SETTLED = 1.4
-MAX_PARTNERS = 512  # pairs compared in one array operation (~6 MB of pictures at 32×32)
+MAX_PARTNERS = 512  # pairs compared in one array operation (~10 MB of pictures at 40×40)
 
 
 @dataclass(frozen=True)
