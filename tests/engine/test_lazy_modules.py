@@ -25,3 +25,28 @@ def test_import_ahead_leaves_nothing_for_a_folder_open_to_import() -> None:
     new, loaded = out.splitlines()
     assert new == "[]"  # the open's lazy imports were all done ahead
     assert loaded == "True True True"
+
+
+def test_import_ahead_leaves_nothing_for_duplicate_grouping_to_import() -> None:
+    """Grouping close pairs (both ways: complete linkage, and pairs the picture check kept) needs
+    scipy's graph and clustering modules: imported ahead, not in the Duplicates tab's worker."""
+    script = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from lookalike.engine.duplicates.groups import ClosePairs, duplicate_groups\n"
+        "from lookalike.engine.duplicates.groups import groups_of_verified_pairs\n"
+        "from lookalike.engine.lazy_modules import import_ahead\n"
+        "import_ahead()\n"
+        "v = np.repeat(np.eye(4, 8, dtype=np.float32), 3, axis=0)\n"
+        "v += np.random.default_rng(0).normal(0, 0.01, v.shape).astype(np.float32)\n"
+        "before = set(sys.modules)\n"
+        "found = duplicate_groups(v, 0.5, 'complete')\n"
+        "i, j = np.array([0, 0, 1, 3]), np.array([1, 2, 2, 4])\n"
+        "kept = groups_of_verified_pairs(len(v), ClosePairs(i, j, np.full(4, 0.1), 0.5))\n"
+        "print(sorted(set(sys.modules) - before))\n"
+        "print(len(found.groups), len(kept.groups))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    new, counts = out.splitlines()
+    assert new == "[]"  # grouping's lazy imports were all done ahead
+    assert counts == "4 2"  # and the grouping really ran: 4 groups of 3 close rows; 2 from the pairs
