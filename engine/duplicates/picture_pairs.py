@@ -177,9 +177,9 @@ def pair_picture_distances(
     settled = unaligned >= SETTLED
     out[todo[settled]] = unaligned[settled]
     bar.skip_to(len(rows) + len(first))
-    pairs = (first, second, sizes)
-    _align(src, kept, pairs, (todo[~settled], out), bar, KEEPS)
-    close = todo[~settled][out[todo[~settled]] < REFINE_BELOW]
+    pairs, left = (first, second, sizes), todo[~settled]
+    _align(src, kept, pairs, (left, out), bar, KEEPS)
+    close = left[out[left] < REFINE_BELOW]
     quiet = _Bar(JobHooks(cancelled=bar.hooks.cancelled), len(close))  # a short pass at the end
     _align(src, kept, pairs, (close, out), quiet, FINE_KEEPS)
     return out

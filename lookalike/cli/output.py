@@ -58,23 +58,13 @@ def skipped_json(skipped: list[SkippedFile]) -> list[dict[str, str]]:
     return [{"path": s.path, "reason": s.reason} for s in skipped]
 
 
-JSON_WRITE_CHARS = 1 << 16  # encoded text gathered before each write to stdout
-
-
 def print_json(obj: dict[str, Any]) -> None:
     """One JSON object on stdout (NaN refused so consumers always get valid JSON), the text as
-    json.dumps makes it but written as it is encoded: `neighbours --json` of 100,000 images holds a
-    million answers, and their text (with json.dumps' list of pieces) was ~0.4 GB more at once."""
-    encoder = json.JSONEncoder(indent=2, sort_keys=True, allow_nan=False, default=_default)
-    pending: list[str] = []
-    size = 0
-    for chunk in encoder.iterencode(obj):
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= JSON_WRITE_CHARS:
-            sys.stdout.write("".join(pending))
-            pending, size = [], 0
-    sys.stdout.write("".join(pending) + "\n")
+    json.dumps makes it but written as it is encoded (json.dump): `neighbours --json` of 100,000
+    images holds a million answers, and their text (with json.dumps' list of pieces) was ~0.4 GB
+    more at once."""
+    json.dump(obj, sys.stdout, indent=2, sort_keys=True, allow_nan=False, default=_default)
+    sys.stdout.write("\n")
 
 
 def _default(value: Any) -> Any:
