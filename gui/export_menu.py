@@ -113,7 +113,7 @@ class ExportMenu(QObject):
             return lambda: duplicate_groups_table(_listed(list_duplicates(emb, t, rule)))
         choice = embedder.manifest.duplicate_choice
         return lambda: duplicate_groups_table(
-            _listed(list_duplicates(emb, choice.embedding, rule, picture_threshold=choice.picture))
+            _listed(list_duplicates(emb, choice.embedding, rule, picture=choice.check))
         )
 
     def _problem(self, kind: str) -> str:

@@ -73,10 +73,10 @@ def run_set(name: str, embedder: Embedder, cache: Path, seed: int = 0) -> tuple[
         pairs = plant(DATASETS / SETS[name], Path(tmp), seed)
         emb = embed_folder(tmp, embedder, cache_dir=cache)
         choice = embedder.manifest.duplicate_choice
-        rules = ((choice.embedding, choice.picture), (embedder.manifest.default_threshold, None))
+        rules = ((choice.embedding, choice.check), (embedder.manifest.default_threshold, None))
         scores = []
         for threshold, picture in rules:
-            listing = list_duplicates(emb, threshold, picture_threshold=picture)
+            listing = list_duplicates(emb, threshold, picture=picture)
             assert listing is not None
             groups = [{f.rel_path for f in g.files} for g in listing.groups]
             scores.append(found_and_pulled(groups, pairs, len(list(Path(tmp).glob("orig_*")))))

@@ -10,21 +10,27 @@ false-duplicate rate over pairs of different pictures stays at or below FALSE_RA
 that kind, and a rate pooled over easy cross-kind pairs would hide them); the pair that keeps the
 most copies wins (ties: the looser embedding threshold). Both, with the measured copy
 recall and false rates, go into the manifest.
+
+Where the embedding holds the picture itself (a `pixels` part, engine.duplicates.pixel_gate), a
+third threshold on that part is set first: just past the farthest calibration copy, PIXEL_MARGIN
+looser. It finds every calibration copy, so the other two are chosen as before, over the pairs of
+different pictures it lets through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 from lookalike.engine.duplicates.near_copies import near_copy
 from lookalike.engine.duplicates.picture_check import CAP, thumbnail
 from lookalike.engine.duplicates.picture_pairs import pair_picture_distances
+from lookalike.engine.duplicates.pixel_gate import PixelGate
 from lookalike.engine.metrics.sampling import MAX_DUPLICATE_CALIBRATION_IMAGES
 from lookalike.engine.search.distances import index_distances, triangle_distances
-from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY
+from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, DUPLICATE_PIXELS_KEY
 from PIL import Image
 
 # Embedding thresholds tried, as shares of the calibration copies they keep: a tighter embedding
@@ -39,6 +45,11 @@ FALSE_RATE = 5e-4
 # Picture distance below this: one picture filed twice (flags of two territories share one), not a
 # false duplicate; near-copies measure 0.1-0.4, different pictures 0.35 and up.
 SAME_PICTURE = 0.02
+# How much looser than the farthest calibration copy the pixel gate is (a share of that distance):
+# a folder of another kind may hold copies a little farther apart. Measured on the bundled model's
+# calibration: copies reach 0.56 (chess pieces; photos 0.22); at 0.62 the gate lets 6.7 % of
+# same-kind pairs of different pictures through (the embedding threshold alone: 15.9 %).
+PIXEL_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -52,10 +63,12 @@ class DuplicateCalibration:
     same_class_false_rate: float
     n_copies: int
     n_distinct_pairs: int
+    pixels: float | None = None  # the pixel gate; None: the embedding holds no pixels part
 
     def thresholds(self) -> dict[str, float]:
         """The manifest's threshold entries."""
-        return {DUPLICATE_KEY: self.embedding, DUPLICATE_PICTURE_KEY: self.picture}
+        gate = {} if self.pixels is None else {DUPLICATE_PIXELS_KEY: self.pixels}
+        return {DUPLICATE_KEY: self.embedding, DUPLICATE_PICTURE_KEY: self.picture, **gate}
 
     def figures(self) -> dict[str, Any]:
         """The manifest's metrics entry (what the thresholds were measured to do)."""
@@ -67,8 +80,10 @@ def calibrate_duplicates(
     images: Sequence[Image.Image],
     labels: Sequence[str],
     seed: int = 0,
+    pixels: tuple[int, int] | None = None,
 ) -> DuplicateCalibration:
-    """Plant one near-copy per image and choose both thresholds (labels: class or picture group)."""
+    """Plant one near-copy per image and choose the thresholds (labels: class or picture group;
+    `pixels`: the embedding's pixels part [start, stop), which gets the pixel gate)."""
     rng = np.random.default_rng(seed)
     every_kind = np.asarray([_kind(label) for label in labels])
     kinds = np.unique(every_kind)
@@ -90,6 +105,14 @@ def calibrate_duplicates(
     within = kind[iu[0]] == kind[iu[1]]  # a folder holds one kind: its hard pairs are its own
     iu = (iu[0][within], iu[1][within])
     pair_e = triangle_distances(emb)[within]  # counted, not shown: blocked, in float64
+    gate = None
+    if pixels is not None:
+        gate = PixelGate(*pixels, threshold=0.0)
+        farthest = float(
+            gate.distances(np.concatenate([emb, emb_copy]), np.arange(n), n + np.arange(n)).max()
+        )
+        gate = replace(gate, threshold=_past(farthest) * (1.0 + PIXEL_MARGIN))
+        pair_e = np.where(gate.passes(emb, iu[0], iu[1]), pair_e, np.inf)  # stopped at the gate
     pair_p = np.full(len(pair_e), CAP)  # far by embedding: only 'no picture check' may accept them
     near = np.flatnonzero(pair_e < _past(copy_e.max()))
     pair_p[near] = pair_picture_distances(thumbs, iu[0][near], iu[1][near])
@@ -107,7 +130,16 @@ def calibrate_duplicates(
         same_class_false_rate=float(accepted[same].mean()) if same.any() else 0.0,
         n_copies=len(copies),
         n_distinct_pairs=len(pair_e),
+        pixels=None if gate is None else gate.threshold,
     )
+
+
+def _pixel_gate(emb: np.ndarray, emb_copy: np.ndarray, pixels: tuple[int, int]) -> PixelGate:
+    """The gate on the pixels part that every calibration copy passes, PIXEL_MARGIN to spare."""
+    n = len(emb)
+    gate = PixelGate(pixels[0], pixels[1], threshold=0.0)
+    farthest = float(gate.distances(np.concatenate([emb, emb_copy]), np.arange(n), n + np.arange(n)).max())
+    return replace(gate, threshold=_past(farthest) * (1.0 + PIXEL_MARGIN))
 
 
 def _past(distance: float) -> float:

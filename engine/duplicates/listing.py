@@ -23,6 +23,7 @@ from lookalike.engine.duplicates.groups import (
 )
 from lookalike.engine.duplicates.keep_rules import FileFacts, KeepRule, file_facts, keep_index
 from lookalike.engine.duplicates.picture_pairs import FileThumbs, pair_picture_distances
+from lookalike.engine.duplicates.pixel_gate import PictureCheck
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.engine.job_hooks import JobCancelledError, JobHooks
 from lookalike.engine.search.vector_search import search_of
@@ -93,20 +94,21 @@ def list_duplicates(
     rule: KeepRule = "largest",
     method: GroupMethod = DEFAULT_METHOD,
     hooks: JobHooks | None = None,
-    picture_threshold: float | None = None,
+    picture: PictureCheck | None = None,
 ) -> DuplicateListing | None:
     """Group the folder and read each grouped file's facts; None when cancelled midway (`hooks`:
     progress through the picture check's steps, and the caller's cancel).
 
-    With `picture_threshold`, a close pair counts only if the two files also pass the picture
-    check (engine.duplicates.picture_check): "the same picture", not "the same class".
+    With `picture` (a model's DuplicateChoice.check), a close pair counts only if the two files
+    also pass the picture check (engine.duplicates.picture_check), after the pixel gate where the
+    model has one (engine.duplicates.pixel_gate): "the same picture", not "the same class".
     """
     hooks = hooks or JobHooks()
     try:
-        if picture_threshold is None:
+        if picture is None:
             found = duplicate_groups(emb.vectors, threshold, method)
         else:
-            found = _picture_checked_groups(emb, threshold, picture_threshold, hooks)
+            found = _picture_checked_groups(emb, threshold, picture, hooks)
         groups = []
         for rows in found.groups:
             if hooks.cancelled():
@@ -115,18 +117,23 @@ def list_duplicates(
             groups.append(DuplicateGroup(rows, files, keep_index(files, rule)))
     except JobCancelledError:
         return None
+    picture_threshold = None if picture is None else picture.threshold
     return DuplicateListing(tuple(groups), found.threshold, method, rule, picture_threshold)
 
 
 def _picture_checked_groups(
-    emb: FolderEmbeddings, threshold: float, picture_threshold: float, hooks: JobHooks
+    emb: FolderEmbeddings, threshold: float, picture: PictureCheck, hooks: JobHooks
 ) -> DuplicateGroups:
     """Candidates by embedding (each image's nearest neighbours within the threshold: bounded at
     CANDIDATES per image, however loose the threshold), kept when the files' pictures agree too;
-    files are read only for candidates (engine.duplicates.picture_pairs, whose progress `hooks` hear)."""
+    files are read only for candidates that pass the pixel gate (engine.duplicates.picture_pairs,
+    whose progress `hooks` hear)."""
     pairs = _candidates(emb, threshold)
+    if picture.gate is not None:
+        near = picture.gate.passes(emb.vectors, pairs.i, pairs.j)
+        pairs = ClosePairs(pairs.i[near], pairs.j[near], pairs.distance[near], pairs.threshold)
     files = FileThumbs([emb.folder / p for p in emb.paths])
-    same = pair_picture_distances(files, pairs.i, pairs.j, hooks) < picture_threshold
+    same = pair_picture_distances(files, pairs.i, pairs.j, hooks) < picture.threshold
     kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
     return groups_of_verified_pairs(len(emb.vectors), kept)
 

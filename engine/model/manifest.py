@@ -7,7 +7,7 @@ it back and refuses a model whose manifest is missing or incomplete, naming what
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from lookalike.engine.errors import ManifestError
@@ -30,6 +30,10 @@ REQUIRED_FIELDS = ("format_version", "preprocessing", "embedding_dim", "distance
 MAX_INPUT_SIZE = 4096
 MAX_EMBEDDING_DIM = 65536
 PREPROCESSING_FIELDS = ("input_size", "resize", "mean", "std", "channel_order")
+MAX_PARTS = 32  # named slices of the embedding a manifest may list
+# The part of an embedding that is the picture itself, shrunk (the hybrid embedder's 16×16 colour
+# thumbnail): what the duplicate listing's pixel gate compares (engine.duplicates.pixel_gate).
+PIXELS_PART = "pixels"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class ModelManifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     version: str = ""
     format_version: int = FORMAT_VERSION
+    # Named slices [start, stop) of the embedding that mean something on their own (the hybrid
+    # embedder's parts); empty for an embedding that is one whole.
+    parts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def default_choice(self) -> ThresholdChoice:
@@ -68,7 +75,7 @@ class ModelManifest:
     @property
     def duplicate_choice(self) -> DuplicateChoice:
         """The "same picture" thresholds duplicates use (never the "same class" match threshold)."""
-        return choose_duplicate(self.thresholds)
+        return choose_duplicate(self.thresholds, self.parts.get(PIXELS_PART))
 
     @property
     def default_threshold(self) -> float:
@@ -130,7 +137,7 @@ def _build(raw: dict[str, Any]) -> ModelManifest:
         metrics=_dict(raw.get("metrics", {}), "metrics"),
         version=str(raw.get("version", "")),
     )
-    return manifest
+    return replace(manifest, parts=_parts(raw.get("parts", {}), manifest.embedding_dim))
 
 
 def _preprocessing(raw: Any) -> Preprocessing:
@@ -198,6 +205,20 @@ def _thresholds(raw: Any) -> dict[str, float]:
         raise ManifestError(
             f"thresholds must be distances from 0 to {MAX_DISTANCE:g} (the vectors are unit length)"
         )
+    return out
+
+
+def _parts(raw: Any, dim: int) -> dict[str, tuple[int, int]]:
+    """Named [start, stop) slices inside the embedding: a slice past its end would index nothing."""
+    if not isinstance(raw, dict) or len(raw) > MAX_PARTS:
+        raise ManifestError(f"manifest 'parts' must be an object of at most {MAX_PARTS} named slices")
+    out = {}
+    for name, span in raw.items():
+        ok = isinstance(span, list | tuple) and len(span) == 2
+        ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in span)
+        if not ok or not 0 <= span[0] < span[1] <= dim:
+            raise ManifestError(f"manifest part {name!r} must be [start, stop] inside the {dim} numbers")
+        out[str(name)] = (int(span[0]), int(span[1]))
     return out
 
 

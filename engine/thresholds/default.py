@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, FAR_TARGETS, name
+from lookalike.engine.duplicates.pixel_gate import PictureCheck, PixelGate
+from lookalike.engine.thresholds.table import (
+    DUPLICATE_KEY,
+    DUPLICATE_PICTURE_KEY,
+    DUPLICATE_PIXELS_KEY,
+    FAR_TARGETS,
+    name,
+)
 
 if TYPE_CHECKING:
     from lookalike.engine.model.manifest import Histograms
@@ -90,6 +97,12 @@ class DuplicateChoice:
     embedding: float
     picture: float | None
     calibrated: bool
+    gate: PixelGate | None = None
+
+    @property
+    def check(self) -> PictureCheck | None:
+        """What the listing checks after the embedding: the pixel gate (if any), then the picture."""
+        return None if self.picture is None else PictureCheck(self.picture, self.gate)
 
     @property
     def label(self) -> str:
@@ -97,11 +110,17 @@ class DuplicateChoice:
         return "model's near-copy calibration" if self.calibrated else "not calibrated for this model"
 
 
-def choose_duplicate(thresholds: Mapping[str, float]) -> DuplicateChoice:
-    """The manifest's calibrated duplicate thresholds, else the strictest FAR point plus the picture check."""
+def choose_duplicate(
+    thresholds: Mapping[str, float], pixels_part: tuple[int, int] | None = None
+) -> DuplicateChoice:
+    """The manifest's calibrated duplicate thresholds (with the pixel gate where the model has a
+    pixels part and a calibrated gate), else the strictest FAR point plus the picture check."""
     if DUPLICATE_KEY in thresholds and DUPLICATE_PICTURE_KEY in thresholds:
+        gate = None
+        if pixels_part is not None and DUPLICATE_PIXELS_KEY in thresholds:
+            gate = PixelGate(pixels_part[0], pixels_part[1], float(thresholds[DUPLICATE_PIXELS_KEY]))
         return DuplicateChoice(
-            float(thresholds[DUPLICATE_KEY]), float(thresholds[DUPLICATE_PICTURE_KEY]), True
+            float(thresholds[DUPLICATE_KEY]), float(thresholds[DUPLICATE_PICTURE_KEY]), True, gate
         )
     strict = min((float(v) for k, v in thresholds.items() if k.startswith("far_")), default=0.5)
     return DuplicateChoice(strict, FALLBACK_PICTURE, False)

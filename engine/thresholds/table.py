@@ -16,6 +16,12 @@ DUPLICATE_KEY = "duplicate"
 # The picture check's key names its method: a model calibrated for an earlier check (an 8×8
 # thumbnail distance, key "duplicate_picture") falls back to the uncalibrated defaults.
 DUPLICATE_PICTURE_KEY = "duplicate_picture_local"
+# Distance on the embedding's own small picture (the manifest's "pixels" part) below which a
+# candidate pair is worth reading from disk: a cheap gate before the picture check.
+DUPLICATE_PIXELS_KEY = "duplicate_pixels"
+# Not match thresholds: other questions ("same picture") or other distances (the picture check's,
+# the pixel gate's). The slider, its marks and the model card's precision table leave them out.
+DUPLICATE_KEYS = (DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, DUPLICATE_PIXELS_KEY)
 
 NAMES = {
     "best_accuracy": "best balanced accuracy",
@@ -23,6 +29,7 @@ NAMES = {
     **{key: f"FAR {key.removeprefix('far_')}" for key in FAR_TARGETS},
     DUPLICATE_KEY: "duplicate (same picture)",
     DUPLICATE_PICTURE_KEY: "duplicate picture check",
+    DUPLICATE_PIXELS_KEY: "duplicate pixel gate",
 }
 SHORT_NAMES = {**NAMES, "best_accuracy": "best acc."}  # the slider's marks have ~90 px each
 

@@ -131,7 +131,7 @@ class DuplicatesView(QWidget):
 
         def job(progress: ProgressFn, cancel: threading.Event) -> DuplicateListing | None:
             hooks = JobHooks(progress, cancel.is_set)
-            return list_duplicates(emb, choice.embedding, rule, hooks=hooks, picture_threshold=choice.picture)
+            return list_duplicates(emb, choice.embedding, rule, hooks=hooks, picture=choice.check)
 
         self.controller.run("duplicates", job, self._show, self._failed)
 

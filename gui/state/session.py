@@ -16,7 +16,7 @@ from lookalike.engine.model.manifest import Histograms
 from lookalike.engine.thresholds.default import ThresholdChoice, histogram_precision
 from lookalike.engine.thresholds.folder import FolderThreshold
 from lookalike.engine.thresholds.summary import FolderPairs, ThresholdSummary, summarize
-from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, name
+from lookalike.engine.thresholds.table import DUPLICATE_KEYS, name
 from PySide6.QtCore import QObject, Signal
 
 MAX_DISTANCE = 2.0  # embeddings are unit vectors, so no Euclidean distance exceeds 2
@@ -108,8 +108,7 @@ class Session(QObject):
         marks and offers; the duplicate ("same picture") thresholds are the Duplicates tab's."""
         if self.embedder is None:
             return {}
-        duplicate = (DUPLICATE_KEY, DUPLICATE_PICTURE_KEY)
-        return {k: v for k, v in self.embedder.manifest.thresholds.items() if k not in duplicate}
+        return {k: v for k, v in self.embedder.manifest.thresholds.items() if k not in DUPLICATE_KEYS}
 
     def default_choice(self) -> ThresholdChoice | None:
         """The model's default threshold and the rule that picked it."""

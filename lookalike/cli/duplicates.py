@@ -11,6 +11,7 @@ from lookalike.cli.output import info, print_json, progress_printer, shown
 from lookalike.engine.duplicates.groups import DEFAULT_METHOD, METHODS
 from lookalike.engine.duplicates.keep_rules import KEEP_RULES
 from lookalike.engine.duplicates.listing import GROUP_COLUMNS, list_duplicates, listing_document, listing_rows
+from lookalike.engine.duplicates.pixel_gate import PictureCheck
 from lookalike.engine.errors import LookalikeError
 from lookalike.engine.io.tabular import csv_text
 from lookalike.engine.job_hooks import JobHooks
@@ -46,14 +47,21 @@ def run_duplicates(args: argparse.Namespace) -> int:
     picture = args.picture_threshold if args.picture_threshold is not None else choice.picture
     picture = None if picture is not None and picture >= 2.0 else picture
     hooks = JobHooks(progress_printer("duplicates: picture check"))
+    check = None if picture is None else PictureCheck(picture, choice.gate)
     listing = list_duplicates(
-        result, threshold, rule=args.keep, method=args.method, hooks=hooks, picture_threshold=picture
+        result, threshold, rule=args.keep, method=args.method, hooks=hooks, picture=check
     )
     assert listing is not None  # never cancelled here
-    check = f", picture check {picture:.4f}" if picture is not None else ", no picture check"
-    info(f"{len(listing.groups)} group(s) at embedding threshold {threshold:.4f}{check} ({choice.label})")
+    gate = check.gate.threshold if check is not None and check.gate is not None else None
+    said = f", picture check {picture:.4f}" if picture is not None else ", no picture check"
+    said += f" after pixel gate {gate:.4f}" if gate is not None else ""
+    info(f"{len(listing.groups)} group(s) at embedding threshold {threshold:.4f}{said} ({choice.label})")
     if args.json:
-        source = {"duplicate_thresholds_source": choice.label, "picture_threshold": picture}
+        source = {
+            "duplicate_thresholds_source": choice.label,
+            "picture_threshold": picture,
+            "pixel_gate": gate,
+        }
         print_json(_base_json(result, embedder) | listing_document(listing) | source)
     elif args.csv:
         sys.stdout.write(csv_text(GROUP_COLUMNS, listing_rows(listing)))  # the app's CSV writer

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lookalike.engine.model.manifest import ModelManifest
 from lookalike.engine.thresholds.default import MIN_PRECISION, histogram_precision
-from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, name
+from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_KEYS, name
 
 HEADING = "## Calibrated thresholds (Euclidean distance, held-out classes)"
 
@@ -19,7 +19,7 @@ def calibration_section(manifest: ModelManifest) -> str:
     hist, choice = manifest.histograms, manifest.default_choice
     rows = []
     for key, value in sorted(manifest.thresholds.items()):
-        if key in (DUPLICATE_KEY, DUPLICATE_PICTURE_KEY):
+        if key in DUPLICATE_KEYS:
             continue
         p = histogram_precision(hist, value) if hist is not None else None
         shown = f"{p:.3f}" if p is not None else "unknown (no pair counts)"
@@ -64,6 +64,20 @@ def _duplicate_lines(manifest: ModelManifest) -> list[str]:
         f"pictures of one kind: copies found {d['copy_recall']:.3f}, different pictures taken for "
         f"duplicates {d['false_rate']:.1e} of pairs in the worst kind ({d['same_class_false_rate']:.3f} "
         "of same-class pairs).",
+        *_gate_lines(d),
+    ]
+
+
+def _gate_lines(d: dict[str, object]) -> list[str]:
+    """The pixel gate, where the model has one (engine.duplicates.pixel_gate)."""
+    gate = d.get("pixels")
+    if not isinstance(gate, float | int):
+        return []
+    return [
+        "",
+        f"Before the picture check, a candidate pair must be closer than {gate:.4f} on the embedding's "
+        "own 16×16 picture (its `pixels` part): every calibration copy is, with 10 % to spare, so "
+        "the gate finds no fewer copies; pairs it stops are never read from disk.",
     ]
 
 

@@ -23,6 +23,7 @@ from lookalike.train.export.quantize import calibration_sample, int8_path, quant
 from lookalike.train.loop.checkpoint import RunState
 from lookalike.train.loop.embed import embed_images
 from lookalike.train.loop.validation import headline, headline_of, held_out_metrics, per_dataset
+from lookalike.train.models.hybrid import HybridEmbedder
 from lookalike.train.models.networks import count_parameters
 
 PARITY_IMAGES = 16
@@ -92,6 +93,8 @@ def export_trained(
     dim = int(vectors.shape[1])
     version = f"{Path(cfg.out).name}-e{training.get('best_epoch', 0)}"
     manifest = build_manifest(prep, dim, calibration, training, manifest_metrics, version)
+    if isinstance(model, HybridEmbedder):  # its parts mean something alone (the pixel gate reads one)
+        manifest = replace(manifest, parts=model.embedding_parts())
     check = val.images[np.linspace(0, len(val) - 1, PARITY_IMAGES).astype(int)]
     diff = export_onnx(model, manifest, out, check)
     add_duplicate_calibration(out, val, cfg.seed)
@@ -109,12 +112,15 @@ def add_duplicate_calibration(model_path: Path, val: ImageSet, seed: int) -> Non
     from lookalike.engine.duplicates.calibration import calibrate_duplicates
     from lookalike.engine.images.loading import load_image
     from lookalike.engine.model.embedder import Embedder
+    from lookalike.engine.model.manifest import PIXELS_PART
     from lookalike.train.export.recalibrate import write_manifest
 
     embedder = Embedder(model_path, device="cpu")
     images = [load_image(p) for p in val.paths]
-    found = calibrate_duplicates(embedder.embed_image, images, list(val.labels), seed)
     m = embedder.manifest
+    found = calibrate_duplicates(
+        embedder.embed_image, images, list(val.labels), seed, m.parts.get(PIXELS_PART)
+    )
     metrics = {**m.metrics, "duplicates": found.figures()}
     write_manifest(model_path, replace(m, thresholds={**m.thresholds, **found.thresholds()}, metrics=metrics))
 

@@ -23,8 +23,9 @@ from lookalike.engine.io.atomic_file import write_atomically
 from lookalike.engine.metrics.pair_distances import pair_distances
 from lookalike.engine.metrics.verification import calibrate_pairs
 from lookalike.engine.model.embedder import Embedder, file_sha256
-from lookalike.engine.model.manifest import METADATA_KEY, ModelManifest
+from lookalike.engine.model.manifest import METADATA_KEY, PIXELS_PART, ModelManifest
 from lookalike.train.export.calibration_card import HEADING, replace_section
+from lookalike.train.models.hybrid import hybrid_parts
 from PIL import Image
 
 PHOTO_CROPS = ((0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (0.5, 0.5), (0.25, 0.25))
@@ -66,12 +67,25 @@ def recalibrated(embedder: Embedder, files: list[tuple[Path, str]], photos: Path
     vectors = np.concatenate([embedder.embed_batch(b) for b in batches])
     calibration = calibrate_pairs(pair_distances(vectors, labels))
     extra_images, extra_labels = photo_crops(photos) if photos else ([], [])
-    duplicates = calibrate_duplicates(embedder.embed_image, images + extra_images, labels + extra_labels)
     m = embedder.manifest
+    parts = m.parts or _parts_of(m)
+    duplicates = calibrate_duplicates(
+        embedder.embed_image, images + extra_images, labels + extra_labels, pixels=parts.get(PIXELS_PART)
+    )
     kept = {k: v for k, v in m.thresholds.items() if not k.startswith("duplicate")}  # an earlier check's too
     thresholds = {**kept, **calibration.thresholds, **duplicates.thresholds()}
     metrics = {**m.metrics, "duplicates": duplicates.figures(), "eer": calibration.eer}
-    return replace(m, thresholds=thresholds, histograms=calibration.histograms, metrics=metrics)
+    return replace(m, thresholds=thresholds, histograms=calibration.histograms, metrics=metrics, parts=parts)
+
+
+def _parts_of(m: ModelManifest) -> dict[str, tuple[int, int]]:
+    """A hybrid model's parts, for a manifest written before parts were recorded; else none."""
+    config = m.training.get("config", {})
+    return (
+        hybrid_parts(m.embedding_dim)
+        if isinstance(config, dict) and config.get("backbone") == "hybrid"
+        else {}
+    )
 
 
 def write_manifest(model: Path, manifest: ModelManifest) -> None:

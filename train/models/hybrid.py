@@ -42,6 +42,25 @@ CHANNELS = {"mid": 80, "tap": 112, "head": 1280}
 CELLS = {"mid": GRID * GRID, "tap": GRID * GRID, "head": 1}
 
 
+def embedding_parts(learned_dim: int) -> dict[str, tuple[int, int]]:
+    """Where each part lies in the embedding, [start, stop) (the manifest's `parts`): the fixed
+    parts in the order `trunk` joins them, then the learned part. The engine reads "pixels" for
+    the duplicate listing's pixel gate (engine.duplicates.pixel_gate)."""
+    sizes = {"pixels": PIXEL_GRID * PIXEL_GRID * 3, **COMPONENTS, "learned": learned_dim}
+    out, start = {}, 0
+    for name, size in sizes.items():
+        out[name] = (start, start + size)
+        start += size
+    return out
+
+
+def hybrid_parts(embedding_dim: int) -> dict[str, tuple[int, int]]:
+    """The parts of a hybrid embedding of `embedding_dim` numbers (for a manifest written before
+    parts were recorded); empty when the size cannot be a hybrid's."""
+    fixed = PIXEL_GRID * PIXEL_GRID * 3 + sum(COMPONENTS.values())
+    return embedding_parts(embedding_dim - fixed) if embedding_dim > fixed else {}
+
+
 def grid_pool(x: torch.Tensor, kernel: int) -> torch.Tensor:
     """Average over kernel × kernel cells, flattened channel-major. The kernel is a constant of
     the input size (the exported graph cannot read sizes: SameConv's padding hides them)."""
@@ -125,6 +144,10 @@ class HybridEmbedder(nn.Module):
         """Trained part: the learned projection joins the fixed parts; the whole is unit length."""
         learned = self.learned_weight * unit(self.head(learned_input))
         return unit(torch.cat([fixed, learned], dim=1))
+
+    def embedding_parts(self) -> dict[str, tuple[int, int]]:
+        """Where each part lies in this embedder's output (see embedding_parts)."""
+        return embedding_parts(self.head.out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """NCHW images normalised to [-1, 1] → unit-length embeddings."""

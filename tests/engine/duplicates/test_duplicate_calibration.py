@@ -13,6 +13,7 @@ from lookalike.engine.duplicates.calibration import (
 from lookalike.engine.images.loading import load_image
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.engine.model.embedder import Embedder
+from lookalike.engine.thresholds.table import DUPLICATE_PIXELS_KEY
 
 from tests.real_data import DATA
 
@@ -55,6 +56,26 @@ def test_real_calibration_keeps_its_false_rate_and_reports_its_recall() -> None:
     assert cal.false_rate <= FALSE_RATE
     assert cal.n_copies == len(images)
     assert 0.3 <= cal.copy_recall <= 1.0
+
+
+def test_the_pixel_gate_keeps_every_copy_so_the_other_thresholds_stay() -> None:
+    """Calibrated with the bundled model's pixels part, the gate lies past every copy: the copies
+    found are the same as without it, no more different pictures pass, and the manifest gets it."""
+    paths = sorted(DATA.glob("*/*/*.*"))[1::3][:90]
+    images = [load_image(p) for p in paths]
+    labels = [p.parent.name for p in paths]
+    embedder = Embedder(default_model_path(), device="cpu")
+    pixels = embedder.manifest.parts["pixels"]
+    gated = calibrate_duplicates(embedder.embed_image, images, labels, pixels=pixels)
+    plain = calibrate_duplicates(embedder.embed_image, images, labels)
+    assert plain.pixels is None
+    assert DUPLICATE_PIXELS_KEY not in plain.thresholds()
+    assert gated.pixels is not None
+    assert gated.thresholds()[DUPLICATE_PIXELS_KEY] == gated.pixels
+    assert 0.0 < gated.pixels < 2.0
+    assert gated.copy_recall == plain.copy_recall
+    assert gated.false_rate <= plain.false_rate
+    assert (gated.embedding, gated.picture) == (plain.embedding, plain.picture)
 
 
 def test_every_kind_keeps_the_false_rate_not_only_all_kinds_pooled() -> None:

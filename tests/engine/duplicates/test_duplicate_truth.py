@@ -53,7 +53,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> tuple[float, float]:
     embedder = Embedder(default_model_path(), device="cpu")
     emb = embed_folder(folder, embedder, cache_dir=tmp_path_factory.mktemp("cache"))
     choice = embedder.manifest.duplicate_choice
-    listing = list_duplicates(emb, choice.embedding, picture_threshold=choice.picture)
+    listing = list_duplicates(emb, choice.embedding, picture=choice.check)
     assert listing is not None
     groups = [{f.rel_path for f in g.files} for g in listing.groups]
     return found_and_pulled(groups, pairs, N_ORIGINALS)

@@ -43,7 +43,7 @@ def _groups(listing: DuplicateListing | None) -> list[list[str]]:
 def _list(folder: tuple[FolderEmbeddings, Embedder], hooks: JobHooks | None) -> DuplicateListing | None:
     emb, embedder = folder
     choice = embedder.manifest.duplicate_choice
-    return list_duplicates(emb, choice.embedding, hooks=hooks, picture_threshold=choice.picture)
+    return list_duplicates(emb, choice.embedding, hooks=hooks, picture=choice.check)
 
 
 def test_progress_runs_once_through_reading_comparing_and_aligning_to_its_total(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lookalike.engine.duplicates.pixel_gate import PixelGate
 from lookalike.engine.errors import ManifestError
 from lookalike.engine.images.preprocessing import RESIZE_POLICIES, Preprocessing
 from lookalike.engine.model.manifest import (
@@ -18,6 +19,7 @@ from lookalike.engine.model.manifest import (
     manifest_from_json,
     manifest_from_metadata,
 )
+from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_PICTURE_KEY, DUPLICATE_PIXELS_KEY
 
 
 def _full_manifest() -> ModelManifest:
@@ -39,6 +41,7 @@ def _full_manifest() -> ModelManifest:
         training={"epochs": 30, "margin": 0.2, "classes": ["a", "b"]},
         metrics={"precision_at_1": 0.91},
         version="2024.1",
+        parts={"pixels": (0, 48), "learned": (48, 128)},
     )
 
 
@@ -170,6 +173,13 @@ def test_preprocessing_not_an_object() -> None:
         ("thresholds", [0.1, 0.2, 0.3], "'thresholds' must be an object"),
         ("histograms", {"bin_edges": [0, 1, 2], "genuine": [1], "impostor": [1, 2]}, "one fewer"),
         ("training", "lots", "'training' must be an object"),
+        ("parts", [0, 48], "'parts' must be an object"),
+        ("parts", {"pixels": [0, 129]}, "inside the 128 numbers"),
+        ("parts", {"pixels": [-1, 48]}, "inside the 128 numbers"),
+        ("parts", {"pixels": [48, 48]}, "inside the 128 numbers"),
+        ("parts", {"pixels": [True, 48]}, "inside the 128 numbers"),
+        ("parts", {"pixels": [0, 48, 96]}, "inside the 128 numbers"),
+        ("parts", {"pixels": "0:48"}, "inside the 128 numbers"),
     ],
 )
 def test_bad_values_are_refused(field: str, value: object, message: str) -> None:
@@ -192,3 +202,18 @@ def test_manifest_is_frozen() -> None:
     with pytest.raises(AttributeError):
         manifest.embedding_dim = 3  # type: ignore[misc]
     assert replace(manifest, embedding_dim=3).embedding_dim == 3
+
+
+def test_the_pixel_gate_comes_from_the_pixels_part_and_its_calibrated_threshold() -> None:
+    duplicate = {DUPLICATE_KEY: 0.8, DUPLICATE_PICTURE_KEY: 0.3, DUPLICATE_PIXELS_KEY: 0.6}
+    m = replace(_full_manifest(), thresholds={**_full_manifest().thresholds, **duplicate})
+    back = manifest_from_json(m.to_json())
+    assert back.duplicate_choice.gate == PixelGate(0, 48, 0.6)
+    check = back.duplicate_choice.check
+    assert check is not None
+    assert check.threshold == 0.3
+    assert check.gate == PixelGate(0, 48, 0.6)
+    # No pixels part (an embedding that is one whole), or no calibrated gate: no gate.
+    assert replace(back, parts={"learned": (48, 128)}).duplicate_choice.gate is None
+    ungated = {k: v for k, v in back.thresholds.items() if k != DUPLICATE_PIXELS_KEY}
+    assert replace(back, thresholds=ungated).duplicate_choice.gate is None

@@ -85,7 +85,7 @@ def test_groups_listed_like_the_engine_and_the_cli(
     assert said  # the long listing shows its progress in the status bar (with Stop), not "Working…"
     emb = embeddings_of(window)
     choice = duplicate_choice()
-    expected = list_duplicates(emb, choice.embedding, "largest", picture_threshold=choice.picture)
+    expected = list_duplicates(emb, choice.embedding, "largest", picture=choice.check)
     assert expected is not None
     assert view.listing is not None
     assert view.listing.groups == expected.groups

@@ -40,6 +40,12 @@ def test_the_default_recipe_trains_exports_and_the_engine_loads_it(pretrained_ru
     embedder = Embedder(report.path, device="cpu")
     assert embedder.manifest.preprocessing.input_size == 32
     assert embedder.manifest.training["config"]["backbone"] == "hybrid"
+    # Its parts are in the manifest, and duplicates get a pixel gate calibrated on the pixels part.
+    assert embedder.manifest.parts["pixels"] == (0, 768)
+    assert embedder.manifest.parts["learned"][1] == embedder.manifest.embedding_dim
+    gate = embedder.manifest.duplicate_choice.gate
+    assert gate is not None
+    assert (gate.start, gate.stop) == (0, 768)
     image = Path(sample_folder()) / "flag_de" / "iso_png320.png"
     assert np.linalg.norm(embedder.embed_file(image)) == pytest.approx(1.0, abs=1e-5)
 

@@ -13,7 +13,7 @@ from lookalike.engine.model.bundled import sample_folder
 from lookalike.train.config import TrainConfig
 from lookalike.train.data.normalization import normalize_torch
 from lookalike.train.data.preload import preload
-from lookalike.train.models.hybrid import COMPONENTS, PIXEL_GRID, WEIGHTS, HybridEmbedder
+from lookalike.train.models.hybrid import COMPONENTS, PIXEL_GRID, WEIGHTS, HybridEmbedder, hybrid_parts
 
 SIZE = 64
 
@@ -53,6 +53,24 @@ def test_each_fixed_part_has_its_weight_as_length(model: HybridEmbedder, images:
         np.testing.assert_allclose(norms, WEIGHTS[name], rtol=1e-4, err_msg=name)
         start += size
     assert start == fixed.shape[1]
+
+
+def test_the_manifests_parts_are_where_each_part_lies(model: HybridEmbedder, images: torch.Tensor) -> None:
+    """The parts the export writes into the manifest (the pixel gate reads "pixels") slice the
+    output where each part really is: the pixels slice at unit length is the unit thumbnail."""
+    parts = model.embedding_parts()
+    with torch.no_grad():
+        out = model(images)
+        thumb = model.raw_parts(images)["pixels"]
+    assert list(parts) == ["pixels", *COMPONENTS, "learned"]
+    assert parts["pixels"][0] == 0
+    assert parts["learned"][1] == out.shape[1]
+    assert all(a[1] == b[0] for a, b in zip(list(parts.values()), list(parts.values())[1:], strict=False))
+    a, b = parts["pixels"]
+    got = out[:, a:b] / out[:, a:b].norm(dim=1, keepdim=True)
+    np.testing.assert_allclose(got.numpy(), (thumb / thumb.norm(dim=1, keepdim=True)).numpy(), atol=1e-5)
+    assert hybrid_parts(out.shape[1]) == parts  # what recalibration assumes for an older manifest
+    assert hybrid_parts(128) == {}
 
 
 def test_pixel_part_ignores_a_brightness_shift(model: HybridEmbedder, images: torch.Tensor) -> None:
