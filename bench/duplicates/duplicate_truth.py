@@ -99,8 +99,9 @@ def main() -> None:
     embedder = Embedder(args.model, device="cpu")
     choice = embedder.manifest.duplicate_choice
     report = Report("duplicate_truth", "Duplicates on planted near-copies (80 originals, 20 copies per set)")
+    gate = f", pixel gate {choice.gate.threshold:.4f}" if choice.gate is not None else ", no pixel gate"
     report.add(
-        f"Model `{args.model.name}`; duplicate thresholds: embedding {choice.embedding:.4f}, picture "
+        f"Model `{args.model.name}`; duplicate thresholds: embedding {choice.embedding:.4f}{gate}, picture "
         f"{choice.picture:.4f} ({choice.label}); match threshold {embedder.manifest.default_threshold:.4f}.",
         f"One planted folder per seed ({', '.join(map(str, args.seeds))}); cells: copies found, mean "
         "(lowest) / originals pulled in, mean (highest). One pair of unrelated originals grouped pulls in "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHUNK = 65_536  # pairs compared per numpy pass (~200 MB of float32 rows at 768 numbers)
+CHUNK = 8_192  # pairs compared per numpy pass: 3 arrays of 25 MB (float32 rows of 768 numbers)
 
 
 @dataclass(frozen=True)
