@@ -105,13 +105,8 @@ def calibrate_duplicates(
     within = kind[iu[0]] == kind[iu[1]]  # a folder holds one kind: its hard pairs are its own
     iu = (iu[0][within], iu[1][within])
     pair_e = triangle_distances(emb)[within]  # counted, not shown: blocked, in float64
-    gate = None
-    if pixels is not None:
-        gate = PixelGate(*pixels, threshold=0.0)
-        farthest = float(
-            gate.distances(np.concatenate([emb, emb_copy]), np.arange(n), n + np.arange(n)).max()
-        )
-        gate = replace(gate, threshold=_past(farthest) * (1.0 + PIXEL_MARGIN))
+    gate = None if pixels is None else _pixel_gate(emb, emb_copy, pixels)
+    if gate is not None:
         pair_e = np.where(gate.passes(emb, iu[0], iu[1]), pair_e, np.inf)  # stopped at the gate
     pair_p = np.full(len(pair_e), CAP)  # far by embedding: only 'no picture check' may accept them
     near = np.flatnonzero(pair_e < _past(copy_e.max()))

@@ -6,6 +6,7 @@ this section when it calibrates a model file again.
 
 from __future__ import annotations
 
+from lookalike.engine.duplicates.calibration import PIXEL_MARGIN
 from lookalike.engine.model.manifest import ModelManifest
 from lookalike.engine.thresholds.default import MIN_PRECISION, histogram_precision
 from lookalike.engine.thresholds.table import DUPLICATE_KEY, DUPLICATE_KEYS, name
@@ -76,8 +77,9 @@ def _gate_lines(d: dict[str, object]) -> list[str]:
     return [
         "",
         f"Before the picture check, a candidate pair must be closer than {gate:.4f} on the embedding's "
-        "own 16×16 picture (its `pixels` part): every calibration copy is, with 10 % to spare, so "
-        "the gate finds no fewer copies; pairs it stops are never read from disk.",
+        f"own 16×16 picture (its `pixels` part): every calibration copy is, with "
+        f"{PIXEL_MARGIN * 100:.0f} % to spare, so the gate finds no fewer copies; pairs it stops are "
+        "never read from disk.",
     ]
 
 
