@@ -66,22 +66,27 @@ class DuplicateMarksShown(QObject):
         header = view.tree.header()  # shown beside the proposal, where the eye already is
         header.moveSection(header.visualIndex(MARK_COLUMN), COLUMNS.index("Proposal") + 1)
         view.tree.setColumnWidth(MARK_COLUMN, view.fontMetrics().horizontalAdvance(MARK_TEXT[False]) + 24)
+        self._shown: set[str] = set()  # rows now showing a mark (folder-relative paths)
         marks.changed.connect(self.refresh)
         view.listed.connect(lambda _listing: self.refresh())
 
     def refresh(self) -> None:
-        """Write every row's mark (a few thousand rows at most: one pass per mark or listing)."""
-        tree = self.view.tree
-        for g in range(tree.topLevelItemCount()):
-            top = tree.topLevelItem(g)
-            children = [] if top is None else [top.child(c) for c in range(top.childCount())]
-            for child in children:
-                if child is not None:
-                    self._show(child)
+        """Write the mark of every row whose image is in a marked pair, and clear the rows that
+        showed one before. Only those rows are looked at: a 100,000-image folder lists ~20,000
+        rows, and a pass over all of them on every listing took the app 0.6 s (bench/app)."""
+        marked = {path for m in self.marks.marks() for path in (m.a, m.b)}
+        shown: set[str] = set()
+        for rel in sorted(marked | self._shown):
+            item = self.view.item_of(rel)
+            if item is not None and self._show(item):
+                shown.add(rel)
+        self._shown = shown
 
-    def _show(self, item: QTreeWidgetItem) -> None:
+    def _show(self, item: QTreeWidgetItem) -> bool:
+        """Write one row's mark; whether it has one."""
         pair = duplicate_pair(self.view, self.view.tree.indexFromItem(item))
         verdict = None if pair is None else self.marks.verdict(*pair)
         item.setText(MARK_COLUMN, MARK_TEXT[verdict])
         colour = QColor(MATCH if verdict else NO_MATCH if verdict is False else "#000000")
         item.setForeground(MARK_COLUMN, QBrush(colour))
+        return verdict is not None

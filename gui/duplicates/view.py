@@ -235,6 +235,13 @@ class DuplicatesView(QWidget):
             top.addChild(child)
         return top
 
+    def item_of(self, rel_path: str) -> QTreeWidgetItem | None:
+        """The row of an image of the listing (by folder-relative path), if it is in the tree."""
+        emb = self.session.embeddings
+        if emb is None:
+            return None
+        return self._items.get(os.path.join(str(emb.folder), *rel_path.split("/")))
+
     def _visible_thumbnails(self) -> None:
         """Ask for the thumbnails of the rows on screen only (a folder may have thousands grouped)."""
         item = self.tree.itemAt(0, 0)

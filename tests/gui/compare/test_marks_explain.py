@@ -112,6 +112,7 @@ def test_duplicates_context_menu_marks_against_the_kept_image(
     qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
 ) -> None:
     from lookalike.engine.model.bundled import default_model_path
+    from lookalike.gui.duplicates.marks import DuplicateMarksShown
 
     from tests.duplicate_samples import samples_with_duplicates
     from tests.gui.duplicates.test_duplicates import THRESHOLD
@@ -145,10 +146,29 @@ def test_duplicates_context_menu_marks_against_the_kept_image(
     column = COLUMNS.index("Your mark")
     assert item.text(column) == "✗ not a match"  # the view shows the mark it set
     assert tree.header().visualIndex(column) == COLUMNS.index("Proposal") + 1  # on screen, not past Path
+    # A refresh looks at the rows of marked pairs (and rows that showed a mark), not at every row.
+    shown = window.duplicates.findChild(DuplicateMarksShown)
+    assert shown is not None
+    looked: list[str] = []
+    real_show = shown._show
+    shown._show = lambda row: looked.append(row.text(5)) or real_show(row)  # type: ignore[method-assign]
+    rows = sum(tree.topLevelItem(g).childCount() for g in range(tree.topLevelItemCount()))  # type: ignore[union-attr]
+    assert rows > 2
     window.marks.mark(kept, item.text(5), True)
     assert item.text(column) == "✓ is a match"
+    assert sorted(looked) == sorted([kept, item.text(5)])
+    looked.clear()
     window.marks.unmark(kept, item.text(5))
     assert item.text(column) == ""
+    assert looked == [item.text(5)]  # the one row that showed a mark, cleared
     kept_item = top.child(group.keep)
     assert kept_item is not None
     assert kept_item.text(column) == ""
+    # Listed again (new rows), a marked pair's row shows its mark.
+    rel = item.text(5)
+    window.marks.mark(kept, rel, False)
+    with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
+        window.duplicates.compute()
+    again = window.duplicates.item_of(rel)
+    assert again is not None
+    assert again.text(column) == "✗ not a match"
