@@ -142,7 +142,7 @@ class Controller(QObject):
                 result = open_index(folder, embedder)
             else:
                 result = embed_folder(folder, embedder, progress=progress, cancel=cancel)
-            _ = result.captions  # the gallery's captions, made here rather than on the UI thread
+            _ = result.captions, result.class_names  # the gallery's, made here rather than on the UI thread
             return result
 
         self.run("embed", job, self._embedded)

@@ -104,7 +104,7 @@ class GalleryView(QWidget):
         self.classes.clear()
         self.classes.addItem(ALL_CLASSES)
         if embeddings is not None:
-            self.classes.addItems(sorted({lab for lab in embeddings.labels if lab is not None}))
+            self.classes.addItems(embeddings.class_names)
         self.classes.blockSignals(False)
         self._subset = None
         self._apply_filters()
