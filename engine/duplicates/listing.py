@@ -7,7 +7,7 @@ dangle). Both stay, with their role shown ("link", "linked").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -81,11 +81,12 @@ class DuplicateListing:
     method: GroupMethod
     rule: KeepRule
     picture_threshold: float | None = None
+    pixel_gate: float | None = None  # the pixel gate the pairs passed (engine.duplicates.pixel_gate)
 
     def with_rule(self, rule: KeepRule) -> DuplicateListing:
         """The same groups with another keep rule (no regrouping, no file access)."""
         groups = tuple(DuplicateGroup(g.rows, g.files, keep_index(g.files, rule)) for g in self.groups)
-        return DuplicateListing(groups, self.threshold, self.method, rule, self.picture_threshold)
+        return replace(self, groups=groups, rule=rule)
 
 
 def list_duplicates(
@@ -118,7 +119,8 @@ def list_duplicates(
     except JobCancelledError:
         return None
     picture_threshold = None if picture is None else picture.threshold
-    return DuplicateListing(tuple(groups), found.threshold, method, rule, picture_threshold)
+    gate = None if picture is None or picture.gate is None else picture.gate.threshold
+    return DuplicateListing(tuple(groups), found.threshold, method, rule, picture_threshold, gate)
 
 
 def _picture_checked_groups(

@@ -174,6 +174,8 @@ class DuplicatesView(QWidget):
             return
         moving = sum(len(g.moving()) for g in listing.groups)
         rule = f"embedding distance < {listing.threshold:.4f}"
+        if listing.pixel_gate is not None:
+            rule += f", 16×16 pixels < {listing.pixel_gate:.4f}"
         if listing.picture_threshold is not None:
             rule += f" and picture check < {listing.picture_threshold:.4f}"
         source = self.session.embedder.manifest.duplicate_choice.label if self.session.embedder else ""

@@ -95,6 +95,9 @@ def test_the_gate_stops_pairs_before_the_picture_check_and_changes_no_group(
     assert checked[0] < checked[1], checked  # gated first
     assert {g.rows for g in gated.groups} == {g.rows for g in ungated.groups}
     assert gated.groups  # the planted copies are there to be found
+    assert gated.pixel_gate == choice.gate.threshold  # the listing says what its pairs passed
+    assert ungated.pixel_gate is None
+    assert gated.with_rule("newest").pixel_gate == gated.pixel_gate
 
 
 def test_a_closed_gate_lets_no_pair_through(planted: Any) -> None:

@@ -89,6 +89,9 @@ def test_groups_listed_like_the_engine_and_the_cli(
     assert expected is not None
     assert view.listing is not None
     assert view.listing.groups == expected.groups
+    assert choice.gate is not None  # the bundled model's pixel gate, said with the rest of the rule
+    assert view.listing.pixel_gate == choice.gate.threshold
+    assert f"16×16 pixels < {choice.gate.threshold:.4f}" in view.summary.text()
     assert view.tree.topLevelItemCount() == len(expected.groups) >= 2
     unchecked = list_duplicates(emb, choice.embedding, "largest")  # the embedding stage alone
     assert unchecked is not None
