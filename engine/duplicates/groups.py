@@ -43,6 +43,10 @@ class ClosePairs:
     distance: np.ndarray
     threshold: float
 
+    def where(self, keep: np.ndarray) -> ClosePairs:
+        """The pairs a boolean mask keeps (a later check's verdict), at the same threshold."""
+        return ClosePairs(self.i[keep], self.j[keep], self.distance[keep], self.threshold)
+
 
 @dataclass(frozen=True)
 class DuplicateGroups:

@@ -132,12 +132,10 @@ def _picture_checked_groups(
     whose progress `hooks` hear)."""
     pairs = _candidates(emb, threshold)
     if picture.gate is not None:
-        near = picture.gate.passes(emb.vectors, pairs.i, pairs.j)
-        pairs = ClosePairs(pairs.i[near], pairs.j[near], pairs.distance[near], pairs.threshold)
+        pairs = pairs.where(picture.gate.passes(emb.vectors, pairs.i, pairs.j))
     files = FileThumbs([emb.folder / p for p in emb.paths])
     same = pair_picture_distances(files, pairs.i, pairs.j, hooks) < picture.threshold
-    kept = ClosePairs(pairs.i[same], pairs.j[same], pairs.distance[same], pairs.threshold)
-    return groups_of_verified_pairs(len(emb.vectors), kept)
+    return groups_of_verified_pairs(len(emb.vectors), pairs.where(same))
 
 
 def _candidates(emb: FolderEmbeddings, threshold: float) -> ClosePairs:

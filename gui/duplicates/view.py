@@ -216,7 +216,7 @@ class DuplicatesView(QWidget):
         top.setFont(0, self._bold)
         folder = str(emb.folder)
         for i, f in enumerate(group.files):
-            path = os.path.join(folder, *f.rel_path.split("/"))  # as emb.abs_path, without pathlib's cost
+            path = _abs_path(folder, f.rel_path)
             when = dt.datetime.fromtimestamp(f.modified).strftime("%Y-%m-%d %H:%M")
             child = QTreeWidgetItem(
                 [
@@ -242,7 +242,7 @@ class DuplicatesView(QWidget):
         emb = self.session.embeddings
         if emb is None:
             return None
-        return self._items.get(os.path.join(str(emb.folder), *rel_path.split("/")))
+        return self._items.get(_abs_path(str(emb.folder), rel_path))
 
     def _visible_thumbnails(self) -> None:
         """Ask for the thumbnails of the rows on screen only (a folder may have thousands grouped)."""
@@ -297,6 +297,11 @@ def duplicate_paths(indexes: list[QModelIndex]) -> list[str]:
     """Image paths of tree rows (group rows have none), for the per-image actions."""
     paths = [index.siblingAtColumn(0).data(PATH_ROLE) for index in indexes]
     return list(dict.fromkeys(str(p) for p in paths if p))
+
+
+def _abs_path(folder: str, rel_path: str) -> str:
+    """A row's file, as emb.abs_path says it but without pathlib's cost (thousands of rows)."""
+    return os.path.join(folder, *rel_path.split("/"))
 
 
 def _size(n: int) -> str:

@@ -52,7 +52,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
         result, threshold, rule=args.keep, method=args.method, hooks=hooks, picture=check
     )
     assert listing is not None  # never cancelled here
-    gate = check.gate.threshold if check is not None and check.gate is not None else None
+    gate = listing.pixel_gate
     said = f", picture check {picture:.4f}" if picture is not None else ", no picture check"
     said += f" after pixel gate {gate:.4f}" if gate is not None else ""
     info(f"{len(listing.groups)} group(s) at embedding threshold {threshold:.4f}{said} ({choice.label})")
