@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         acts.register(self.gallery.list, lambda idx: [str(i.data(PATH_ROLE)) for i in idx if i.isValid()])
         acts.register(self.neighbours.list, self.neighbours.paths_of, self.neighbours.add_mark_actions)
         acts.register(
-            self.duplicates.tree, duplicate_paths, duplicate_mark_actions(self.marks, self.duplicates)
+            self.duplicates.table, duplicate_paths, duplicate_mark_actions(self.marks, self.duplicates)
         )
         self.duplicate_marks = DuplicateMarksShown(self.marks, self.duplicates)
         acts.register_widget(self.map.web)

@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lookalike.gui.duplicates.view import COLUMNS, GROUP_ROLE, PATH_ROLE, DuplicatesView
+from lookalike.gui.duplicates.rows_model import COLUMNS, MARK_COLUMN, MARK_TEXT
+from lookalike.gui.duplicates.view import DuplicatesView
 from lookalike.gui.teaching.pair_marks_model import PairMarksModel
-from lookalike.gui.widgets.palette import MATCH, NO_MATCH
 from PySide6.QtCore import QModelIndex, QObject
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QMenu, QTreeWidgetItem
-
-MARK_COLUMN = COLUMNS.index("Your mark")
-MARK_TEXT = {True: "✓ is a match", False: "✗ not a match", None: ""}
+from PySide6.QtWidgets import QMenu
 
 
 def duplicate_pair(view: DuplicatesView, index: QModelIndex) -> tuple[str, str] | None:
     """(kept image, this image) as folder-relative paths, for an image row that is not the kept one."""
-    listing = view.listing
-    item = view.tree.itemFromIndex(index.siblingAtColumn(0))
-    if listing is None or item is None or item.data(0, PATH_ROLE) is None:
+    listing = view.rows.listing
+    if listing is None or not index.isValid():
         return None
-    group = listing.groups[int(item.data(0, GROUP_ROLE))]
-    rel = item.text(COLUMNS.index("Path"))
-    kept = group.files[group.keep].rel_path
+    g, i = view.rows.place(index.row())
+    if i < 0:  # a group's header row
+        return None
+    group = listing.groups[g]
+    rel, kept = group.files[i].rel_path, group.files[group.keep].rel_path
     return None if rel == kept else (kept, rel)
 
 
 def duplicate_mark_actions(
     marks: PairMarksModel, view: DuplicatesView
 ) -> Callable[[QMenu, QModelIndex], None]:
-    """The context-menu hook (ImageActions.register's `extra`) for the Duplicates tree."""
+    """The context-menu hook (ImageActions.register's `extra`) for the Duplicates table."""
 
     def extra(menu: QMenu, index: QModelIndex) -> None:
         pair = duplicate_pair(view, index)
@@ -58,14 +55,14 @@ def _mark(marks: PairMarksModel, pair: tuple[str, str], verdict: bool | None) ->
 
 
 class DuplicateMarksShown(QObject):
-    """Shows each image's mark against its group's kept image in the tree, kept current as marks change."""
+    """Shows each image's mark against its group's kept image in the table, kept current as marks change."""
 
     def __init__(self, marks: PairMarksModel, view: DuplicatesView) -> None:
         super().__init__(view)
         self.marks, self.view = marks, view
-        header = view.tree.header()  # shown beside the proposal, where the eye already is
+        header = view.table.horizontalHeader()  # shown beside the proposal, where the eye already is
         header.moveSection(header.visualIndex(MARK_COLUMN), COLUMNS.index("Proposal") + 1)
-        view.tree.setColumnWidth(MARK_COLUMN, view.fontMetrics().horizontalAdvance(MARK_TEXT[False]) + 24)
+        view.table.setColumnWidth(MARK_COLUMN, view.fontMetrics().horizontalAdvance(MARK_TEXT[False]) + 24)
         self._shown: set[str] = set()  # rows now showing a mark (folder-relative paths)
         marks.changed.connect(self.refresh)
         view.listed.connect(lambda _listing: self.refresh())
@@ -77,16 +74,14 @@ class DuplicateMarksShown(QObject):
         marked = {path for m in self.marks.marks() for path in (m.a, m.b)}
         shown: set[str] = set()
         for rel in sorted(marked | self._shown):
-            item = self.view.item_of(rel)
-            if item is not None and self._show(item):
+            row = self.view.row_of(rel)
+            if row is not None and self._show(row):
                 shown.add(rel)
         self._shown = shown
 
-    def _show(self, item: QTreeWidgetItem) -> bool:
+    def _show(self, row: int) -> bool:
         """Write one row's mark; whether it has one."""
-        pair = duplicate_pair(self.view, self.view.tree.indexFromItem(item))
+        pair = duplicate_pair(self.view, self.view.rows.index(row, 0))
         verdict = None if pair is None else self.marks.verdict(*pair)
-        item.setText(MARK_COLUMN, MARK_TEXT[verdict])
-        colour = QColor(MATCH if verdict else NO_MATCH if verdict is False else "#000000")
-        item.setForeground(MARK_COLUMN, QBrush(colour))
+        self.view.rows.set_mark(row, verdict)
         return verdict is not None

@@ -5,46 +5,41 @@ The others are moved away (trash or folder, confirmed, undoable) by the Duplicat
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import threading
 from pathlib import Path
 
 from lookalike.engine.duplicates.groups import TooManyPairsError
 from lookalike.engine.duplicates.keep_rules import KEEP_RULES, RULE_NAMES, KeepRule
-from lookalike.engine.duplicates.listing import ROLE_NAMES, DuplicateGroup, DuplicateListing, list_duplicates
+from lookalike.engine.duplicates.listing import DuplicateGroup, DuplicateListing, list_duplicates
 from lookalike.engine.job_hooks import JobHooks
 from lookalike.gui.controller import Controller
 from lookalike.gui.duplicates.mover import DuplicateMover
+from lookalike.gui.duplicates.rows_model import COLUMNS, GROUP_ROLE, PATH_ROLE, DuplicateRows
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.workers import ProgressFn
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QIcon, QShowEvent
+from PySide6.QtCore import QModelIndex, QSize, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
-COLUMNS = ("Image", "Proposal", "Size", "Dimensions", "Modified", "Path", "Your mark")
-CHUNK_ROWS = 60  # tree rows added per event-loop turn
-ICON = 48  # thumbnails in the tree (scaled from the gallery's)
+ICON = 48  # thumbnails in the table (scaled from the gallery's)
 REFRESH_MS = 400  # threshold slider settles before regrouping
 
 
 class DuplicatesView(QWidget):
     """Lists the groups largest first; acts on the selected groups, or on all when none is selected."""
 
-    listed = Signal(object)  # DuplicateListing, once all its rows are in the tree
+    listed = Signal(object)  # DuplicateListing, once the table shows it
     open_requested = Signal(str)
 
     def __init__(
@@ -55,15 +50,7 @@ class DuplicatesView(QWidget):
         self.listing: DuplicateListing | None = None
         self.mover = DuplicateMover(session, controller, self)
         self.mover.undo_changed.connect(self._update_buttons)
-        self._items: dict[str, QTreeWidgetItem] = {}
-        self._generation = 0
-        self._bold = QFont(self.font())
-        self._bold.setBold(True)
-        self._placeholder = QIcon(thumbs.placeholder)
-        self._thumb_timer = QTimer(self)
-        self._thumb_timer.setSingleShot(True)
-        self._thumb_timer.setInterval(0)
-        self._thumb_timer.timeout.connect(self._visible_thumbnails)
+        self.rows = DuplicateRows(thumbs, self)
         self._stale = True
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -71,7 +58,6 @@ class DuplicatesView(QWidget):
         self._timer.timeout.connect(self.compute)
         self._build()
         session.folder_changed.connect(lambda _e: self._invalidate(clear=True))
-        thumbs.ready.connect(self._thumbnail_ready)
 
     def _build(self) -> None:
         self.summary = QLabel("Open a folder to find its duplicates.")
@@ -91,17 +77,25 @@ class DuplicatesView(QWidget):
         for w in (self.rule, self.trash_button, self.folder_button, self.undo_button):
             bar.addWidget(w)
         bar.addStretch(1)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(COLUMNS)
-        self.tree.setIconSize(QSize(ICON, ICON))
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tree.itemDoubleClicked.connect(self._double_clicked)
-        self.tree.verticalScrollBar().valueChanged.connect(lambda _v: self._thumb_timer.start())
-        self.tree.itemExpanded.connect(lambda _i: self._thumb_timer.start())
+        self.table = QTableView()
+        self.table.setModel(self.rows)
+        self.table.setIconSize(QSize(ICON, ICON))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform: no per-row measuring
+        rows.setDefaultSectionSize(ICON + 4)
+        columns = self.table.horizontalHeader()
+        columns.setStretchLastSection(True)
+        columns.setResizeContentsPrecision(0)  # fit columns to the rows on screen, not 1,000 of them
+        self.table.doubleClicked.connect(self._double_clicked)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(bar)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.table, 1)
         self._update_buttons()
 
     @property
@@ -163,11 +157,10 @@ class DuplicatesView(QWidget):
         self._fill()
 
     def _fill(self) -> None:
-        """Clear, then add the groups a chunk per event-loop turn: thousands of rows stay fluid."""
-        self._generation += 1
-        self.tree.clear()
-        self._items = {}
+        """Show the listing: one model reset, the cells made as the table paints them."""
         listing, emb = self.listing, self.session.embeddings
+        shown = listing if emb is not None else None
+        self.rows.show(shown, str(emb.folder) if emb is not None else "")
         if listing is None or emb is None:
             self.summary.setText("Open a folder to find its duplicates.")
             self._update_buttons()
@@ -186,81 +179,19 @@ class DuplicatesView(QWidget):
             else f"No duplicates ({rule}; {source})."
         )
         self._update_buttons()
-        self._add_groups(self._generation, 0)
+        for col in range(len(COLUMNS) - 1):
+            self.table.resizeColumnToContents(col)
+        self.listed.emit(listing)
 
-    def _add_groups(self, generation: int, start: int) -> None:
-        listing = self.listing
-        if generation != self._generation or listing is None:
-            return
-        n, rows = start, 0
-        while n < len(listing.groups) and rows < CHUNK_ROWS:
-            item = self._group_item(n + 1, listing.groups[n])
-            self.tree.addTopLevelItem(item)
-            item.setExpanded(True)
-            rows += item.childCount() + 1
-            n += 1
-        if start == 0:
-            for col in range(len(COLUMNS) - 1):
-                self.tree.resizeColumnToContents(col)
-            self._thumb_timer.start()
-        if n < len(listing.groups):
-            QTimer.singleShot(0, self, lambda: self._add_groups(generation, n))
-        else:
-            self.listed.emit(listing)
-
-    def _group_item(self, n: int, group: DuplicateGroup) -> QTreeWidgetItem:
-        emb = self.session.embeddings
-        assert emb is not None
-        top = QTreeWidgetItem([f"Group {n} · {len(group.files)} images"])
-        top.setData(0, GROUP_ROLE, n - 1)
-        top.setFont(0, self._bold)
-        folder = str(emb.folder)
-        for i, f in enumerate(group.files):
-            path = _abs_path(folder, f.rel_path)
-            when = dt.datetime.fromtimestamp(f.modified).strftime("%Y-%m-%d %H:%M")
-            child = QTreeWidgetItem(
-                [
-                    f.rel_path.rsplit("/", 1)[-1],
-                    ROLE_NAMES[group.role(i)],
-                    _size(f.bytes),
-                    f"{f.width}×{f.height}",
-                    when,
-                    f.rel_path,
-                ]
-            )
-            child.setData(0, PATH_ROLE, path)
-            child.setData(0, GROUP_ROLE, n - 1)
-            if i == group.keep:
-                child.setFont(1, self._bold)
-            child.setIcon(0, self._placeholder)
-            self._items[path] = child
-            top.addChild(child)
-        return top
-
-    def item_of(self, rel_path: str) -> QTreeWidgetItem | None:
-        """The row of an image of the listing (by folder-relative path), if it is in the tree."""
-        emb = self.session.embeddings
-        if emb is None:
-            return None
-        return self._items.get(_abs_path(str(emb.folder), rel_path))
-
-    def _visible_thumbnails(self) -> None:
-        """Ask for the thumbnails of the rows on screen only (a folder may have thousands grouped)."""
-        item = self.tree.itemAt(0, 0)
-        bottom = self.tree.viewport().height()
-        while item is not None and self.tree.visualItemRect(item).top() < bottom:
-            path = item.data(0, PATH_ROLE)
-            if path:
-                pix = self.thumbs.pixmap(str(path))
-                if pix is not None:
-                    item.setIcon(0, QIcon(pix))
-            item = self.tree.itemBelow(item)
+    def row_of(self, rel_path: str) -> int | None:
+        """The table row of an image of the listing (by folder-relative path), if it is listed."""
+        return self.rows.row_of(rel_path)
 
     def chosen_groups(self) -> list[DuplicateGroup]:
         """The groups an action applies to: those with a selected row, else every group."""
         if self.listing is None:
             return []
-        picked = sorted({int(i.data(0, GROUP_ROLE)) for i in self.tree.selectedItems()})
+        picked = sorted({int(i.data(GROUP_ROLE)) for i in self.table.selectionModel().selectedRows()})
         return [self.listing.groups[i] for i in picked] if picked else list(self.listing.groups)
 
     def paths_to_move(self) -> list[Path]:
@@ -281,31 +212,13 @@ class DuplicatesView(QWidget):
         else:
             self.undo_button.setText("Undo last move")
 
-    def _thumbnail_ready(self, path: str) -> None:
-        item = self._items.get(path)
-        pix = self.thumbs.pixmap(path) if item is not None else None
-        if item is not None and pix is not None:
-            item.setIcon(0, QIcon(pix))
-
-    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        path = item.data(0, PATH_ROLE)
+    def _double_clicked(self, index: QModelIndex) -> None:
+        path = index.data(PATH_ROLE)
         if path:
             self.open_requested.emit(str(path))
 
 
 def duplicate_paths(indexes: list[QModelIndex]) -> list[str]:
-    """Image paths of tree rows (group rows have none), for the per-image actions."""
-    paths = [index.siblingAtColumn(0).data(PATH_ROLE) for index in indexes]
+    """Image paths of table rows (group rows have none), for the per-image actions."""
+    paths = [index.data(PATH_ROLE) for index in indexes]
     return list(dict.fromkeys(str(p) for p in paths if p))
-
-
-def _abs_path(folder: str, rel_path: str) -> str:
-    """A row's file, as emb.abs_path says it but without pathlib's cost (thousands of rows)."""
-    return os.path.join(folder, *rel_path.split("/"))
-
-
-def _size(n: int) -> str:
-    """Bytes in the unit a file manager would use."""
-    if n < 1024:
-        return f"{n} B"
-    return f"{n / 1024:,.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.duplicate_samples import samples_with_duplicates
 from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder, select_and_wait
+from tests.gui.duplicates.table_rows import file_rows, group_rows
 
 THRESHOLD = 0.15
 
@@ -85,9 +86,9 @@ def test_matching_pairs_and_duplicate_groups(qtbot: QtBot, window: MainWindow, t
     doc = json.loads(_export(qtbot, window, "duplicates", tmp_path / "groups.json").read_text())
     assert window.duplicates.listing is not None
     assert doc == json.loads(json.dumps(listing_document(window.duplicates.listing)))
-    tree = window.duplicates.tree
-    tops = [tree.topLevelItem(n) for n in range(tree.topLevelItemCount())]
-    assert [len(g["images"]) for g in doc["groups"]] == [top.childCount() for top in tops if top is not None]
+    view = window.duplicates
+    shown = [len(file_rows(view, top)) for top in group_rows(view)]
+    assert [len(g["images"]) for g in doc["groups"]] == shown
     groups_csv = _csv(_export(qtbot, window, "duplicates", tmp_path / "groups.csv"))
     assert len(groups_csv) - 1 == sum(len(g["images"]) for g in doc["groups"])
     assert {r[1] for r in groups_csv[1:] if r[2] == "True"} == {g["keep"] for g in doc["groups"]}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from lookalike.engine.model.bundled import sample_folder
 from lookalike.engine.teaching.pair_marks import read_marks
-from lookalike.gui.duplicates.view import COLUMNS
+from lookalike.gui.duplicates.rows_model import COLUMNS
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QTreeWidgetItem
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import LONG, MakeWindow, open_folder, select_and_wait
@@ -115,6 +115,7 @@ def test_duplicates_context_menu_marks_against_the_kept_image(
     from lookalike.gui.duplicates.marks import DuplicateMarksShown
 
     from tests.duplicate_samples import samples_with_duplicates
+    from tests.gui.duplicates.table_rows import PATH, cell, file_rows, group_rows
     from tests.gui.duplicates.test_duplicates import THRESHOLD
 
     window = make_window(model=default_model_path())
@@ -122,58 +123,53 @@ def test_duplicates_context_menu_marks_against_the_kept_image(
     open_folder(qtbot, window, samples_with_duplicates(tmp_path / "photos"))
     with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
         window.tabs.setCurrentWidget(window.duplicates)
-    tree = window.duplicates.tree
-    top = tree.topLevelItem(0)
-    listing = window.duplicates.listing
-    assert top is not None
+    view = window.duplicates
+    table, top = view.table, group_rows(view)[0]
+    listing = view.listing
     assert listing is not None
     group = listing.groups[0]
-    item = top.child(next(i for i in range(top.childCount()) if i != group.keep))
-    assert item is not None
-    tree.expandItem(top)
-    index = tree.indexFromItem(item)
-    pos = tree.visualRect(index).center()
+    row = file_rows(view, top)[next(i for i in range(len(group.files)) if i != group.keep)]
+    index = view.rows.index(row, 0)
+    table.scrollTo(index)
+    pos = table.visualRect(index).center()
     QApplication.sendEvent(
-        tree.viewport(),
-        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, tree.viewport().mapToGlobal(pos)),
+        table.viewport(),
+        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, table.viewport().mapToGlobal(pos)),
     )
     menu = window.image_actions.last_menu
     assert menu is not None
     next(a for a in menu.actions() if a.text() == "Not a match with the kept image").trigger()
     menu.close()
-    kept = group.files[group.keep].rel_path
-    assert window.marks.verdict(kept, item.text(5)) is False
+    kept, rel = group.files[group.keep].rel_path, cell(view, row, PATH)
+    assert window.marks.verdict(kept, rel) is False
     column = COLUMNS.index("Your mark")
-    assert item.text(column) == "✗ not a match"  # the view shows the mark it set
-    assert tree.header().visualIndex(column) == COLUMNS.index("Proposal") + 1  # on screen, not past Path
+    assert cell(view, row, column) == "✗ not a match"  # the view shows the mark it set
+    assert table.horizontalHeader().visualIndex(column) == COLUMNS.index("Proposal") + 1  # on screen
     # A refresh looks at the rows of marked pairs (and rows that showed a mark), not at every row.
     shown = window.duplicates.findChild(DuplicateMarksShown)
     assert shown is not None
     looked: list[str] = []
     real_show = shown._show
 
-    def counted(row: QTreeWidgetItem) -> bool:
-        looked.append(row.text(5))
-        return real_show(row)
+    def counted(r: int) -> bool:
+        looked.append(cell(view, r, PATH))
+        return real_show(r)
 
     monkeypatch.setattr(shown, "_show", counted)
-    tops = [tree.topLevelItem(g) for g in range(tree.topLevelItemCount())]
-    assert sum(t.childCount() for t in tops if t is not None) > 2
-    window.marks.mark(kept, item.text(5), True)
-    assert item.text(column) == "✓ is a match"
-    assert sorted(looked) == sorted([kept, item.text(5)])
+    assert sum(len(file_rows(view, t)) for t in group_rows(view)) > 2
+    window.marks.mark(kept, rel, True)
+    assert cell(view, row, column) == "✓ is a match"
+    assert sorted(looked) == sorted([kept, rel])
     looked.clear()
-    window.marks.unmark(kept, item.text(5))
-    assert item.text(column) == ""
-    assert looked == [item.text(5)]  # the one row that showed a mark, cleared
-    kept_item = top.child(group.keep)
-    assert kept_item is not None
-    assert kept_item.text(column) == ""
-    # Listed again (new rows), a marked pair's row shows its mark.
-    rel = item.text(5)
+    window.marks.unmark(kept, rel)
+    assert cell(view, row, column) == ""
+    assert looked == [rel]  # the one row that showed a mark, cleared
+    kept_row = file_rows(view, top)[group.keep]
+    assert cell(view, kept_row, column) == ""
+    # Listed again (the table reset), a marked pair's row shows its mark.
     window.marks.mark(kept, rel, False)
     with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
         window.duplicates.compute()
-    again = window.duplicates.item_of(rel)
+    again = window.duplicates.row_of(rel)
     assert again is not None
-    assert again.text(column) == "✗ not a match"
+    assert cell(view, again, column) == "✗ not a match"

@@ -8,12 +8,13 @@ from pathlib import Path
 from lookalike.engine.model.bundled import default_model_path
 from lookalike.gui.main_window import MainWindow
 from PIL import Image
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.duplicate_samples import EXACT, RESIZED, duplicate_threshold, samples_with_duplicates
 from tests.gui.conftest import LONG, MakeWindow, open_folder
+from tests.gui.duplicates.table_rows import PATH, cell, file_rows, group_rows
 from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
 LEFT = Qt.MouseButton.LeftButton
@@ -35,12 +36,11 @@ def _yes(window: MainWindow) -> QAbstractButton:
 
 
 def _select_groups_holding(window: MainWindow, *rels: str) -> None:
-    tree = window.duplicates.tree
-    for n in range(tree.topLevelItemCount()):
-        top = tree.topLevelItem(n)
-        assert top is not None
-        if any(top.child(i).text(5) in rels for i in range(top.childCount())):  # type: ignore[union-attr]
-            top.setSelected(True)
+    view = window.duplicates
+    picked = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for top in group_rows(view):
+        if any(cell(view, r, PATH) in rels for r in file_rows(view, top)):
+            view.table.selectionModel().select(view.rows.index(top, 0), picked)
 
 
 class Ticks:

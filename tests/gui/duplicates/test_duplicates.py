@@ -12,7 +12,7 @@ from lookalike.engine.model.bundled import default_model_path
 from lookalike.gui.duplicates.view import DuplicatesView
 from lookalike.gui.main_window import MainWindow
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from lookalike.cli.main import main as cli_main
@@ -24,6 +24,7 @@ from tests.duplicate_samples import (
     samples_with_duplicates,
 )
 from tests.gui.conftest import LONG, MakeWindow, embedder_of, embeddings_of, open_folder
+from tests.gui.duplicates.table_rows import PATH, cell, file_rows, group_holding, group_rows
 from tests.trash_location import test_trash  # noqa: F401  (fixture)
 
 LEFT = Qt.MouseButton.LeftButton
@@ -46,23 +47,8 @@ def _window_with_groups(qtbot: QtBot, make_window: MakeWindow, folder: Path) -> 
     return window
 
 
-def _groups(tree: QTreeWidget) -> list[QTreeWidgetItem]:
-    """The tree's group rows, top to bottom."""
-    tops = [tree.topLevelItem(n) for n in range(tree.topLevelItemCount())]
-    return [top for top in tops if top is not None]
-
-
-def _files(top: QTreeWidgetItem) -> list[QTreeWidgetItem]:
-    """A group row's image rows."""
-    children = [top.child(i) for i in range(top.childCount())]
-    return [child for child in children if child is not None]
-
-
-def _group_holding(window: MainWindow, rel: str) -> QTreeWidgetItem | None:
-    for top in _groups(window.duplicates.tree):
-        if any(child.text(5) == rel for child in _files(top)):
-            return top
-    return None
+def _group_holding(window: MainWindow, rel: str) -> int | None:
+    return group_holding(window.duplicates, rel)
 
 
 def _confirm(qtbot: QtBot, view: DuplicatesView) -> None:
@@ -92,21 +78,23 @@ def test_groups_listed_like_the_engine_and_the_cli(
     assert choice.gate is not None  # the bundled model's pixel gate, said with the rest of the rule
     assert view.listing.pixel_gate == choice.gate.threshold
     assert f"16×16 pixels < {choice.gate.threshold:.4f}" in view.summary.text()
-    assert view.tree.topLevelItemCount() == len(expected.groups) >= 2
+    assert len(group_rows(view)) == len(expected.groups) >= 2
     unchecked = list_duplicates(emb, choice.embedding, "largest")  # the embedding stage alone
     assert unchecked is not None
     assert len(expected.groups) < len(unchecked.groups)  # the picture check splits class-mates apart
-    first = _files(_groups(view.tree)[0])[0]  # on screen: its thumbnail arrives
-    qtbot.waitUntil(lambda: first.icon(0).cacheKey() != view._placeholder.cacheKey(), timeout=LONG)
-    sizes = [top.childCount() for top in _groups(view.tree)]
+    first = view.rows.index(file_rows(view, group_rows(view)[0])[0], 0)  # on screen: its thumbnail arrives
+    placeholder = view.rows._placeholder.cacheKey()
+    icon = Qt.ItemDataRole.DecorationRole
+    qtbot.waitUntil(lambda: first.data(icon).cacheKey() != placeholder, timeout=LONG)
+    sizes = [len(file_rows(view, top)) for top in group_rows(view)]
     assert sizes == sorted(sizes, reverse=True)
     for src, copy in (RESIZED, EXACT):
         top = _group_holding(window, copy)
         assert top is not None
-        assert src in [child.text(5) for child in _files(top)]
+        assert src in [cell(view, r, PATH) for r in file_rows(view, top)]
     resized = _group_holding(window, RESIZED[1])
     assert resized is not None
-    proposals = {child.text(5): child.text(1) for child in _files(resized)}
+    proposals = {cell(view, r, PATH): cell(view, r, 1) for r in file_rows(view, resized)}
     assert proposals[RESIZED[1]] == "move"  # the half-size copy is never the largest
     assert list(proposals.values()).count("keep") == 1
     capsys.readouterr()
@@ -118,7 +106,7 @@ def test_groups_listed_like_the_engine_and_the_cli(
     view.rule.setCurrentIndex(view.rule.findData("newest"))
     exact = _group_holding(window, EXACT[1])
     assert exact is not None
-    assert [child.text(1) for child in _files(exact) if child.text(5) == EXACT[1]] == ["move"]
+    assert [cell(view, r, 1) for r in file_rows(view, exact) if cell(view, r, PATH) == EXACT[1]] == ["move"]
 
 
 def test_trash_a_group_then_undo(
@@ -132,7 +120,7 @@ def test_trash_a_group_then_undo(
     view.rule.setCurrentIndex(view.rule.findData("newest"))
     group = _group_holding(window, EXACT[1])
     assert group is not None
-    group.setSelected(True)
+    view.table.selectRow(group)
     assert view.paths_to_move() == [folder / EXACT[1]]
     qtbot.mouseClick(view.trash_button, LEFT)
     with qtbot.waitSignal(view.listed, timeout=LONG):  # the folder is re-scanned and regrouped

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.duplicate_samples import EXACT, samples_with_duplicates
 from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder, select_and_wait
+from tests.gui.duplicates.table_rows import PATH, cell, file_rows, group_rows
 
 
 class UrlCatcher(QObject):
@@ -144,14 +145,12 @@ def test_shortcuts_act_on_the_focused_view_or_the_app_selection(qtbot: QtBot, wi
 def test_duplicates_rows_have_the_actions(qtbot: QtBot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
         window.tabs.setCurrentWidget(window.duplicates)
-    tree = window.duplicates.tree
-    top = tree.topLevelItem(0)
-    assert top is not None
-    child = top.child(0)
-    assert child is not None
-    _right_click(tree, tree.indexFromItem(child))
+    view = window.duplicates
+    top = group_rows(view)[0]
+    child = file_rows(view, top)[0]
+    _right_click(view.table, view.rows.index(child, 0))
     _menu_action(window, "Copy path").trigger()
     assert window.session.folder is not None
-    assert QGuiApplication.clipboard().text() == str(window.session.folder / child.text(5))
-    _right_click(tree, tree.indexFromItem(top))
+    assert QGuiApplication.clipboard().text() == str(window.session.folder / cell(view, child, PATH))
+    _right_click(view.table, view.rows.index(top, 0))
     assert not _menu_action(window, "Copy path").isEnabled()  # a group row is not an image
