@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from lookalike.engine.model.embedder import Embedder
 from lookalike.gui.controller import PHASE_TITLES, Controller
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+PHASE_EMS = 36  # the progress line's width, in the font's "M"s (longer lines are cut)
+BAR_WIDTH = 160
 
 
 class StatusBar(QStatusBar):
@@ -14,16 +19,15 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.model_label = QLabel("No model")
         self.provider_label = QLabel("")
-        self.phase = QLabel("")
+        self.phase = ElidedLabel("")
         self.shown_phase = ""  # the phase whose progress the bar shows
         self.bar = QProgressBar()
-        self.bar.setMaximumWidth(220)
         self.bar.setTextVisible(True)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop the running work (Esc)")
         self.stop_button.clicked.connect(controller.stop)
-        for w in (self.phase, self.bar, self.stop_button):
-            self.addWidget(w)
+        # Permanent: a notice ("Model … on CPU", 8 s) must not hide the progress of the work it follows.
+        self.addPermanentWidget(_progress_line(self.phase, self.bar, self.stop_button))
         self.addPermanentWidget(self.model_label)
         self.addPermanentWidget(self.provider_label)
         controller.progress.connect(self.show_progress)
@@ -72,6 +76,41 @@ class StatusBar(QStatusBar):
         elif not self.phase.text():
             self.phase.setText("Working…")
             self.bar.setRange(0, 0)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label of fixed width that ends a text too long for it with "…" (text() stays whole)."""
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        """Draw the text elided to the label's width."""
+        painter = QPainter(self)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+
+
+def _progress_line(phase: QLabel, bar: QProgressBar, stop: QPushButton) -> QWidget:
+    """The progress line in a box of fixed size, each part of fixed size too, kept while hidden.
+
+    It changes many times a second while a folder opens, and its parts come and go with every job;
+    a widget whose size may change (or that appears) asks the whole main window to lay itself out
+    again (~20-30 ms a time at 100,000 images: the opening's stalls, bench/app/big_window.py).
+    Inside a box of fixed size the rest of the window never hears of it.
+    """
+    height = max(w.sizeHint().height() for w in (phase, bar, stop))
+    phase.setFixedSize(phase.fontMetrics().horizontalAdvance("M") * PHASE_EMS, height)
+    bar.setFixedSize(BAR_WIDTH, height)
+    stop.setFixedSize(stop.sizeHint().width(), height)
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for w in (phase, bar, stop):
+        policy = w.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        w.setSizePolicy(policy)
+        row.addWidget(w)
+    row.addStretch(1)
+    box.setFixedSize(row.sizeHint())
+    return box
 
 
 def _duration(seconds: float) -> str:

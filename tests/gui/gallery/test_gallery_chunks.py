@@ -83,3 +83,29 @@ def test_startup_heap_is_frozen_out_of_collections() -> None:
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()
+
+
+def test_thumbnail_loads_start_after_the_paint_that_asked_for_them(qtbot: QtBot, image_data: Path) -> None:
+    """A view asks for thumbnails while it paints; the pool jobs start on the next turn, together,
+    so the paint is not slowed by starting threads (engine-free: the loader alone, real files)."""
+    owner = QObject()
+    loader = ThumbnailLoader(parent=owner)
+    started: list[str] = []
+    real_start = loader._request
+
+    def counted(path: str) -> None:
+        started.append(path)
+        real_start(path)
+
+    loader._request = counted  # type: ignore[method-assign]
+    paths = [str(p) for p in sorted((image_data / "flags").rglob("*.png"))[:5]]
+    assert len(paths) == 5
+    try:
+        with qtbot.waitSignals([loader.ready] * 5, timeout=LONG):
+            assert all(loader.pixmap(p) is None for p in paths)
+            assert all(loader.pixmap(p) is None for p in paths)  # asked twice, loaded once
+            assert started == []  # nothing started inside the asking turn
+        assert started == paths
+        assert all(loader.pixmap(p) is not None for p in paths)
+    finally:
+        loader.shutdown()
