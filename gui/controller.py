@@ -19,6 +19,7 @@ from lookalike.engine.index.reader import IndexEmbeddings, describe, metrics_sam
 from lookalike.engine.model.embedder import Embedder
 from lookalike.engine.thresholds.summary import folder_pairs
 from lookalike.gui.error_handler import log_unexpected
+from lookalike.gui.heap import collection_paused, freeze_long_lived
 from lookalike.gui.state.session import Session
 from lookalike.gui.widgets.workers import JobFn, ProgressFn, Worker, WorkerPool
 from PySide6.QtCore import QObject, Signal
@@ -138,16 +139,18 @@ class Controller(QObject):
 
         def job(progress: ProgressFn, cancel: threading.Event) -> FolderEmbeddings:
             result: FolderEmbeddings
-            if is_index_dir(folder):  # made by `lookalike index`: read, never re-embedded
-                result = open_index(folder, embedder)
-            else:
-                result = embed_folder(folder, embedder, progress=progress, cancel=cancel)
-            _ = result.captions, result.class_names  # the gallery's, made here rather than on the UI thread
+            with collection_paused():  # gui.heap: its objects are made in bulk, then frozen
+                if is_index_dir(folder):  # made by `lookalike index`: read, never re-embedded
+                    result = open_index(folder, embedder)
+                else:
+                    result = embed_folder(folder, embedder, progress=progress, cancel=cancel)
+                _ = result.captions, result.class_names  # the gallery's, made here, not on the UI thread
             return result
 
         self.run("embed", job, self._embedded)
 
     def _embedded(self, result: FolderEmbeddings) -> None:
+        freeze_long_lived()  # gui.heap: what the opening made is not walked by every collection
         self.session.set_embeddings(result)
         self.embedded.emit(result)
         for note in result.notices:

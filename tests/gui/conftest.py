@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -78,6 +79,8 @@ def make_window(qtbot: QtBot, tmp_path: Path, projection_model_path: Path) -> It
         assert window.thumbs.workers.idle, "a thumbnail thread is still running after close"
         assert window.neighbours.jobs.idle, "a neighbours search is still running after close"
     assert QThreadPool.globalInstance().activeThreadCount() == 0
+    assert gc.isenabled(), "collection left paused (gui.heap)"
+    gc.unfreeze()  # the app freezes what a folder's opening made; one test's objects, not the next's
 
 
 def open_folder(qtbot: QtBot, window: MainWindow, folder: Path) -> FolderEmbeddings:

@@ -1,0 +1,67 @@
+"""The collector pauses while a folder is read and what the opening made is frozen (gui.heap)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from pathlib import Path
+from typing import Any
+
+import lookalike.gui.controller as controller_module
+import pytest
+from lookalike.engine.folder.embedding import FolderEmbeddings
+from lookalike.gui.heap import collection_paused
+from pytestqt.qtbot import QtBot
+
+from tests.gui.conftest import MakeWindow, open_folder
+
+
+def test_overlapping_pauses_resume_collection_only_when_the_last_ends() -> None:
+    assert gc.isenabled()
+    first_in, second_done, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with collection_paused():
+            first_in.set()
+            second_done.wait(10)
+            assert not gc.isenabled()  # the second opening ended; this one still runs
+        first_out.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(10)
+    with collection_paused():
+        assert not gc.isenabled()
+    second_done.set()
+    thread.join(10)
+    assert first_out.is_set()
+    assert gc.isenabled()
+
+
+def test_a_pause_ends_when_its_body_fails() -> None:
+    try:
+        with collection_paused():
+            raise ValueError("a broken folder")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+
+
+def test_opening_a_folder_pauses_collection_then_freezes_what_it_made(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    enabled_while_reading: list[bool] = []
+    real_embed = controller_module.embed_folder
+
+    def watched(*args: Any, **kwargs: Any) -> FolderEmbeddings:
+        enabled_while_reading.append(gc.isenabled())
+        return real_embed(*args, **kwargs)
+
+    monkeypatch.setattr(controller_module, "embed_folder", watched)
+    gc.unfreeze()
+    before = gc.get_freeze_count()
+    open_folder(qtbot, window, cards_folder)
+    assert enabled_while_reading == [False]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > before  # what the opening made: no longer walked by collections
