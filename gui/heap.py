@@ -1,4 +1,4 @@
-"""The garbage collector around a folder's opening: long-lived objects made in bulk are not walked again.
+"""The garbage collector around bulk work: long-lived objects made in bulk are not walked again and again.
 
 Opening a 100,000-image folder makes ~100,000 long-lived objects (scan entries, cache keys) at
 once. Each full collection walks every tracked object with the GIL held, so collections that ran
@@ -7,6 +7,8 @@ thread and 15-34 ms in the opening's worker (gc.callbacks, bench/app/big_window.
 collection pauses while a folder is read, and what the opening made is then frozen (gc.freeze),
 as freeze_startup_heap does for startup: it stays exempt from collection while it lives; freeing
 by reference count is unaffected, only cycles among frozen objects would outlive their use.
+A duplicates listing pauses collection too (its per-picture records: gen-2 passes of 32 ms at
+30,000 images, the same peak memory without them).
 """
 
 from __future__ import annotations

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import lookalike.gui.controller as controller_module
+import lookalike.gui.duplicates.view as duplicates_view
 import pytest
 from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.gui.heap import collection_paused
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import MakeWindow, open_folder
+from tests.gui.conftest import LONG, MakeWindow, open_folder
 
 
 def test_overlapping_pauses_resume_collection_only_when_the_last_ends() -> None:
@@ -65,3 +66,26 @@ def test_opening_a_folder_pauses_collection_then_freezes_what_it_made(
     assert enabled_while_reading == [False]
     assert gc.isenabled()
     assert gc.get_freeze_count() > before  # what the opening made: no longer walked by collections
+
+
+def test_a_duplicates_listing_runs_with_collection_paused(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lookalike.engine.model.bundled import default_model_path
+
+    from tests.duplicate_samples import samples_with_duplicates
+
+    window = make_window(model=default_model_path())
+    open_folder(qtbot, window, samples_with_duplicates(tmp_path / "photos"))
+    enabled_while_listing: list[bool] = []
+    real_list = duplicates_view.list_duplicates
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        enabled_while_listing.append(gc.isenabled())
+        return real_list(*args, **kwargs)
+
+    monkeypatch.setattr(duplicates_view, "list_duplicates", watched)
+    with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
+        window.tabs.setCurrentWidget(window.duplicates)
+    assert enabled_while_listing == [False]
+    assert gc.isenabled()
