@@ -5,16 +5,29 @@ from __future__ import annotations
 import gc
 import threading
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import lookalike.gui.controller as controller_module
 import lookalike.gui.duplicates.view as duplicates_view
 import pytest
-from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.gui.heap import collection_paused
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import LONG, MakeWindow, open_folder
+
+
+def _collector_state_in(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[bool]:
+    """Whether automatic collection is on each time `module.name` is called (it then runs as usual)."""
+    seen: list[bool] = []
+    real = getattr(module, name)
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, watched)
+    return seen
 
 
 def test_overlapping_pauses_resume_collection_only_when_the_last_ends() -> None:
@@ -52,14 +65,7 @@ def test_opening_a_folder_pauses_collection_then_freezes_what_it_made(
     qtbot: QtBot, make_window: MakeWindow, cards_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window()
-    enabled_while_reading: list[bool] = []
-    real_embed = controller_module.embed_folder
-
-    def watched(*args: Any, **kwargs: Any) -> FolderEmbeddings:
-        enabled_while_reading.append(gc.isenabled())
-        return real_embed(*args, **kwargs)
-
-    monkeypatch.setattr(controller_module, "embed_folder", watched)
+    enabled_while_reading = _collector_state_in(monkeypatch, controller_module, "embed_folder")
     gc.unfreeze()
     before = gc.get_freeze_count()
     open_folder(qtbot, window, cards_folder)
@@ -77,14 +83,7 @@ def test_a_duplicates_listing_runs_with_collection_paused(
 
     window = make_window(model=default_model_path())
     open_folder(qtbot, window, samples_with_duplicates(tmp_path / "photos"))
-    enabled_while_listing: list[bool] = []
-    real_list = duplicates_view.list_duplicates
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        enabled_while_listing.append(gc.isenabled())
-        return real_list(*args, **kwargs)
-
-    monkeypatch.setattr(duplicates_view, "list_duplicates", watched)
+    enabled_while_listing = _collector_state_in(monkeypatch, duplicates_view, "list_duplicates")
     with qtbot.waitSignal(window.duplicates.listed, timeout=LONG):
         window.tabs.setCurrentWidget(window.duplicates)
     assert enabled_while_listing == [False]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lookalike.gui.main_window import MainWindow
 from PySide6.QtCore import QEvent, QObject
 from pytestqt.qtbot import QtBot
@@ -27,18 +28,18 @@ class LayoutRequests(QObject):
         return False
 
 
-def _settled(qtbot: QtBot, window: MainWindow) -> LayoutRequests:
-    qtbot.wait(200)
-    return LayoutRequests(window)
-
-
-def test_progress_updates_do_not_relayout_the_window(
-    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
-) -> None:
+@pytest.fixture
+def window(qtbot: QtBot, make_window: MakeWindow, cards_folder: Path) -> MainWindow:
+    """A window with a folder open, its opening's jobs settled."""
     window = make_window()
     open_folder(qtbot, window, cards_folder)
+    qtbot.wait(200)
+    return window
+
+
+def test_progress_updates_do_not_relayout_the_window(qtbot: QtBot, window: MainWindow) -> None:
     status = window.status
-    requests = _settled(qtbot, window)
+    requests = LayoutRequests(window)
     status.set_busy(False)  # as when the open's last job ends: the bar and Stop hide
     qtbot.wait(50)
     for done in (2, 30, 400, 5_000, 60_000, 99_999):
@@ -53,13 +54,9 @@ def test_progress_updates_do_not_relayout_the_window(
     assert requests.count == 0  # they came and went inside their own box
 
 
-def test_the_gallery_count_does_not_relayout_the_window(
-    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path
-) -> None:
-    window = make_window()
-    open_folder(qtbot, window, cards_folder)
+def test_the_gallery_count_does_not_relayout_the_window(qtbot: QtBot, window: MainWindow) -> None:
     gallery = window.gallery
-    requests = _settled(qtbot, window)
+    requests = LayoutRequests(window)
     gallery.classes.setCurrentIndex(1)  # one class of several
     qtbot.wait(50)
     shown, total = (int(n.replace(",", "")) for n in gallery.count.text().split(" / "))
