@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lookalike.gui.heap import freeze_long_lived
 from lookalike.gui.map.web_engine_env import configure_web_engine_env
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def freeze_startup_heap() -> None:
 
     import_ahead()
     gc.collect()
-    gc.freeze()
+    freeze_long_lived()
 
 
 def run_app(folder: Path | None, model: Path | None) -> int:

@@ -39,5 +39,5 @@ def collection_paused() -> Iterator[None]:
 
 
 def freeze_long_lived() -> None:
-    """Exempt every object alive now from later collections (a folder has just arrived)."""
+    """Exempt every object alive now from later collections (after startup; a folder has just arrived)."""
     gc.freeze()

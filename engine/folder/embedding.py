@@ -83,6 +83,12 @@ class FolderEmbeddings:
         return self.folder / self.paths[index]
 
 
+def joined_path(folder: str, rel_path: str) -> str:
+    """str(FolderEmbeddings.abs_path) for a folder given as text, without pathlib: views that make
+    tens of thousands of paths (the gallery's rows, the duplicates table) pay a tenth of the cost."""
+    return os.path.join(folder, *rel_path.split("/"))
+
+
 def decode_workers() -> int:
     """Decode threads: the cores CPU inference leaves free (engine.folder.cpu_split), at least two."""
     return cpu_split.decode_workers()

@@ -15,6 +15,7 @@ import os
 from itertools import accumulate
 
 from lookalike.engine.duplicates.listing import ROLE_NAMES, DuplicateGroup, DuplicateListing
+from lookalike.engine.folder.embedding import joined_path
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
 from lookalike.gui.widgets.palette import MATCH, NO_MATCH
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -129,9 +130,9 @@ class DuplicateRows(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _image_text(group, i, column, MARK_TEXT[self._marks.get(index.row())])
         if role == PATH_ROLE:
-            return _abs_path(self._folder, f.rel_path)
+            return joined_path(self._folder, f.rel_path)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            pix = self.thumbs.pixmap(_abs_path(self._folder, f.rel_path))  # asks for it if missing
+            pix = self.thumbs.pixmap(joined_path(self._folder, f.rel_path))  # asks for it if missing
             return self._placeholder if pix is None else QIcon(pix)
         if role == Qt.ItemDataRole.FontRole and column == 1 and i == group.keep:
             return self._bold
@@ -166,11 +167,6 @@ def _image_text(group: DuplicateGroup, i: int, column: int, mark: str) -> str:
     if column == 4:
         return dt.datetime.fromtimestamp(f.modified).strftime("%Y-%m-%d %H:%M")
     return f.rel_path if column == PATH_COLUMN else mark
-
-
-def _abs_path(folder: str, rel_path: str) -> str:
-    """A row's file, as emb.abs_path says it but without pathlib's cost (thousands of rows)."""
-    return os.path.join(folder, *rel_path.split("/"))
 
 
 def _size(n: int) -> str:

@@ -6,7 +6,6 @@ import gc
 import threading
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import lookalike.gui.controller as controller_module
 import lookalike.gui.duplicates.view as duplicates_view
@@ -15,19 +14,12 @@ from lookalike.gui.heap import collection_paused
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import LONG, MakeWindow, open_folder
+from tests.gui.spies import record_calls
 
 
 def _collector_state_in(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[bool]:
     """Whether automatic collection is on each time `module.name` is called (it then runs as usual)."""
-    seen: list[bool] = []
-    real = getattr(module, name)
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, watched)
-    return seen
+    return record_calls(monkeypatch, module, name, gc.isenabled)
 
 
 def test_overlapping_pauses_resume_collection_only_when_the_last_ends() -> None:

@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 from tests.gui.conftest import LONG, MakeWindow, embeddings_of, open_folder
 from tests.gui.map.test_map import js, show_map
 from tests.gui.map.test_map_links import select_in_gallery
+from tests.gui.spies import record_calls
 from tests.model_factory import projection_model
 
 CLASSES = LEGEND_MAX + 5
@@ -60,15 +61,7 @@ def spy_pickles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def spy_thread(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[threading.Thread]:
     """The threads `module.name` is called in."""
-    seen: list[threading.Thread] = []
-    real = getattr(module, name)
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        seen.append(threading.current_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, spy)
-    return seen
+    return record_calls(monkeypatch, module, name, threading.current_thread)
 
 
 def test_heavy_map_work_stays_off_the_ui_thread(
