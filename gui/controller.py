@@ -144,7 +144,7 @@ class Controller(QObject):
                     result = open_index(folder, embedder)
                 else:
                     result = embed_folder(folder, embedder, progress=progress, cancel=cancel)
-                _ = result.captions, result.class_names  # the gallery's, made here, not on the UI thread
+                _ = result.shared_names, result.class_names  # the gallery's, made here, not on the UI thread
             return result
 
         self.run("embed", job, self._embedded)

@@ -26,7 +26,8 @@ from lookalike.engine.folder.cache import (
     save_cache,
 )
 from lookalike.engine.folder.cache_housekeeping import mark_used, prune_cache
-from lookalike.engine.folder.captions import captions
+from lookalike.engine.folder.captions import caption, shared_names
+from lookalike.engine.folder.letting_go import free_gradually
 from lookalike.engine.folder.scan import ImageEntry, SkippedFile, scan_folder
 from lookalike.engine.images.loading import load_prepared
 from lookalike.engine.model.embedder import Embedder
@@ -73,10 +74,20 @@ class FolderEmbeddings:
         return len(self.class_names) >= 2
 
     @cached_property
-    def captions(self) -> list[str]:
-        """Each image's caption (engine.folder.captions), made once: the app asks for them in a
-        worker as the folder comes in, since at 100,000 paths they took the UI thread tens of ms."""
-        return captions(self.paths, self.labels)
+    def shared_names(self) -> frozenset[str]:
+        """File names more than one image has (engine.folder.captions), found once: the app asks for
+        them in a worker as the folder comes in, since at 100,000 paths they took tens of ms."""
+        return shared_names(self.paths)
+
+    def caption(self, index: int) -> str:
+        """Image `index`'s caption: its name, and its class where the name is shared."""
+        return caption(self.paths[index], self.labels[index], self.shared_names)
+
+    @cached_property
+    def lower_paths(self) -> list[str]:
+        """Relative paths in lower case, for a case-blind name filter over every row, made once
+        (when the app's name filter is first used)."""
+        return [p.lower() for p in self.paths]
 
     def abs_path(self, index: int) -> Path:
         """Absolute path of image `index`."""
@@ -141,7 +152,9 @@ def embed_folder(
     prune_cache(cpath.parent, keep=cpath)
     notice = "; ".join(n for n in (cache.notice, saver.notice) if n) or None
     tally = _Tally(n_cached, cancelled, notice, _in_order(cache, entries) if not todo else None)
-    return _result(root, entries, vectors, skipped, embedder, tally)
+    result = _result(root, entries, vectors, skipped, embedder, tally)
+    free_gradually(vectors, cache.keys, todo, entries)  # not all at once as this returns (letting_go)
+    return result
 
 
 def _in_order(cache: CachedVectors, entries: list[ImageEntry]) -> np.ndarray | None:

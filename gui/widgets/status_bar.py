@@ -64,18 +64,21 @@ class StatusBar(QStatusBar):
         titles = [PHASE_TITLES[p] for p in phases if p in PHASE_TITLES]
         if phases:
             self.phase.setText(", ".join(titles) + "…" if titles else "Working…")
-            self.bar.setRange(0, 0)  # busy, no count known yet
+            # No count known yet: the text says what runs. Not Qt's busy bar: starting its animation
+            # took the UI thread 2.5 ms (24 ms while a big folder came in), and it repaints every frame.
+            self.bar.setVisible(False)
 
     def set_busy(self, busy: bool) -> None:
-        """Hide progress and Stop when nothing runs."""
+        """Hide progress and Stop when nothing runs (the bar shows only once a count is known)."""
         self.stop_button.setVisible(busy)
-        self.bar.setVisible(busy)
+        if not busy:
+            self.bar.setVisible(False)
         if not busy:
             self.phase.setText("")
             self.shown_phase = ""
         elif not self.phase.text():
             self.phase.setText("Working…")
-            self.bar.setRange(0, 0)
+            self.bar.setVisible(False)
 
 
 class ElidedLabel(QLabel):

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import pytest
+from lookalike.gui.gallery.model import PATH_ROLE
 from pytestqt.qtbot import QtBot
 
 from lookalike.cli.main import build_parser
@@ -138,8 +139,8 @@ def test_gui_command_is_registered() -> None:
 def test_the_folder_arrives_on_the_ui_thread_with_captions_and_classes_made(
     qtbot: QtBot, make_window: MakeWindow, cards_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The gallery's captions and class list are made in the opening's worker: at 100,000 images
-    each took the UI thread tens of ms at the moment the folder comes in."""
+    """What the gallery's captions need (the shared file names) and the class list are made in the
+    opening's worker: at 100,000 images each took the UI thread tens of ms as the folder came in."""
     window = make_window()
     made: list[set[str]] = []
     real = window.controller._embedded
@@ -152,8 +153,14 @@ def test_the_folder_arrives_on_the_ui_thread_with_captions_and_classes_made(
     with qtbot.waitSignal(window.controller.embedded, timeout=LONG):
         window.open_folder(cards_folder)
     assert len(made) == 1
-    assert {"captions", "class_names"} <= made[0]
+    assert {"shared_names", "class_names"} <= made[0]
     emb = embeddings_of(window)
+    qtbot.waitUntil(lambda: window.gallery.model.complete, timeout=LONG)
+    model = window.gallery.model
+    for row in (0, len(emb) - 1):
+        path = model.data(model.index(row), PATH_ROLE)
+        assert path == str(emb.abs_path(row))
+        assert Path(path).is_file()
     shown = [window.gallery.classes.itemText(i) for i in range(1, window.gallery.classes.count())]
     assert shown == sorted({lab for lab in emb.labels if lab is not None})
     assert len(shown) >= 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import lookalike.gui.gallery.model as gallery_module
 import numpy as np
@@ -13,7 +14,7 @@ from lookalike.engine.folder.embedding import FolderEmbeddings
 from lookalike.gui.app import freeze_startup_heap
 from lookalike.gui.gallery.model import GalleryFilter, GalleryModel
 from lookalike.gui.gallery.thumbnail_loader import ThumbnailLoader
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSortFilterProxyModel
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import LONG
@@ -109,3 +110,52 @@ def test_thumbnail_loads_start_after_the_paint_that_asked_for_them(qtbot: QtBot,
         assert all(loader.pixmap(p) is not None for p in paths)
     finally:
         loader.shutdown()
+
+
+def _filter_asks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows whose FILTER_ROLE the proxy asks the model for, in order."""
+    asked: list[int] = []
+    real = GalleryModel.data
+
+    def data(self: GalleryModel, index: Any, role: int = 0) -> Any:
+        if role == gallery_module.FILTER_ROLE:
+            asked.append(index.row())
+        return real(self, index, role)
+
+    monkeypatch.setattr(GalleryModel, "data", data)
+    return asked
+
+
+def test_unfiltered_rows_arrive_without_python_per_row(
+    qtbot: QtBot, gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While no filter is set, the proxy lets rows in by itself: a Python call per row waits for
+    the GIL while a worker runs Python (1,000 rows: 140-200 ms instead of 1 ms)."""
+    model, proxy = gallery
+    asked = _filter_asks(monkeypatch)
+    with qtbot.waitSignal(model.loaded, timeout=LONG):
+        model.set_embeddings(_folder(30))
+    assert proxy.rowCount() == 30
+    assert asked == []
+    assert GalleryFilter.filterAcceptsRow is QSortFilterProxyModel.filterAcceptsRow
+
+
+def test_a_filter_asks_each_row_once_and_keeps_filtering_rows_that_arrive_later(
+    qtbot: QtBot, gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, proxy = gallery
+    asked = _filter_asks(monkeypatch)
+    model.set_embeddings(_folder(30))  # the first chunk of 7 rows is in
+    proxy.set_filters("c1", "", None)
+    assert sorted(asked) == list(range(7))
+    with qtbot.waitSignal(model.loaded, timeout=LONG):
+        pass
+    assert [proxy.index(r, 0).data(gallery_module.ROW_ROLE) for r in range(proxy.rowCount())] == list(
+        range(1, 30, 3)
+    )
+    asked.clear()
+    proxy.set_filters("c1", "img_01", None)  # another filter: each row asked once again
+    assert sorted(asked) == list(range(30))
+    assert proxy.rowCount() == 4
+    proxy.set_filters(None, "", None)
+    assert proxy.rowCount() == 30

@@ -29,6 +29,8 @@ def test_a_finished_phase_leaves_no_stale_progress(qtbot: QtBot, make_window: Ma
         assert "Embedding" not in status.phase.text()
         assert status.phase.text() == "Pair statistics…"
         assert status.stop_button.isVisible()  # the pair statistics still run and can be stopped
+        assert not status.bar.isVisible()  # no count of theirs is known: the text says what runs
+        assert status.bar.maximum() > 0  # never Qt's busy bar (its animation repaints every frame)
     finally:
         release.set()
     qtbot.waitUntil(lambda: not controller.busy, timeout=LONG)
