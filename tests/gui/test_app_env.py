@@ -93,3 +93,25 @@ def test_the_app_sets_chromium_flags_before_qt_starts() -> None:
     assert before == "None"
     assert got == want
     assert "--log-level=3" in got
+
+
+def test_the_app_hands_the_gil_to_the_ui_thread_sooner() -> None:
+    """Each call from Qt into Python waits for the GIL while a worker runs Python: the app shortens
+    Python's switch interval (5 ms) so the window's turns wait less (gui.app.UI_SWITCH_INTERVAL_S)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from lookalike.gui.app import UI_SWITCH_INTERVAL_S, create_application
+        before = sys.getswitchinterval()
+        create_application()
+        print(before, sys.getswitchinterval(), UI_SWITCH_INTERVAL_S)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-800:]
+    before, after, wanted = (float(x) for x in done.stdout.split())
+    assert before == 0.005  # Python's own
+    assert after == wanted
+    assert wanted <= 0.001
