@@ -7,9 +7,10 @@ is shown, so a chunk only announces its rows.
 A filter proxy narrows the gallery by class, by name, or to a subset (a lasso on the map). Its
 filtering is Qt's own, on a role the model answers from a mask computed once per filter change, so
 while no filter is set no Python runs per row: each call from Qt into Python takes the GIL, and
-while a worker runs Python each take waits up to the interpreter's switch interval (5 ms). With a
-Python filterAcceptsRow, inserting 1,000 rows took 140-200 ms instead of 1 ms while a worker was
-busy (the big folder's opening stalls, bench/app/big_window.py).
+while a worker runs Python each take waits up to the interpreter's switch interval (5 ms by
+default, 1 ms in the app: gui.app). With a Python filterAcceptsRow, inserting 1,000 rows took
+140-200 ms instead of 1 ms while a worker was busy (the big folder's opening stalls,
+bench/app/big_window.py).
 """
 
 from __future__ import annotations
