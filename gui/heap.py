@@ -8,7 +8,8 @@ collection pauses while a folder is read, and what the opening made is then froz
 as freeze_startup_heap does for startup: it stays exempt from collection while it lives; freeing
 by reference count is unaffected, only cycles among frozen objects would outlive their use.
 A duplicates listing pauses collection too (its per-picture records: gen-2 passes of 32 ms at
-30,000 images, the same peak memory without them).
+30,000 images, the same peak memory without them). The last pause to end freezes what is alive;
+the opening's arrival freezes again, for an opening that ended while another pause still ran.
 """
 
 from __future__ import annotations
