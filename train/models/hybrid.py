@@ -11,6 +11,11 @@ carry almost all of what transfers:
   brightness-invariant);
 - blocks 5 and 10 of EfficientNet-Lite0 (stride 16) pooled over a 2×2 grid (mid-level shape
   with coarse layout), and the head's 1280 globally pooled features (ImageNet semantics);
+- colour: each cell's channel means on a 4×4 grid with the cell's grey level removed, at its own
+  scale (not unit length: a grey picture has none, and JPEG noise on a nearly grey one must not be
+  blown up to a full-length direction). The pixel part removes each channel's mean, so without
+  it the embedding hardly knew a red flag from a blue one of the same layout: leaving flags out,
+  the recipe fell below raw pixels there (bench/results/transfer.md);
 
 and a learned part (triplet loss on the user's classes) adds what the training set teaches,
 at `learned_weight`. Squared distances add over parts, so each weight is how much that part
@@ -33,7 +38,12 @@ from torch import nn
 PIXEL_GRID = 16
 MID_BLOCK = 5  # last block read below the tap block (80 channels, stride 16)
 # Part weights, chosen leaving one kind out (bench/model/transfer.py); pixels count 1.
-WEIGHTS = {"pixels": 1.0, "mid": 0.3, "tap": 0.7, "head": 0.85}
+WEIGHTS = {"pixels": 1.0, "mid": 0.3, "tap": 0.7, "head": 0.85, "colour": 1.0}
+# The colour part's grid. Screened on the bundled model's held-out classes with its fixed parts
+# (2×2, 4×4, 8×8 grids at weights 0.25-3): flags' precision@1 0.637 -> 0.732 at 4×4 and 1.0, every
+# other kind within 0.004; past 1.0 cards and chess pieces start to lose. Confirmed leaving one
+# kind out (bench/results/transfer.md).
+COLOUR_GRID = 4
 # Principal components kept per backbone part (channels × grid cells → this many).
 COMPONENTS = {"mid": 128, "tap": 256, "head": 256}
 GRID = 2  # backbone maps are pooled over GRID × GRID cells
@@ -42,11 +52,15 @@ CHANNELS = {"mid": 80, "tap": 112, "head": 1280}
 CELLS = {"mid": GRID * GRID, "tap": GRID * GRID, "head": 1}
 
 
-def embedding_parts(learned_dim: int) -> dict[str, tuple[int, int]]:
+def embedding_parts(learned_dim: int, colour: bool = True) -> dict[str, tuple[int, int]]:
     """Where each part lies in the embedding, [start, stop) (the manifest's `parts`): the fixed
     parts in the order `trunk` joins them, then the learned part. The engine reads "pixels" for
-    the duplicate listing's pixel gate (engine.duplicates.pixel_gate)."""
-    sizes = {"pixels": PIXEL_GRID * PIXEL_GRID * 3, **COMPONENTS, "learned": learned_dim}
+    the duplicate listing's pixel gate (engine.duplicates.pixel_gate). `colour`: False for the
+    layout of models made before the colour part."""
+    sizes = {"pixels": PIXEL_GRID * PIXEL_GRID * 3, **COMPONENTS}
+    if colour:
+        sizes["colour"] = COLOUR_GRID * COLOUR_GRID * 3
+    sizes["learned"] = learned_dim
     out, start = {}, 0
     for name, size in sizes.items():
         out[name] = (start, start + size)
@@ -56,9 +70,10 @@ def embedding_parts(learned_dim: int) -> dict[str, tuple[int, int]]:
 
 def hybrid_parts(embedding_dim: int) -> dict[str, tuple[int, int]]:
     """The parts of a hybrid embedding of `embedding_dim` numbers (for a manifest written before
-    parts were recorded); empty when the size cannot be a hybrid's."""
+    parts were recorded, which is older than the colour part too); empty when the size cannot be
+    a hybrid's."""
     fixed = PIXEL_GRID * PIXEL_GRID * 3 + sum(COMPONENTS.values())
-    return embedding_parts(embedding_dim - fixed) if embedding_dim > fixed else {}
+    return embedding_parts(embedding_dim - fixed, colour=False) if embedding_dim > fixed else {}
 
 
 def grid_pool(x: torch.Tensor, kernel: int) -> torch.Tensor:
@@ -73,6 +88,14 @@ def pixel_part(x: torch.Tensor, kernel: int) -> torch.Tensor:
     return (small - small.mean(dim=(2, 3), keepdim=True)).flatten(1)
 
 
+def colour_part(x: torch.Tensor, kernel: int) -> torch.Tensor:
+    """Each cell's channel means less the cell's grey level, divided by the grid side so the part's
+    length is the cells' root-mean-square colour (0 for a grey picture)."""
+    cells = F.avg_pool2d(x, kernel)
+    chroma = cells - cells.mean(dim=1, keepdim=True)
+    return chroma.flatten(1) / COLOUR_GRID
+
+
 class HybridEmbedder(nn.Module):
     """Frozen EfficientNet-Lite0 parts + pixels + a learned linear part → unit embedding."""
 
@@ -83,6 +106,7 @@ class HybridEmbedder(nn.Module):
         if image_size % (STRIDE * GRID):
             raise ValueError(f"the hybrid embedder needs an input size divisible by {STRIDE * GRID}")
         self.pixel_kernel = image_size // PIXEL_GRID
+        self.colour_kernel = image_size // COLOUR_GRID
         self.grid_kernel = image_size // STRIDE // GRID
         net = EfficientNetLite0()
         if pretrained:
@@ -93,6 +117,7 @@ class HybridEmbedder(nn.Module):
             p.requires_grad_(False)
         self.head = nn.Linear(CHANNELS["tap"] + CHANNELS["head"], dim)
         self.learned_weight = learned_weight
+        self.colour = True  # False: the layout of a model made before the colour part (start_weights)
         for name, k in COMPONENTS.items():
             d = CHANNELS[name] * CELLS[name]
             self.register_buffer(f"{name}_mean", torch.zeros(d))
@@ -119,7 +144,7 @@ class HybridEmbedder(nn.Module):
     def raw_parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every fixed part before projection, and the tap block's global pool (learned input)."""
         net = self.backbone
-        parts = {"pixels": pixel_part(x, self.pixel_kernel)}
+        parts = {"pixels": pixel_part(x, self.pixel_kernel), "colour": colour_part(x, self.colour_kernel)}
         h = F.relu6(net._bn0(net._conv_stem(x)))
         for i, block in enumerate(net._blocks):
             h = block(h)
@@ -138,6 +163,8 @@ class HybridEmbedder(nn.Module):
         for name in COMPONENTS:
             mean, basis = getattr(self, f"{name}_mean"), getattr(self, f"{name}_basis")
             fixed.append(WEIGHTS[name] * unit((unit(parts[name]) - mean) @ basis))
+        if self.colour:
+            fixed.append(WEIGHTS["colour"] * parts["colour"])
         return torch.cat(fixed, dim=1), torch.cat([parts["tap_global"], parts["head"]], dim=1)
 
     def top(self, fixed: torch.Tensor, learned_input: torch.Tensor) -> torch.Tensor:
@@ -147,7 +174,7 @@ class HybridEmbedder(nn.Module):
 
     def embedding_parts(self) -> dict[str, tuple[int, int]]:
         """Where each part lies in this embedder's output (see embedding_parts)."""
-        return embedding_parts(self.head.out_features)
+        return embedding_parts(self.head.out_features, self.colour)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """NCHW images normalised to [-1, 1] → unit-length embeddings."""

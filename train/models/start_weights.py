@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from lookalike.engine.errors import ModelError
-from lookalike.engine.model.manifest import manifest_from_metadata
+from lookalike.engine.model.manifest import ModelManifest, manifest_from_metadata
 from lookalike.engine.model.model_bytes import read_model
 from lookalike.train.models.hybrid import COMPONENTS, HybridEmbedder
 
@@ -26,6 +26,11 @@ STARTED = ("head.weight", "head.bias", *(f"{n}_{k}" for n in COMPONENTS for k in
 
 def start_tensors(path: Path, image_size: int) -> dict[str, torch.Tensor]:
     """The STARTED tensors of a model file, checked (ModelError on anything unexpected)."""
+    return _start_model(path, image_size)[1]
+
+
+def _start_model(path: Path, image_size: int) -> tuple[ModelManifest, dict[str, torch.Tensor]]:
+    """The model file's manifest and its STARTED tensors, checked."""
     import onnx
     from onnx import numpy_helper
 
@@ -53,12 +58,15 @@ def start_tensors(path: Path, image_size: int) -> dict[str, torch.Tensor]:
         if array.dtype != np.float32 or not np.isfinite(array).all():
             raise ModelError(f"{path.name}: {name} is not finite float32")
         out[name] = torch.from_numpy(array.copy())
-    return out
+    return manifest, out
 
 
 def start_from(model: HybridEmbedder, path: Path, image_size: int) -> None:
-    """Copy a model file's learned part and projections into `model` (shapes must agree)."""
-    tensors = start_tensors(path, image_size)
+    """Copy a model file's learned part and projections into `model` (shapes must agree); a model
+    made before the colour part keeps its layout (the started network has none either), so the
+    run continues the model the user has rather than one with a part it never had."""
+    manifest, tensors = _start_model(path, image_size)
+    model.colour = "colour" in manifest.parts
     state = model.state_dict()
     for name, value in tensors.items():
         if tuple(state[name].shape) != tuple(value.shape):

@@ -13,7 +13,15 @@ from lookalike.engine.model.bundled import sample_folder
 from lookalike.train.config import TrainConfig
 from lookalike.train.data.normalization import normalize_torch
 from lookalike.train.data.preload import preload
-from lookalike.train.models.hybrid import COMPONENTS, PIXEL_GRID, WEIGHTS, HybridEmbedder, hybrid_parts
+from lookalike.train.models.hybrid import (
+    COLOUR_GRID,
+    COMPONENTS,
+    PIXEL_GRID,
+    WEIGHTS,
+    HybridEmbedder,
+    embedding_parts,
+    hybrid_parts,
+)
 
 SIZE = 64
 
@@ -37,7 +45,7 @@ def model(images: torch.Tensor) -> HybridEmbedder:
 def test_output_is_unit_length_with_the_documented_size(model: HybridEmbedder, images: torch.Tensor) -> None:
     with torch.no_grad():
         out = model(images)
-    assert out.shape == (len(images), 3 * PIXEL_GRID**2 + sum(COMPONENTS.values()) + 16)
+    assert out.shape == (len(images), 3 * PIXEL_GRID**2 + sum(COMPONENTS.values()) + 3 * COLOUR_GRID**2 + 16)
     np.testing.assert_allclose(out.norm(dim=1).numpy(), 1.0, atol=1e-5)
 
 
@@ -52,7 +60,23 @@ def test_each_fixed_part_has_its_weight_as_length(model: HybridEmbedder, images:
         norms = fixed[:, start : start + size].norm(dim=1).numpy()
         np.testing.assert_allclose(norms, WEIGHTS[name], rtol=1e-4, err_msg=name)
         start += size
-    assert start == fixed.shape[1]
+    assert start + 3 * COLOUR_GRID**2 == fixed.shape[1]  # then the colour part (its own test)
+
+
+def test_colour_part_is_zero_for_grey_and_weighted_rms_colour_otherwise(model: HybridEmbedder) -> None:
+    """Not unit length: a grey picture has no colour (JPEG noise on a nearly grey one must not
+    become a full-length direction); a flat colour has its weight times its distance from grey."""
+    grey = torch.full((1, 3, SIZE, SIZE), 0.3)
+    red = torch.tensor([1.0, -1.0, -1.0]).view(1, 3, 1, 1).expand(1, 3, SIZE, SIZE)
+    a, b = model.embedding_parts()["colour"]
+    with torch.no_grad():
+        fixed_grey, _ = model.trunk(grey)
+        fixed_red, _ = model.trunk(red)
+    assert float(fixed_grey[0, a:b].abs().max()) < 1e-6
+    chroma = torch.tensor([1.0, -1.0, -1.0]) - torch.tensor([1.0, -1.0, -1.0]).mean()
+    np.testing.assert_allclose(
+        float(fixed_red[0, a:b].norm()), WEIGHTS["colour"] * float(chroma.norm()), rtol=1e-5
+    )
 
 
 def test_the_manifests_parts_are_where_each_part_lies(model: HybridEmbedder, images: torch.Tensor) -> None:
@@ -62,14 +86,16 @@ def test_the_manifests_parts_are_where_each_part_lies(model: HybridEmbedder, ima
     with torch.no_grad():
         out = model(images)
         thumb = model.raw_parts(images)["pixels"]
-    assert list(parts) == ["pixels", *COMPONENTS, "learned"]
+    assert list(parts) == ["pixels", *COMPONENTS, "colour", "learned"]
     assert parts["pixels"][0] == 0
     assert parts["learned"][1] == out.shape[1]
     assert all(a[1] == b[0] for a, b in zip(list(parts.values()), list(parts.values())[1:], strict=False))
     a, b = parts["pixels"]
     got = out[:, a:b] / out[:, a:b].norm(dim=1, keepdim=True)
     np.testing.assert_allclose(got.numpy(), (thumb / thumb.norm(dim=1, keepdim=True)).numpy(), atol=1e-5)
-    assert hybrid_parts(out.shape[1]) == parts  # what recalibration assumes for an older manifest
+    older = 3 * PIXEL_GRID**2 + sum(COMPONENTS.values()) + 16  # a model made before the colour part
+    assert hybrid_parts(older) == embedding_parts(16, colour=False)  # what recalibration assumes for it
+    assert "colour" not in hybrid_parts(older)
     assert hybrid_parts(128) == {}
 
 

@@ -59,3 +59,35 @@ def test_files_that_cannot_start_a_run_are_refused(tmp_path: Path) -> None:
     copy = tmp_path / "copy.onnx"
     shutil.copy(default_model_path(), copy)
     start_from(HybridEmbedder(dim=config["dim"], image_size=size), copy, size)  # a good copy starts
+
+
+def test_a_model_made_before_the_colour_part_starts_a_run_in_its_own_layout(tmp_path: Path) -> None:
+    """A model file without the colour part (made before it) starts a network without one: the
+    run continues the model the user has, and embeds as the file does."""
+    from lookalike.engine.images.preprocessing import Preprocessing, fit_to_input
+    from lookalike.engine.model.manifest import THRESHOLD_KEYS, ModelManifest
+    from lookalike.train.export.onnx_export import export_onnx
+    from lookalike.train.models.hybrid import embedding_parts
+
+    size, dim = 64, 8
+    prep = Preprocessing(input_size=size, resize="letterbox")
+    old = HybridEmbedder(dim=dim, image_size=size).eval()
+    old.colour = False
+    paths = sorted(p for p in Path(sample_folder()).rglob("*") if p.suffix.lower() in {".png", ".jpg"})[:6]
+    batch = np.stack([fit_to_input(load_image(p), prep) for p in paths])
+    x = normalize_torch(torch.from_numpy(batch), prep)
+    old.fit_projections(old.part_outputs(x))
+    manifest = ModelManifest(
+        preprocessing=prep,
+        embedding_dim=old(x).shape[1],
+        thresholds=dict.fromkeys(THRESHOLD_KEYS, 0.5),
+        parts=embedding_parts(dim, colour=False),
+    )
+    path = tmp_path / "before_colour.onnx"
+    export_onnx(old, manifest, path, batch)
+    fresh = HybridEmbedder(dim=dim, image_size=size).eval()
+    start_from(fresh, path, size)
+    with torch.no_grad():
+        started = fresh(x).numpy()
+    assert fresh.colour is False
+    np.testing.assert_allclose(started, Embedder(path, device="cpu").embed_batch(batch), atol=2e-4)
