@@ -70,6 +70,7 @@ class NeighboursView(QWidget):
         self.neighbours: list[Neighbour] = []
         self._query: int | None = None
         self.jobs = LatestOnly("neighbours", 1, self)
+        self.index_jobs = LatestOnly("neighbours index", 1, self)  # a big folder's index, built apart
         self._query_path = ""  # the image whose neighbours are shown, in the folder or not
         self._build()
         session.selection_changed.connect(self._selection_changed)
@@ -113,7 +114,7 @@ class NeighboursView(QWidget):
     def _folder_changed(self, emb: FolderEmbeddings | None) -> None:
         self._selection_changed([])
         if emb is not None and len(emb) >= FAISS_ABOVE:  # build the folder's FAISS before the first click
-            self.jobs.start(lambda _p, _c: search_of(emb), lambda _s: None, self._search_failed)
+            self.index_jobs.start(lambda _p, _c: search_of(emb), lambda _s: None, self._search_failed)
 
     def _selection_changed(self, rows: list[int]) -> None:
         emb = self.session.embeddings
@@ -137,7 +138,9 @@ class NeighboursView(QWidget):
         self.stack.setCurrentWidget(self.list)
 
         def job(_progress: ProgressFn, _cancel: threading.Event) -> list[tuple[int, float]]:
-            idx, dist = search_of(emb).search(emb.vectors[[row]], k, exclude_self=np.array([row]))
+            # exact until the index built on opening is there (its own thread): no click waits for it
+            search = search_of(emb, wait=False)
+            idx, dist = search.search(emb.vectors[[row]], k, exclude_self=np.array([row]))
             return [(int(r), float(d)) for r, d in zip(idx[0], dist[0], strict=True) if r >= 0]
 
         self.jobs.start(job, lambda pairs: self._answered(emb, pairs), self._search_failed)
@@ -156,6 +159,7 @@ class NeighboursView(QWidget):
     def shutdown(self) -> None:
         """Drop the search in flight and wait for its thread (a clean close)."""
         self.jobs.shutdown()
+        self.index_jobs.shutdown()
 
     def show_query(self, answer: QueryAnswer) -> None:
         """Find similar: an image from anywhere, its neighbours in the folder with distance and verdict."""

@@ -4,6 +4,7 @@ against exact search), exact again wherever FAISS cannot be imported."""
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -131,3 +132,44 @@ def test_where_8_bit_codes_miss_the_recall_the_folder_gets_full_vectors(
     assert search.kind == "IVF-Flat"
     monkeypatch.setattr(vector_index, "RERANK_EXTRA", 10)
     assert searcher_for(x).kind == vector_search.FOLDER_KIND  # re-ranked, the codes reach it
+
+
+def test_a_query_that_does_not_wait_is_answered_exactly_while_the_index_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app's first click on a big folder must not wait seconds for the index its opening
+    started: until the index is there, wait=False answers by exact search and builds nothing."""
+    x = overlapping(3000)
+    monkeypatch.setattr(vector_search, "FAISS_ABOVE", 1000)
+    building, release, builds = threading.Event(), threading.Event(), []
+
+    def slow_build(vectors: np.ndarray) -> vector_search.VectorSearch:
+        builds.append(threading.current_thread())
+        building.set()
+        assert release.wait(30)
+        return searcher_for(vectors)
+
+    monkeypatch.setattr(vector_search, "searcher_for", slow_build)
+    folder = Folder(x)
+    opening = threading.Thread(target=search_of, args=(folder,))
+    opening.start()
+    assert building.wait(30)
+    now = search_of(folder, wait=False)
+    assert isinstance(now, ExactSearch)
+    idx, dist = now.search(x[7:8], 10, exclude_self=np.array([7]))
+    want_i, want_d = knn(x, 10, queries=x[7:8], exclude_self=np.array([7]))
+    np.testing.assert_array_equal(idx, want_i)
+    np.testing.assert_allclose(dist, want_d, atol=1e-6)
+    assert opening.is_alive()  # answered while the build was still held
+    release.set()
+    opening.join(30)
+    built = search_of(folder, wait=False)
+    assert isinstance(built, AnnSearch)
+    assert built is search_of(folder)
+    assert builds == [opening]  # the query that did not wait built nothing
+
+
+def test_a_small_folder_is_searched_the_same_whether_or_not_a_query_waits() -> None:
+    x = overlapping(500)
+    folder = Folder(x)
+    assert search_of(folder, wait=False) is search_of(folder)  # exact, made once and kept

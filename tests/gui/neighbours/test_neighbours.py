@@ -69,11 +69,11 @@ def test_the_answer_comes_from_a_worker_and_a_stale_one_is_dropped(
     emb = embeddings_of(window)
     gate, searching, threads = threading.Event(), threading.Event(), []
 
-    def held_search(embeddings: object) -> VectorSearch:
+    def held_search(embeddings: object, wait: bool = True) -> VectorSearch:
         threads.append(threading.current_thread())
         searching.set()
         assert gate.wait(LONG / 1000)  # the first query waits until a newer selection is made
-        return search_of(embeddings)
+        return search_of(embeddings, wait)
 
     monkeypatch.setattr(neighbours_view, "search_of", held_search)
     k = window.neighbours.k.value()
@@ -132,3 +132,39 @@ def test_filters_by_class_and_name(qtbot: QtBot, make_window: MakeWindow, cards_
     expected = sum(name.lower() in p.lower() for p in embeddings_of(window).paths)
     assert gallery.proxy.rowCount() == expected
     assert 0 < expected < len(embeddings_of(window))
+
+
+def test_a_click_is_answered_while_a_big_folders_index_is_still_being_built(
+    qtbot: QtBot, make_window: MakeWindow, cards_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a big folder starts its FAISS index in a thread of its own; the first click does not
+    wait for it (at 100,000 images, 3-5 s: what the window waited for last before it was usable)
+    but is answered by exact search, the same neighbours."""
+    from lookalike.engine.search import vector_search
+
+    monkeypatch.setattr(neighbours_view, "FAISS_ABOVE", 10)  # the suite's folder counts as big
+    monkeypatch.setattr(vector_search, "FAISS_ABOVE", 10)
+    building, release = threading.Event(), threading.Event()
+    real = vector_search.searcher_for
+
+    def held_build(vectors: np.ndarray) -> VectorSearch:
+        building.set()
+        assert release.wait(LONG / 1000)
+        return real(vectors)
+
+    monkeypatch.setattr(vector_search, "searcher_for", held_build)
+    window = make_window()
+    try:
+        open_folder(qtbot, window, cards_folder)
+        qtbot.waitUntil(building.is_set, timeout=LONG)  # the opening started the index
+        emb = embeddings_of(window)
+        k = window.neighbours.k.value()
+        with qtbot.waitSignal(window.neighbours.shown, timeout=LONG):
+            window.session.select([5])
+        want, _ = knn(emb.vectors, k, queries=emb.vectors[5:6], exclude_self=np.array([5]))
+        assert [n.row for n in window.neighbours.neighbours] == want[0].tolist()
+        assert not release.is_set()  # answered while the index was still being built
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: window.neighbours.index_jobs.idle, timeout=LONG)
+    assert getattr(emb, "_search", None) is not None  # the index was built, and kept for later
