@@ -44,7 +44,7 @@ def collection_paused() -> Iterator[None]:
         with _lock:
             _paused -= 1
             if _paused == 0:
-                gc.freeze()
+                freeze_long_lived()
                 gc.enable()
 
 
